@@ -1,0 +1,2 @@
+// Importing this module registers every backend that ships with nmsparse.
+import './reference.js';

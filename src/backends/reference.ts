@@ -1,0 +1,50 @@
+import { standardMaskRows } from '../reference/standard.js';
+import { exactTiles } from '../reference/exact.js';
+import { greedyTiles } from '../reference/greedy.js';
+import { tsenorTiles } from '../reference/tsenor.js';
+import { registerBackend, runChunked, type Backend, type ExactSolution } from './backend.js';
+
+/** Tiles per chunk between progress reports and abort checks. */
+const TILE_CHUNK = 512;
+
+/** The readable TypeScript solvers: the spec of record that the other backends are tested against. */
+export const referenceBackend: Backend = {
+  name: 'reference',
+  available: async () => ({ available: true, reason: 'pure TypeScript, runs everywhere' }),
+
+  async standard(scores, n, m, ctx) {
+    const out = new Uint8Array(scores.rows * scores.cols);
+    const rowChunk = Math.max(1, Math.floor((TILE_CHUNK * m * m) / scores.cols));
+    await runChunked(scores.rows, rowChunk, ctx, (start, end) =>
+      standardMaskRows(scores.data, scores.rows, scores.cols, n, m, start, end, out),
+    );
+    return out;
+  },
+
+  async exact(batch, n, fill, ctx) {
+    const size = batch.count * batch.m;
+    const out: ExactSolution = {
+      mask: new Uint8Array(size * batch.m),
+      u: new Float64Array(size),
+      v: new Float64Array(size),
+    };
+    await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) => exactTiles(batch, n, fill, start, end, out));
+    return out;
+  },
+
+  async greedy(batch, n, fill, ctx) {
+    const out = new Uint8Array(batch.count * batch.m * batch.m);
+    await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) => greedyTiles(batch, n, fill, start, end, out));
+    return out;
+  },
+
+  async tsenor(batch, n, fill, options, ctx) {
+    const out = new Uint8Array(batch.count * batch.m * batch.m);
+    await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) =>
+      tsenorTiles(batch, n, fill, options, start, end, out),
+    );
+    return out;
+  },
+};
+
+registerBackend(referenceBackend);
