@@ -59,6 +59,8 @@ export interface Backend {
   exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<ExactSolution>;
   greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<Uint8Array>;
   tsenor(batch: TileBatch, n: number, fill: Fill, options: TsenorOptions, ctx: KernelContext): Promise<Uint8Array>;
+  /** The 2:4 proximal operator on every group of 4 consecutive values (z.length a multiple of 4). */
+  prox24(z: Float32Array, lambda: number, ctx: KernelContext): Promise<Float32Array>;
 }
 
 const registry = new Map<BackendName, Backend>();

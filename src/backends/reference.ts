@@ -2,6 +2,7 @@ import { standardMaskRows } from '../reference/standard.js';
 import { exactTiles } from '../reference/exact.js';
 import { greedyTiles } from '../reference/greedy.js';
 import { tsenorTiles } from '../reference/tsenor.js';
+import { prox24Groups } from '../reference/prox24.js';
 import { registerBackend, runChunked, type Backend, type ExactSolution } from './backend.js';
 
 /** Tiles per chunk between progress reports and abort checks. */
@@ -43,6 +44,12 @@ export const referenceBackend: Backend = {
     await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) =>
       tsenorTiles(batch, n, fill, options, start, end, out),
     );
+    return out;
+  },
+
+  async prox24(z, lambda, ctx) {
+    const out = new Float32Array(z.length);
+    await runChunked(z.length / 4, TILE_CHUNK * 64, ctx, (start, end) => prox24Groups(z, lambda, start, end, out));
     return out;
   },
 };
