@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { NmsparseError } from '../errors.js';
 import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
@@ -46,13 +45,3 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`nmsparse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 3;
-  },
-);
