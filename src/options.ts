@@ -8,6 +8,7 @@ import type { TransposableMethod, TsenorOptions } from './backends/backend.js';
 export const DEFAULT_TSENOR_OPTIONS: Readonly<TsenorOptions> = Object.freeze({
   tau: 50,
   iterations: 100,
+  stages: 1,
   localSearchSteps: 32,
 });
 
@@ -29,6 +30,7 @@ export function resolveTsenorOptions(partial: Partial<TsenorOptions> | undefined
   return {
     tau: positiveNumber('tau', o.tau, false),
     iterations: positiveNumber('iterations', o.iterations, true),
+    stages: positiveNumber('stages', o.stages, true),
     localSearchSteps: positiveNumber('localSearchSteps', o.localSearchSteps, true, true),
   };
 }

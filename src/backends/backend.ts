@@ -9,8 +9,10 @@ export type TransposableMethod = 'exact' | 'tsenor' | 'greedy';
 export interface TsenorOptions {
   /** Entropy strength: larger is closer to the LP optimum and needs more iterations. */
   tau: number;
-  /** Dykstra iterations (each: row scaling, column scaling, box step). */
+  /** Dykstra iterations in all (each: row scaling, column scaling, box step). */
   iterations: number;
+  /** τ schedule: the iterations are split over this many stages, τ doubling up to `tau` (1 = fixed τ). */
+  stages: number;
   /** Local-search steps per tile after rounding. */
   localSearchSteps: number;
 }

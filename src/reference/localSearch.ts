@@ -1,0 +1,213 @@
+import type { Fill } from '../matrix.js';
+
+/**
+ * One M×M tile being rounded: its scores and its mask live in batch-sized arrays at offset `base`
+ * (row-major), with the row and column counts kept beside them.
+ */
+export interface TileState {
+  scores: Float32Array;
+  mask: Uint8Array;
+  base: number;
+  m: number;
+  n: number;
+  fill: Fill;
+  rowCount: Int32Array;
+  colCount: Int32Array;
+}
+
+/** Scratch state for tiles of size m (the counts are reused from tile to tile). */
+export function tileState(scores: Float32Array, mask: Uint8Array, m: number, n: number, fill: Fill): TileState {
+  return { scores, mask, base: 0, m, n, fill, rowCount: new Int32Array(m), colCount: new Int32Array(m) };
+}
+
+/** Recounts the kept entries of every row and column of the tile at `state.base`. */
+export function countTile(state: TileState): void {
+  const { mask, base, m, rowCount, colCount } = state;
+  rowCount.fill(0);
+  colCount.fill(0);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      if (mask[base + i * m + j]) {
+        rowCount[i]++;
+        colCount[j]++;
+      }
+    }
+  }
+}
+
+function setEntry(state: TileState, i: number, j: number, keep: 0 | 1): void {
+  state.mask[state.base + i * state.m + j] = keep;
+  const d = keep ? 1 : -1;
+  state.rowCount[i] += d;
+  state.colCount[j] += d;
+}
+
+/** Under fill 'atMost' an entry is worth adding only when its score is positive. */
+function addable(state: TileState, score: number): boolean {
+  return state.fill === 'exact' || score > 0;
+}
+
+/**
+ * Adds the best free entry (i, j) whose row and column are both under-filled (ties: lower row-major
+ * index). Returns false when there is none.
+ */
+function addFreeEntry(state: TileState): boolean {
+  const { scores, mask, base, m, n, rowCount, colCount } = state;
+  let best = -1;
+  let bestScore = -Infinity;
+  for (let i = 0; i < m; i++) {
+    if (rowCount[i] >= n) continue;
+    for (let j = 0; j < m; j++) {
+      if (colCount[j] >= n || mask[base + i * m + j]) continue;
+      const s = scores[base + i * m + j] as number;
+      if (addable(state, s) && (best < 0 || s > bestScore)) {
+        best = i * m + j;
+        bestScore = s;
+      }
+    }
+  }
+  if (best < 0) return false;
+  setEntry(state, Math.floor(best / m), best % m, 1);
+  return true;
+}
+
+/**
+ * For an under-filled row i and column j, the best swap: remove a kept (i', j') with (i, j') and
+ * (i', j) free, add (i, j') and (i', j); one more entry kept, gain s[i,j'] + s[i',j] − s[i',j'].
+ * Under fill 'exact' the best swap is taken whatever its gain (the tile must become full); under
+ * 'atMost' only a positive gain that adds positive scores. Ties: first in (i, j, i', j') order.
+ * Returns false when there is no admissible swap.
+ */
+function bestSwap(state: TileState): boolean {
+  const { scores, mask, base, m, n, rowCount, colCount } = state;
+  let bestGain = state.fill === 'exact' ? -Infinity : 0;
+  let found = false;
+  let bi = 0;
+  let bj = 0;
+  let bi2 = 0;
+  let bj2 = 0;
+  for (let i = 0; i < m; i++) {
+    if (rowCount[i] >= n) continue;
+    for (let j = 0; j < m; j++) {
+      if (colCount[j] >= n) continue;
+      for (let i2 = 0; i2 < m; i2++) {
+        if (mask[base + i2 * m + j]) continue;
+        const sIn2 = scores[base + i2 * m + j] as number;
+        if (!addable(state, sIn2)) continue;
+        for (let j2 = 0; j2 < m; j2++) {
+          if (!mask[base + i2 * m + j2] || mask[base + i * m + j2]) continue;
+          const sIn1 = scores[base + i * m + j2] as number;
+          if (!addable(state, sIn1)) continue;
+          const gain = sIn1 + sIn2 - (scores[base + i2 * m + j2] as number);
+          if (gain > bestGain) {
+            found = true;
+            bestGain = gain;
+            bi = i;
+            bj = j;
+            bi2 = i2;
+            bj2 = j2;
+          }
+        }
+      }
+    }
+  }
+  if (!found) return false;
+  setEntry(state, bi2, bj2, 0);
+  setEntry(state, bi, bj2, 1);
+  setEntry(state, bi2, bj, 1);
+  return true;
+}
+
+/** One repair step: add a free entry, else swap. Returns false when neither applies. */
+function repairStep(state: TileState): boolean {
+  return addFreeEntry(state) || bestSwap(state);
+}
+
+/**
+ * Fills under-filled rows and columns by adds and swaps (DESIGN.md "Rounding"). Under fill 'exact'
+ * it always runs until the tile is full, whatever the budget: when no free under-filled pair exists,
+ * every column that row i leaves free is full, and at most N−2 of its N entries lie in rows that share
+ * column j with row i, so a swap always exists. Under 'atMost' it stops after `budget` steps or when
+ * no step gains. Returns the number of steps taken.
+ */
+export function repairTile(state: TileState, budget: number): number {
+  let steps = 0;
+  if (state.fill === 'exact') {
+    let deficit = 0;
+    for (let i = 0; i < state.m; i++) deficit += state.n - (state.rowCount[i] as number);
+    for (; deficit > 0; deficit--, steps++) {
+      if (!repairStep(state)) throw new Error('nmsparse internal error: repair found no step on an under-filled tile');
+    }
+    return steps;
+  }
+  while (steps < budget && repairStep(state)) steps++;
+  return steps;
+}
+
+/**
+ * The best 2×2 exchange: kept (i, j) and (i', j') with (i, j') and (i', j) free become (i, j') and
+ * (i', j); counts are unchanged. For a pair of rows the two column choices are independent, so the
+ * best exchange costs O(M³). Applies it when it gains; returns whether it did.
+ */
+function bestExchange(state: TileState): boolean {
+  const { scores, mask, base, m } = state;
+  let bestGain = 0;
+  let found = false;
+  let bi = 0;
+  let bj = 0;
+  let bi2 = 0;
+  let bj2 = 0;
+  for (let i = 0; i < m; i++) {
+    const ri = base + i * m;
+    for (let i2 = i + 1; i2 < m; i2++) {
+      const ri2 = base + i2 * m;
+      // j leaves row i for row i2; j2 leaves row i2 for row i.
+      let gainJ = -Infinity;
+      let gainJ2 = -Infinity;
+      let j = -1;
+      let j2 = -1;
+      for (let c = 0; c < m; c++) {
+        const inI = mask[ri + c];
+        if (inI === mask[ri2 + c]) continue;
+        const from = inI ? ri : ri2;
+        const to = inI ? ri2 : ri;
+        const sTo = scores[to + c] as number;
+        if (!addable(state, sTo)) continue;
+        const g = sTo - (scores[from + c] as number);
+        if (inI && g > gainJ) {
+          gainJ = g;
+          j = c;
+        } else if (!inI && g > gainJ2) {
+          gainJ2 = g;
+          j2 = c;
+        }
+      }
+      if (j < 0 || j2 < 0) continue;
+      const gain = gainJ + gainJ2;
+      if (gain > bestGain) {
+        found = true;
+        bestGain = gain;
+        bi = i;
+        bj = j;
+        bi2 = i2;
+        bj2 = j2;
+      }
+    }
+  }
+  if (!found) return false;
+  setEntry(state, bi, bj, 0);
+  setEntry(state, bi2, bj2, 0);
+  setEntry(state, bi, bj2, 1);
+  setEntry(state, bi2, bj, 1);
+  return true;
+}
+
+/**
+ * Local search on one rounded tile: the repair first (always to full under fill 'exact'), then, with
+ * whatever is left of `steps`, improving 2×2 exchanges until none gains.
+ */
+export function localSearchTile(state: TileState, steps: number): void {
+  countTile(state);
+  let left = steps - repairTile(state, steps);
+  while (left > 0 && bestExchange(state)) left--;
+}

@@ -1,0 +1,141 @@
+import type { TileBatch, TsenorOptions } from '../backends/backend.js';
+import type { Fill } from '../matrix.js';
+import { greedySelect } from './greedy.js';
+import { localSearchTile, tileState } from './localSearch.js';
+
+/** Scratch buffers for one tile, reused from tile to tile. */
+interface Work {
+  a: Float64Array;
+  s: Float64Array;
+  q: Float64Array;
+  order: Int32Array;
+}
+
+/**
+ * Normalised scores in [0, 1]. Under fill 'exact' the tile is shifted by its minimum (every full mask
+ * keeps N·M entries, so the shift does not change the best mask); under 'atMost' negative scores are
+ * clamped to 0 (they are never kept). Returns false for a tile with nothing to choose between.
+ */
+function normalise(tiles: Float32Array, base: number, size: number, fill: Fill, a: Float64Array): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < size; k++) {
+    const x = tiles[base + k] as number;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  const floor = fill === 'exact' ? lo : 0;
+  const range = hi - floor;
+  if (!(range > 0)) return false;
+  for (let k = 0; k < size; k++) a[k] = Math.max(0, (tiles[base + k] as number) - floor) / range;
+  return true;
+}
+
+/** Scales each row (`rows`) or each column to sum n; a zero line is left alone. */
+function scaleLines(s: Float64Array, m: number, n: number, rows: boolean): void {
+  const stride = rows ? 1 : m;
+  const step = rows ? m : 1;
+  for (let line = 0; line < m; line++) {
+    const first = line * step;
+    let sum = 0;
+    for (let k = 0; k < m; k++) sum += s[first + k * stride] as number;
+    if (!(sum > 0)) continue;
+    const f = n / sum;
+    for (let k = 0; k < m; k++) s[first + k * stride] *= f;
+  }
+}
+
+/** The box step with Dykstra's correction: P = S⊙Q, S = min(P, 1), Q = P⊘S. */
+function boxStep(s: Float64Array, q: Float64Array, size: number): void {
+  for (let k = 0; k < size; k++) {
+    const p = (s[k] as number) * (q[k] as number);
+    if (p > 1) {
+      s[k] = 1;
+      q[k] = p;
+    } else {
+      s[k] = p;
+      q[k] = 1;
+    }
+  }
+}
+
+/**
+ * The τ of each stage: geometric from τ/2^(stages−1) up to τ. Each stage warm-starts from the last
+ * by raising S and Q to the power τ_k/τ_(k−1) (all dual potentials scaled alike, ε-scaling).
+ */
+function stageTaus(tau: number, stages: number): number[] {
+  const taus: number[] = [];
+  for (let k = stages - 1; k >= 0; k--) taus.push(tau / 2 ** k);
+  return taus;
+}
+
+/**
+ * Entropy-regularised transport by Dykstra's algorithm in the multiplicative domain. Every quantity
+ * stays bounded for every finite input, so f32 ports are safe as well: a ∈ [0, 1] and the kernel is
+ * shifted by the row maximum, so S starts in [e^(−τ), 1]; after a row or column scaling S ≤ N, after
+ * the box step S ≤ 1; Q = max(P, 1) ≤ e^(τ·range(a)) (store log Q in f32 when τ > 80).
+ */
+function dykstra(work: Work, m: number, n: number, options: TsenorOptions): void {
+  const { a, s, q } = work;
+  const size = m * m;
+  const taus = stageTaus(options.tau, options.stages);
+  const first = taus[0] as number;
+  for (let i = 0; i < m; i++) {
+    let rowMax = 0;
+    for (let j = 0; j < m; j++) rowMax = Math.max(rowMax, a[i * m + j] as number);
+    for (let j = 0; j < m; j++) s[i * m + j] = Math.exp(first * ((a[i * m + j] as number) - rowMax));
+  }
+  q.fill(1, 0, size);
+  let done = 0;
+  for (let stage = 0; stage < taus.length; stage++) {
+    if (stage > 0) {
+      const r = (taus[stage] as number) / (taus[stage - 1] as number);
+      for (let k = 0; k < size; k++) {
+        s[k] = (s[k] as number) ** r;
+        q[k] = (q[k] as number) ** r;
+      }
+    }
+    const until = Math.round((options.iterations * (stage + 1)) / taus.length);
+    for (; done < until; done++) {
+      scaleLines(s, m, n, true);
+      scaleLines(s, m, n, false);
+      boxStep(s, q, size);
+    }
+  }
+}
+
+/**
+ * TSENOR transposable masks (Meng, Makni, Mazumder 2025) for tiles [start, end): per tile the
+ * entropy-regularised relaxation solved by Dykstra (with a τ schedule), greedy rounding of the
+ * fractional solution, then local search. Always valid; full under fill 'exact'; under 'atMost'
+ * entries with score ≤ 0 are never kept.
+ */
+export function tsenorTiles(
+  batch: TileBatch,
+  n: number,
+  fill: Fill,
+  options: TsenorOptions,
+  start: number,
+  end: number,
+  out: Uint8Array,
+): void {
+  const { m, tiles } = batch;
+  const size = m * m;
+  const work: Work = {
+    a: new Float64Array(size),
+    s: new Float64Array(size),
+    q: new Float64Array(size),
+    order: new Int32Array(size),
+  };
+  const state = tileState(tiles, out, m, n, fill);
+  for (let t = start; t < end; t++) {
+    state.base = t * size;
+    if (normalise(tiles, state.base, size, fill, work.a)) {
+      dykstra(work, m, n, options);
+    } else {
+      work.s.fill(0);
+    }
+    greedySelect(state, work.s, 0, work.order);
+    localSearchTile(state, options.localSearchSteps);
+  }
+}
