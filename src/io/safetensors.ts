@@ -1,0 +1,257 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { NmsparseError } from '../errors.js';
+import { createAtomicFile, type AtomicFile, type AtomicWriteOptions } from './atomicWrite.js';
+import { decodeFloats, encodeFloats } from './floatCodec.js';
+import {
+  byteLength,
+  FLOAT_DTYPES,
+  isFloatDtype,
+  isMaskDtype,
+  MAX_HEADER_BYTES,
+  parseHeader,
+  serializeHeader,
+  type Metadata,
+  type SafetensorsDtype,
+  type TensorEntry,
+  type TensorInfo,
+} from './safetensorsHeader.js';
+
+export {
+  DTYPE_SIZE,
+  FLOAT_DTYPES,
+  isFloatDtype,
+  isMaskDtype,
+  serializeHeader,
+  type FloatDtype,
+  type Metadata,
+  type SafetensorsDtype,
+  type TensorEntry,
+  type TensorInfo,
+} from './safetensorsHeader.js';
+
+/** Random-access bytes: a file through a handle, or a buffer in memory. */
+export interface ByteSource {
+  /** For messages: the path, or a description. */
+  readonly name: string;
+  readonly size: number;
+  /** Exactly `length` bytes at `position`; E_FORMAT if the source ends first. */
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export function memorySource(bytes: Uint8Array, name = 'safetensors data'): ByteSource {
+  return {
+    name,
+    size: bytes.byteLength,
+    async read(position, length) {
+      if (position + length > bytes.byteLength) {
+        throw new NmsparseError('E_FORMAT', `${name}: ends at byte ${bytes.byteLength}, before ${position + length}`);
+      }
+      return bytes.slice(position, position + length);
+    },
+    async close() {},
+  };
+}
+
+/** One read call moves at most this much (fs reads are limited to 2 GiB). */
+const READ_CHUNK = 1 << 28;
+
+async function readExactly(handle: FileHandle, path: string, position: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await handle.read(out, done, Math.min(READ_CHUNK, length - done), position + done);
+    if (bytesRead === 0) {
+      throw new NmsparseError('E_FORMAT', `${path}: ends at byte ${position + done}, before ${position + length}; was it truncated while being read?`);
+    }
+    done += bytesRead;
+  }
+  return out;
+}
+
+export async function fileSource(path: string): Promise<ByteSource> {
+  let handle: FileHandle;
+  let size: number;
+  try {
+    handle = await open(path, 'r');
+    size = (await handle.stat()).size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NmsparseError('E_IO', `cannot read ${path} (${code ?? String(err)}); check the path and permissions`, { cause: err });
+  }
+  return {
+    name: path,
+    size,
+    async read(position, length) {
+      try {
+        return await readExactly(handle, path, position, length);
+      } catch (err) {
+        if (err instanceof NmsparseError) throw err;
+        throw new NmsparseError('E_IO', `cannot read ${path} (${String(err)})`, { cause: err });
+      }
+    },
+    close: () => handle.close(),
+  };
+}
+
+/**
+ * A safetensors file opened for streaming: the header is read and validated up front; tensor data is
+ * read one tensor at a time, so memory is bounded by the largest tensor, not by the file.
+ */
+export class SafetensorsReader {
+  private constructor(
+    private readonly source: ByteSource,
+    /** Every tensor, in data order. */
+    readonly tensors: readonly TensorInfo[],
+    readonly metadata: Metadata,
+    private readonly dataStart: number,
+  ) {}
+
+  static async open(source: ByteSource): Promise<SafetensorsReader> {
+    try {
+      const what = source.name;
+      if (source.size < 8) {
+        throw new NmsparseError('E_FORMAT', `${what}: ${source.size} bytes is too short for a safetensors file (8-byte header length first)`);
+      }
+      const length = new DataView((await source.read(0, 8)).buffer).getBigUint64(0, true);
+      if (length > BigInt(Math.min(MAX_HEADER_BYTES, source.size - 8))) {
+        throw new NmsparseError(
+          'E_FORMAT',
+          `${what}: the header length ${length} exceeds ${length > BigInt(MAX_HEADER_BYTES) ? `the limit of ${MAX_HEADER_BYTES} bytes` : `the file (${source.size} bytes)`}; the file is damaged or not safetensors`,
+        );
+      }
+      const dataStart = 8 + Number(length);
+      const { tensors, metadata } = parseHeader(await source.read(8, Number(length)), source.size - dataStart, what);
+      return new SafetensorsReader(source, tensors, metadata, dataStart);
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  /** The tensor called `name`; E_SHAPE naming the file when there is none. */
+  tensor(name: string): TensorInfo {
+    const t = this.tensors.find((x) => x.name === name);
+    if (!t) throw new NmsparseError('E_SHAPE', `${this.source.name} has no tensor ${JSON.stringify(name)}`);
+    return t;
+  }
+
+  /** The tensor's bytes, as stored. */
+  readBytes(info: TensorInfo): Promise<Uint8Array> {
+    return this.source.read(this.dataStart + info.begin, info.end - info.begin);
+  }
+
+  /** A float tensor's values as f32 (F64 rounds to nearest; F16 and BF16 are exact). */
+  async readFloats(info: TensorInfo): Promise<Float32Array> {
+    if (!isFloatDtype(info.dtype)) {
+      throw new NmsparseError('E_DTYPE', `${this.source.name}: tensor ${JSON.stringify(info.name)} is ${info.dtype}; a float tensor (F16, BF16, F32, F64) is required`);
+    }
+    return decodeFloats(await this.readBytes(info), FLOAT_DTYPES[info.dtype]);
+  }
+
+  /** A U8 or BOOL mask's bytes (values are not checked here; the verifier reports non-0/1 entries). */
+  async readMask(info: TensorInfo): Promise<Uint8Array> {
+    if (!isMaskDtype(info.dtype)) {
+      throw new NmsparseError('E_DTYPE', `${this.source.name}: mask ${JSON.stringify(info.name)} is ${info.dtype}; masks must be U8 or BOOL`);
+    }
+    return this.readBytes(info);
+  }
+
+  close(): Promise<void> {
+    return this.source.close();
+  }
+}
+
+export async function openSafetensorsFile(path: string): Promise<SafetensorsReader> {
+  return SafetensorsReader.open(await fileSource(path));
+}
+
+/** Values in a tensor's dtype: f32 rounds (ties to even) to F16/BF16, widens to F64; U8/BOOL as bytes. */
+export function encodeTensorData(data: Float32Array | Uint8Array, dtype: SafetensorsDtype): Uint8Array {
+  if (isFloatDtype(dtype) && data instanceof Float32Array) return encodeFloats(data, FLOAT_DTYPES[dtype]);
+  if (isMaskDtype(dtype) && data instanceof Uint8Array) {
+    if (dtype === 'BOOL' && data.some((x) => x > 1)) throw new NmsparseError('E_MASK', 'a BOOL tensor may hold only 0 and 1');
+    return data;
+  }
+  throw new NmsparseError('E_DTYPE', `cannot encode a ${data.constructor.name} as ${dtype}; floats need F16/BF16/F32/F64, bytes U8/BOOL`);
+}
+
+/**
+ * Streams a safetensors file: the header first (all shapes are known up front), then each tensor's
+ * bytes in order. The file appears at its path only on commit; until then it is a temporary file.
+ */
+export class SafetensorsWriter {
+  private next = 0;
+
+  private constructor(
+    private readonly file: AtomicFile,
+    private readonly entries: readonly TensorEntry[],
+  ) {}
+
+  static async create(
+    path: string,
+    entries: readonly TensorEntry[],
+    metadata: Metadata = {},
+    options: AtomicWriteOptions = {},
+  ): Promise<SafetensorsWriter> {
+    const header = serializeHeader(entries, metadata);
+    const file = await createAtomicFile(path, options);
+    try {
+      await file.write(header);
+    } catch (err) {
+      await file.discard();
+      throw err;
+    }
+    return new SafetensorsWriter(file, entries);
+  }
+
+  /** The next entry's bytes (already in its dtype). */
+  async writeTensor(bytes: Uint8Array): Promise<void> {
+    const entry = this.entries[this.next];
+    if (!entry) throw new NmsparseError('E_SHAPE', `${this.file.path}: all ${this.entries.length} tensors are already written`);
+    if (bytes.byteLength !== byteLength(entry)) {
+      await this.file.discard();
+      throw new NmsparseError('E_SHAPE', `${this.file.path}: tensor ${JSON.stringify(entry.name)} needs ${byteLength(entry)} bytes, got ${bytes.byteLength}`);
+    }
+    await this.file.write(bytes);
+    this.next++;
+  }
+
+  /** Checks that every tensor was written, then renames the file into place. */
+  async commit(): Promise<void> {
+    if (this.next !== this.entries.length) {
+      await this.file.discard();
+      throw new NmsparseError('E_SHAPE', `${this.file.path}: only ${this.next} of ${this.entries.length} tensors were written`);
+    }
+    await this.file.commit();
+  }
+
+  /** Drops the unfinished file. */
+  discard(): Promise<void> {
+    return this.file.discard();
+  }
+}
+
+export interface TensorData extends TensorEntry {
+  data: Float32Array | Uint8Array;
+}
+
+/** Writes whole tensors (f32 values or mask bytes) to a safetensors file atomically. */
+export async function writeSafetensorsFile(
+  path: string,
+  tensors: readonly TensorData[],
+  options: AtomicWriteOptions & { metadata?: Metadata } = {},
+): Promise<void> {
+  const encoded = tensors.map((t) => encodeTensorData(t.data, t.dtype));
+  const writer = await SafetensorsWriter.create(path, tensors.map(({ name, dtype, shape }) => ({ name, dtype, shape })), options.metadata, options);
+  try {
+    for (const bytes of encoded) await writer.writeTensor(bytes);
+    await writer.commit();
+  } catch (err) {
+    await writer.discard();
+    throw err;
+  }
+}
