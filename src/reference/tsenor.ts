@@ -45,13 +45,19 @@ function scaleLines(s: Float64Array, m: number, n: number, rows: boolean): void 
   }
 }
 
-/** The box step with Dykstra's correction: P = S⊙Q, S = min(P, 1), Q = P⊘S. */
+/**
+ * Q beyond this only marks an entry that is firmly at the box bound; the cap keeps S⊙Q within f32
+ * range (S ≤ N) for every τ, so f32 ports iterate exactly like this reference.
+ */
+const Q_MAX = 2 ** 64;
+
+/** The box step with Dykstra's correction: P = S⊙Q, S = min(P, 1), Q = P⊘S (capped at Q_MAX). */
 function boxStep(s: Float64Array, q: Float64Array, size: number): void {
   for (let k = 0; k < size; k++) {
     const p = (s[k] as number) * (q[k] as number);
     if (p > 1) {
       s[k] = 1;
-      q[k] = p;
+      q[k] = Math.min(p, Q_MAX);
     } else {
       s[k] = p;
       q[k] = 1;
