@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import type { TimingPlan } from './timing.js';
+
+export interface RunOptions {
+  quick: boolean;
+  json: boolean;
+  backends: string[];
+  methods: string[];
+  sizes: number[];
+  out: string;
+  nativeRef?: string;
+  native: boolean;
+}
+
+/** How long things may take: the quick run must finish in under two minutes on the 2-core machine. */
+export interface RunLimits {
+  timing: TimingPlan;
+  /** A case whose predicted single call exceeds this is skipped (seconds). */
+  callLimitSeconds: number;
+  /** A case's process is stopped after this long (seconds), whatever was predicted. */
+  caseTimeoutSeconds: number;
+  /** Cases not started within this many seconds of the run's start are skipped. */
+  runBudgetSeconds: number;
+  nativeReps: number;
+}
+
+export const QUICK_LIMITS: RunLimits = {
+  timing: { maxSamples: 5, budgetSeconds: 1, singleCallSeconds: 1 },
+  callLimitSeconds: 8,
+  caseTimeoutSeconds: 25,
+  runBudgetSeconds: 95,
+  nativeReps: 3,
+};
+
+export const FULL_LIMITS: RunLimits = {
+  timing: { maxSamples: 20, budgetSeconds: 5, singleCallSeconds: 5 },
+  callLimitSeconds: 60,
+  caseTimeoutSeconds: 300,
+  runBudgetSeconds: Infinity,
+  nativeReps: 10,
+};
+
+export const USAGE = `usage: npm run bench -- [--quick] [--json] [--backend NAME] [--method NAME] [--size N]
+                        [--out FILE] [--native-ref DIR] [--no-native]
+  --quick        1024² for every pattern plus the 4096² 8:16 rows, few samples (under 2 minutes)
+  --backend      reference | wasm | gpu (repeat or comma-separate; default: every available one)
+  --method       standard | exact | greedy | tsenor (and suite methods such as prox; default: all)
+  --size         matrix side, e.g. 1024 or 4096 (default: both)
+  --json         print the results as JSON instead of a table
+  --out          where the results go (default bench/results.json, written atomically)
+  --native-ref   directory holding nmx.c (default: shared/native-ref beside or inside the checkout)
+  --no-native    skip the native C comparison`;
+
+function list(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+}
+
+/** Parses the command line; throws an Error whose message is meant for the user. */
+export function parseRunOptions(argv: string[], defaultOut: string): RunOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      backend: { type: 'string', multiple: true },
+      method: { type: 'string', multiple: true },
+      size: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'native-ref': { type: 'string' },
+      'no-native': { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const sizes = list(values.size).map((s) => {
+    const size = Number(s);
+    if (!Number.isInteger(size) || size < 32 || size % 32 !== 0) {
+      throw new Error(`--size must be a positive multiple of 32 (so every pattern tiles it), got ${s}`);
+    }
+    return size;
+  });
+  return {
+    quick: values.quick ?? false,
+    json: values.json ?? false,
+    backends: list(values.backend),
+    methods: list(values.method),
+    sizes,
+    out: values.out ?? defaultOut,
+    nativeRef: values['native-ref'],
+    native: !(values['no-native'] ?? false),
+  };
+}

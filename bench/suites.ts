@@ -1,0 +1,11 @@
+import { maskSuite } from './mask-suite.js';
+import type { CaseBase, Suite } from './suite.js';
+
+/** Every suite `npm run bench` runs, in order. A new suite (e.g. the pruner's) adds itself here. */
+export const SUITES: ReadonlyArray<Suite<CaseBase>> = [maskSuite];
+
+export function suiteNamed(name: string): Suite<CaseBase> {
+  const suite = SUITES.find((s) => s.name === name);
+  if (!suite) throw new Error(`bench: unknown suite ${JSON.stringify(name)}`);
+  return suite;
+}
