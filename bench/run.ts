@@ -1,55 +1,14 @@
 // `npm run bench`: every suite's cases, each in its own process; prints a table and writes bench/results.json.
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { listBackends } from '../src/backends/backend.js';
-import '../src/backends/all.js';
-import { FULL_LIMITS, QUICK_LIMITS, USAGE, parseRunOptions, type RunLimits, type RunOptions } from './args.js';
+import { FULL_LIMITS, QUICK_LIMITS, USAGE, parseRunOptions, type RunOptions } from './args.js';
 import { runIsolated } from './isolate.js';
 import { compareWithNative } from './native-compare.js';
 import { repoRoot } from './native.js';
 import { writeJsonAtomic, type CaseRow, type Results } from './results.js';
-import type { CaseBase } from './suite.js';
+import { chosenBackends, scheduleCase } from './schedule.js';
 import { SUITES } from './suites.js';
 import { formatTable } from './table.js';
-
-/** Available backends in run order (the reference last: it is the slow one), filtered by --backend. */
-async function chosenBackends(wanted: string[]): Promise<string[]> {
-  const all = await listBackends();
-  for (const name of wanted) {
-    const info = all.find((b) => b.name === name);
-    if (!info) throw new Error(`unknown backend ${name}; registered: ${all.map((b) => b.name).join(', ')}`);
-    if (!info.available) throw new Error(`backend ${name} is not available here: ${info.reason}`);
-  }
-  return all
-    .filter((b) => b.available && (wanted.length === 0 || wanted.includes(b.name)))
-    .map((b) => b.name)
-    .sort((a, b) => Number(a === 'reference') - Number(b === 'reference'));
-}
-
-/** Seconds one call of `c` should take, from the largest finished case of its family. */
-function predictedCallSeconds(c: CaseBase, done: readonly CaseRow[]): number | undefined {
-  let best: CaseRow | undefined;
-  for (const row of done) {
-    if (row.case.family !== c.family || !row.measured || row.case.work > c.work) continue;
-    if (!best || row.case.work > best.case.work) best = row;
-  }
-  return best?.measured ? (best.measured.minSeconds * c.work) / best.case.work : undefined;
-}
-
-async function runCase(c: CaseBase, done: readonly CaseRow[], limits: RunLimits, elapsed: number): Promise<CaseRow> {
-  if (elapsed > limits.runBudgetSeconds) {
-    return { case: c, status: 'skipped', reason: `the run's ${limits.runBudgetSeconds} s budget was spent` };
-  }
-  const predicted = predictedCallSeconds(c, done);
-  if (predicted !== undefined && predicted > limits.callLimitSeconds) {
-    const reason = `predicted ${predicted.toFixed(0)} s per call > ${limits.callLimitSeconds} s limit`;
-    return { case: c, status: 'skipped', reason };
-  }
-  const outcome = await runIsolated(c, limits.timing, limits.caseTimeoutSeconds);
-  return outcome.status === 'ok'
-    ? { case: c, status: 'ok', measured: outcome.measured }
-    : { case: c, status: outcome.status, reason: outcome.reason };
-}
 
 function progressLine(index: number, total: number, row: CaseRow): string {
   const what = row.measured ? `${row.measured.medianSeconds.toPrecision(3)} s` : `${row.status} (${row.reason})`;
@@ -70,7 +29,7 @@ async function main(options: RunOptions): Promise<void> {
   const start = performance.now();
   const rows: CaseRow[] = [];
   for (const [index, c] of cases.entries()) {
-    const row = await runCase(c, rows, limits, (performance.now() - start) / 1000);
+    const row = await scheduleCase(c, rows, limits, (performance.now() - start) / 1000, runIsolated);
     rows.push(row);
     process.stderr.write(progressLine(index, cases.length, row) + '\n');
   }

@@ -1,0 +1,61 @@
+import { listBackends } from '../src/backends/backend.js';
+import '../src/backends/all.js';
+import type { RunLimits } from './args.js';
+import type { IsolatedOutcome } from './isolate.js';
+import type { CaseRow } from './results.js';
+import type { CaseBase } from './suite.js';
+import type { TimingPlan } from './timing.js';
+
+/** Runs one case somewhere (in its own process for real runs) within a time limit. */
+export type CaseExecutor = (benchCase: CaseBase, plan: TimingPlan, timeoutSeconds: number) => Promise<IsolatedOutcome>;
+
+/** Available backends in run order (the reference last: it is the slow one), filtered by --backend. */
+export async function chosenBackends(wanted: string[]): Promise<string[]> {
+  const all = await listBackends();
+  for (const name of wanted) {
+    const info = all.find((b) => b.name === name);
+    if (!info) throw new Error(`unknown backend ${name}; registered: ${all.map((b) => b.name).join(', ')}`);
+    if (!info.available) throw new Error(`backend ${name} is not available here: ${info.reason}`);
+  }
+  return all
+    .filter((b) => b.available && (wanted.length === 0 || wanted.includes(b.name)))
+    .map((b) => b.name)
+    .sort((a, b) => Number(a === 'reference') - Number(b === 'reference'));
+}
+
+/** Seconds one call of `c` should take, from the largest finished case of its family. */
+export function predictedCallSeconds(c: CaseBase, done: readonly CaseRow[]): number | undefined {
+  let best: CaseRow | undefined;
+  for (const row of done) {
+    if (row.case.family !== c.family || !row.measured || row.case.work > c.work) continue;
+    if (!best || row.case.work > best.case.work) best = row;
+  }
+  return best?.measured ? (best.measured.minSeconds * c.work) / best.case.work : undefined;
+}
+
+/**
+ * Runs a case unless the run's budget is spent or its family's smaller cases predict a call longer
+ * than the limit; either way the row says what happened and why.
+ */
+export async function scheduleCase(
+  c: CaseBase,
+  done: readonly CaseRow[],
+  limits: RunLimits,
+  elapsedSeconds: number,
+  execute: CaseExecutor,
+): Promise<CaseRow> {
+  if (elapsedSeconds > limits.runBudgetSeconds) {
+    return { case: c, status: 'skipped', reason: `the run's ${limits.runBudgetSeconds} s budget was spent` };
+  }
+  const unfinished = done.find((row) => row.case.family === c.family && row.case.work < c.work && !row.measured);
+  if (unfinished) return { case: c, status: 'skipped', reason: `the smaller case ${unfinished.case.id} did not finish` };
+  const predicted = predictedCallSeconds(c, done);
+  if (predicted !== undefined && predicted > limits.callLimitSeconds) {
+    const reason = `predicted ${predicted.toFixed(0)} s per call > ${limits.callLimitSeconds} s limit`;
+    return { case: c, status: 'skipped', reason };
+  }
+  const outcome = await execute(c, limits.timing, limits.caseTimeoutSeconds);
+  return outcome.status === 'ok'
+    ? { case: c, status: 'ok', measured: outcome.measured }
+    : { case: c, status: outcome.status, reason: outcome.reason };
+}
