@@ -30,7 +30,7 @@
  */
 import type { ExactSolution, TileBatch } from '../backends/backend.js';
 import type { Fill } from '../matrix.js';
-import { selectTopN } from './topN.js';
+import { nthLargest, selectTopN } from './topN.js';
 
 /** Row-then-column fix passes after the warm start, chosen by measurement (fewest paths per tile). */
 function fixRounds(m: number): number {
@@ -109,43 +109,71 @@ export class ExactTileSolver {
 
   // ---- step 1 and 2: selections that keep CS --------------------------------------------------
 
-  /** Step 1: u = 0, every column keeps its top N. */
+  /**
+   * Step 1: u = 0, every column keeps its top N. Under 'atMost' the dummy potential p is chosen here:
+   * p = −max(0, smallest column N-th largest), so u = 0 ≥ p and v ≥ −p hold, rows start with room
+   * below (passes act as under 'exact' unless a line really lacks positive reduced scores), and a
+   * column with fewer than N positive scores keeps just those, at v_j = −p = 0.
+   */
   private warmStart(): void {
+    const { m, a, line } = this;
     this.u.fill(0);
-    this.p = 0;
     this.rowCount.fill(0);
     this.colCount.fill(0);
     this.x.fill(0);
-    for (let j = 0; j < this.m; j++) this.selectColumn(j);
+    this.p = 0;
+    if (this.atMost) {
+      let smallest = Infinity;
+      for (let j = 0; j < m; j++) {
+        for (let i = 0; i < m; i++) line[i] = a[i * m + j] as number;
+        smallest = Math.min(smallest, nthLargest(line, this.n, this.sorted));
+      }
+      this.p = -Math.max(0, smallest);
+    }
+    for (let j = 0; j < m; j++) this.selectColumn(j);
   }
 
-  /** A node is off when its count is wrong: not N ('exact'); over N, or short with a positive dual ('atMost'). */
-  private isOff(count: number, dual: number): boolean {
-    if (count === this.n) return false;
-    return count > this.n || !this.atMost || dual > 0;
+  /** Lower bounds of the duals: u_i ≥ p and v_j ≥ −p under 'atMost'; none under 'exact'. */
+  private rowFloor(): number {
+    return this.atMost ? this.p : -Infinity;
   }
 
+  private columnFloor(): number {
+    return this.atMost ? -this.p : -Infinity;
+  }
+
+  /** A line is off when it holds more than N, or fewer than N while its dual is above its floor. */
+  private isOff(count: number, dual: number, floor: number): boolean {
+    return count > this.n || (count < this.n && dual > floor);
+  }
+
+  /** Step 2, rows: every row that is off re-selects. */
   private fixRows(): void {
-    for (let i = 0; i < this.m; i++) if (this.isOff(this.rowCount[i] as number, this.u[i] as number)) this.selectRow(i);
+    for (let i = 0; i < this.m; i++) {
+      if (this.isOff(this.rowCount[i] as number, this.u[i] as number, this.rowFloor())) this.selectRow(i);
+    }
   }
 
+  /** Step 2, columns: every column that is off re-selects. */
   private fixColumns(): void {
-    for (let j = 0; j < this.m; j++) if (this.isOff(this.colCount[j] as number, this.v[j] as number)) this.selectColumn(j);
+    for (let j = 0; j < this.m; j++) {
+      if (this.isOff(this.colCount[j] as number, this.v[j] as number, this.columnFloor())) this.selectColumn(j);
+    }
   }
 
-  /** Row i keeps its top N reduced scores a_ij − v_j; u_i becomes the N-th largest. */
+  /** Row i keeps its top N reduced scores a_ij − v_j; u_i becomes the N-th largest (at least its floor). */
   private selectRow(i: number): void {
     const { m, a, v, line, keep } = this;
     for (let j = 0; j < m; j++) line[j] = (a[i * m + j] as number) - (v[j] as number);
-    this.u[i] = selectTopN(line, this.n, this.atMost, keep, this.sorted);
+    this.u[i] = selectTopN(line, this.n, this.rowFloor(), keep, this.sorted);
     for (let j = 0; j < m; j++) this.setEntry(i, j, keep[j] as number);
   }
 
-  /** Column j keeps its top N reduced scores a_ij − u_i; v_j becomes the N-th largest. */
+  /** Column j keeps its top N reduced scores a_ij − u_i; v_j becomes the N-th largest (at least its floor). */
   private selectColumn(j: number): void {
     const { m, a, u, line, keep } = this;
     for (let i = 0; i < m; i++) line[i] = (a[i * m + j] as number) - (u[i] as number);
-    this.v[j] = selectTopN(line, this.n, this.atMost, keep, this.sorted);
+    this.v[j] = selectTopN(line, this.n, this.columnFloor(), keep, this.sorted);
     for (let i = 0; i < m; i++) this.setEntry(i, j, keep[i] as number);
   }
 
@@ -180,10 +208,10 @@ export class ExactTileSolver {
 
   private augmentUntilBalanced(): void {
     const { m, n } = this;
-    // Under 'atMost' a short row with u_i = 0 (= p) is balanced: its unused units go to the dummy.
+    // Under 'atMost' a short row whose dual is at its floor p is balanced: its unused units go to the dummy.
     for (let i = 0; i < m; i++) {
       const count = this.rowCount[i] as number;
-      this.rowToDummy[i] = this.atMost && count < n && this.u[i] === 0 ? n - count : 0;
+      this.rowToDummy[i] = this.atMost && count < n && this.u[i] === this.p ? n - count : 0;
     }
     let units = this.atMost ? Math.max(0, this.dummyExcess()) : 0;
     for (let i = 0; i < m; i++) units += Math.max(0, this.rowExcess(i));

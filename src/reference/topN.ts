@@ -1,23 +1,21 @@
 /**
  * Marks the N largest of `values` in `keep` (ties: lower index first) and returns the threshold that
- * separates kept from dropped values: the N-th largest. Under `atMost` only positive values are kept
- * and the threshold is at least 0 (a line with fewer than N positive values keeps just those).
- * `sorted` is scratch space of the same length.
+ * separates kept from dropped values: the N-th largest. With a `floor`, a line whose N-th largest is
+ * below the floor keeps only its values above the floor, and the threshold is the floor (under fill
+ * 'atMost' a line may stay short, but then its dual sits at its lower bound). `sorted` is scratch space.
  */
 export function selectTopN(
   values: Float64Array,
   n: number,
-  atMost: boolean,
+  floor: number,
   keep: Uint8Array,
   sorted: Float64Array,
 ): number {
   const m = values.length;
-  sorted.set(values);
-  sorted.sort();
-  const nth = sorted[m - n] as number;
-  if (atMost && nth <= 0) {
-    for (let k = 0; k < m; k++) keep[k] = (values[k] as number) > 0 ? 1 : 0;
-    return 0;
+  const nth = nthLargest(values, n, sorted);
+  if (nth < floor) {
+    for (let k = 0; k < m; k++) keep[k] = (values[k] as number) > floor ? 1 : 0;
+    return floor;
   }
   let ties = n;
   for (let k = 0; k < m; k++) if ((values[k] as number) > nth) ties--;
@@ -28,4 +26,11 @@ export function selectTopN(
     keep[k] = take ? 1 : 0;
   }
   return nth;
+}
+
+/** The N-th largest of `values`; `sorted` is scratch space of the same length. */
+export function nthLargest(values: Float64Array, n: number, sorted: Float64Array): number {
+  sorted.set(values);
+  sorted.sort();
+  return sorted[values.length - n] as number;
 }
