@@ -1,2 +1,3 @@
 // Importing this module registers every backend that ships with nmsparse.
 import './reference.js';
+import './wasm.js';

@@ -1,0 +1,500 @@
+// Exact transposable N:M tiles: the warm-started primal-dual method of shared/DESIGN.md.
+//
+// Row duals u, column duals v and the mask x keep complementary slackness
+//   x_ij = 1 ⇒ a_ij − u_i − v_j ≥ 0,   x_ij = 0 ⇒ a_ij − u_i − v_j ≤ 0.
+// Warm start: every column keeps its top N (ties: lower row), v_j = its N-th largest, u = 0. A few
+// alternating fix passes move rows and columns back to N; then shortest augmenting paths (Dijkstra
+// on reduced costs, Jonker–Volgenant dual update) balance the side left over.
+//
+// Fill `atMost` is the max-weight b-matching: duals stay ≥ 0 and a row or column with a positive
+// dual is full. It is the same search with one free node Z (dual 0) joined to every row and column
+// by zero-score arcs: under-full rows start at distance 0 and every column can be reached from Z at
+// distance v_j, which lets a column simply give up a unit.
+//
+// The mask lives in arc-cost matrices (+inf where an arc is absent), so every scan is a branch-free
+// f64x2 min/blend loop. Tile rows are padded to a multiple of 4 with +inf.
+
+import { buildNet, netBytes } from './selectnet';
+import { hsum32, pad4, pow2AtLeast } from './simd';
+import { layoutAt, layoutEnd, take } from './scratch';
+
+const INF: f64 = Infinity;
+
+// Per-call layout (addresses in the scratch block) and shape.
+let M = 0;
+let MP = 0;
+let N = 0;
+let AT_MOST = false;
+let P = 0;
+let netCount = 0;
+let netPairs: usize = 0;
+let selr: usize = 0; // m×mp f64: a_ij where x_ij = 1, else +inf
+let addc: usize = 0; // m×mp f64: −a_ij where x_ij = 0, else +inf
+let remc: usize = 0; // selr transposed
+let addt: usize = 0; // addc transposed
+let uu: usize = 0; // mp f64 row duals
+let vv: usize = 0; // mp f64 column duals
+let lim: usize = 0; // 2mp f64: tentative distance, +inf unreached, NaN settled
+let pred: usize = 0; // 2mp f64: predecessor node id, −1 for a source
+let setd: usize = 0; // 2mp f64: distances of settled nodes, in settling order
+let setn: usize = 0; // 2mp i32: the settled nodes
+let rowCount: usize = 0; // mp i32
+let colCount: usize = 0; // mp i32
+let af: usize = 0; // m×mp f32 tile, padded with −inf
+let sortbuf: usize = 0; // P×mp f32 selection network wires
+let needv: usize = 0; // mp i32
+let tile: usize = 0; // the current tile (f32, m×m)
+let lastVal: f64 = 0;
+
+function layout(m: i32, n: i32, atMost: bool, base: usize): void {
+  M = m;
+  MP = pad4(m);
+  N = n;
+  AT_MOST = atMost;
+  P = pow2AtLeast(m);
+  layoutAt(base);
+  const sq = m * MP * 8;
+  selr = take(sq);
+  addc = take(sq);
+  remc = take(sq);
+  addt = take(sq);
+  uu = take(MP * 8);
+  vv = take(MP * 8);
+  lim = take(2 * MP * 8);
+  pred = take(2 * MP * 8);
+  setd = take(2 * MP * 8);
+  setn = take(2 * MP * 4);
+  rowCount = take(MP * 4);
+  colCount = take(MP * 4);
+  af = take(m * MP * 4);
+  sortbuf = take(P * MP * 4);
+  needv = take(MP * 4);
+  netPairs = take(netBytes(P));
+}
+
+/** Bytes of scratch one exactTiles call needs for M = m. */
+export function exactScratchBytes(m: i32): i32 {
+  layout(m, 1, false, 0);
+  return <i32>layoutEnd();
+}
+
+@inline function f64At(base: usize, k: i32): f64 {
+  return load<f64>(base + (<usize>k << 3));
+}
+@inline function setF64(base: usize, k: i32, x: f64): void {
+  store<f64>(base + (<usize>k << 3), x);
+}
+@inline function i32At(base: usize, k: i32): i32 {
+  return load<i32>(base + (<usize>k << 2));
+}
+@inline function setI32(base: usize, k: i32, x: i32): void {
+  store<i32>(base + (<usize>k << 2), x);
+}
+
+/** Sets or clears x_ij in all four arc matrices. */
+function setCell(i: i32, j: i32, on: bool): void {
+  const a = <f64>load<f32>(tile + (<usize>(i * M + j) << 2));
+  setF64(selr, i * MP + j, on ? a : INF);
+  setF64(addc, i * MP + j, on ? INF : -a);
+  setF64(remc, j * MP + i, on ? a : INF);
+  setF64(addt, j * MP + i, on ? INF : -a);
+}
+
+/**
+ * argmin over k < MP of p[k] + s·q[k] in one pass: two independent 2-lane chains carry the best
+ * value and its index (blends). The value is left in lastVal.
+ */
+function argmin2(p: usize, q: usize, s: f64): i32 {
+  const sv = f64x2.splat(s);
+  const four = f64x2.splat(4);
+  let b0 = f64x2.add(v128.load(p), f64x2.mul(sv, v128.load(q)));
+  let b1 = f64x2.add(v128.load(p, 16), f64x2.mul(sv, v128.load(q, 16)));
+  let i0 = f64x2(0, 1);
+  let i1 = f64x2(2, 3);
+  let x0 = i0;
+  let x1 = i1;
+  for (let k = 4; k < MP; k += 4) {
+    const off = <usize>k << 3;
+    x0 = f64x2.add(x0, four);
+    x1 = f64x2.add(x1, four);
+    const k0 = f64x2.add(v128.load(p + off), f64x2.mul(sv, v128.load(q + off)));
+    const k1 = f64x2.add(v128.load(p + off, 16), f64x2.mul(sv, v128.load(q + off, 16)));
+    const m0 = f64x2.lt(k0, b0);
+    const m1 = f64x2.lt(k1, b1);
+    b0 = v128.bitselect(k0, b0, m0);
+    i0 = v128.bitselect(x0, i0, m0);
+    b1 = v128.bitselect(k1, b1, m1);
+    i1 = v128.bitselect(x1, i1, m1);
+  }
+  const mm = f64x2.lt(b1, b0);
+  b0 = v128.bitselect(b1, b0, mm);
+  i0 = v128.bitselect(i1, i0, mm);
+  let best = f64x2.extract_lane(b0, 0);
+  let k = <i32>f64x2.extract_lane(i0, 0);
+  if (f64x2.extract_lane(b0, 1) < best) {
+    best = f64x2.extract_lane(b0, 1);
+    k = <i32>f64x2.extract_lane(i0, 1);
+  }
+  lastVal = best;
+  return k;
+}
+
+/**
+ * Warm start: every column keeps its top N (ties: lower row); v_j is the N-th largest (under
+ * atMost: at least 0, keeping only positive scores, zeros while there is room); u = 0.
+ */
+function warmStart(): void {
+  const mb = MP >> 2;
+  const rowBytes = <usize>MP << 2;
+  const negInf = f32x4.splat(-Infinity);
+  for (let i = 0; i < M; i++) {
+    const dst = af + <usize>i * rowBytes;
+    const src = tile + (<usize>(i * M) << 2);
+    for (let j = 0; j < M; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+    for (let j = M; j < MP; j++) store<f32>(dst + (<usize>j << 2), -Infinity);
+  }
+  memory.copy(sortbuf, af, <usize>M * rowBytes);
+  for (let w = M; w < P; w++) {
+    for (let b = 0; b < mb; b++) v128.store(sortbuf + <usize>w * rowBytes + (<usize>b << 4), negInf);
+  }
+  for (let c = 0; c < netCount; c++) {
+    const x = sortbuf + <usize>load<i32>(netPairs + (<usize>c << 3)) * rowBytes;
+    const y = sortbuf + <usize>load<i32>(netPairs + (<usize>c << 3), 4) * rowBytes;
+    for (let b = 0; b < mb; b++) {
+      const off = <usize>b << 4;
+      const p = v128.load(x + off);
+      const q = v128.load(y + off);
+      v128.store(x + off, f32x4.max(p, q));
+      v128.store(y + off, f32x4.min(p, q));
+    }
+  }
+  // The threshold row now sits on wire N−1; under atMost it is raised to 0.
+  const thr = sortbuf + <usize>(N - 1) * rowBytes;
+  const zero = f32x4.splat(0);
+  for (let b = 0; b < mb; b++) {
+    const off = <usize>b << 4;
+    let t = v128.load(thr + off);
+    if (AT_MOST) t = f32x4.max(t, zero);
+    v128.store(thr + off, t);
+    let need = i32x4.splat(N);
+    for (let i = 0; i < M; i++) need = i32x4.add(need, f32x4.gt(v128.load(af + <usize>i * rowBytes + off), t));
+    v128.store(needv + off, need);
+  }
+  const inf2 = f64x2.splat(INF);
+  for (let i = 0; i < M; i++) {
+    let racc = i32x4.splat(0);
+    for (let b = 0; b < mb; b++) {
+      const off = <usize>b << 4;
+      const t = v128.load(thr + off);
+      const valid = i32x4.lt_s(i32x4(4 * b, 4 * b + 1, 4 * b + 2, 4 * b + 3), i32x4.splat(M));
+      const ai = v128.load(af + <usize>i * rowBytes + off);
+      let need = v128.load(needv + off);
+      const eq = v128.and(v128.and(f32x4.eq(ai, t), i32x4.gt_s(need, i32x4.splat(0))), valid);
+      need = i32x4.add(need, eq);
+      v128.store(needv + off, need);
+      const sel = v128.and(v128.or(f32x4.gt(ai, t), eq), valid);
+      racc = i32x4.sub(racc, sel);
+      const m0 = i64x2.extend_low_i32x4_s(sel);
+      const m1 = i64x2.extend_high_i32x4_s(sel);
+      const a0 = f64x2.promote_low_f32x4(ai);
+      const a1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(ai, ai, 2, 3, 0, 1));
+      const at = (<usize>(i * MP + 4 * b)) << 3;
+      v128.store(selr + at, v128.bitselect(a0, inf2, m0));
+      v128.store(selr + at, v128.bitselect(a1, inf2, m1), 16);
+      v128.store(addc + at, v128.bitselect(inf2, f64x2.neg(a0), m0));
+      v128.store(addc + at, v128.bitselect(inf2, f64x2.neg(a1), m1), 16);
+    }
+    setI32(rowCount, i, hsum32(racc));
+    setF64(uu, i, 0);
+  }
+  for (let j = 0; j < MP; j++) {
+    const inside = j < M;
+    setI32(colCount, j, inside ? N - i32At(needv, j) : N);
+    setF64(vv, j, inside ? <f64>load<f32>(thr + (<usize>j << 2)) : 0);
+    if (j >= M) setF64(uu, j, 0);
+  }
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < M; j++) {
+      setF64(remc, j * MP + i, f64At(selr, i * MP + j));
+      setF64(addt, j * MP + i, f64At(addc, i * MP + j));
+    }
+  }
+}
+
+/** Rows whose count is off drop their smallest / add their largest a_ij − v_j (atMost: only over-full rows). */
+function fixRows(): i32 {
+  let moved = 0;
+  for (let i = 0; i < M; i++) {
+    let d = i32At(rowCount, i) - N;
+    if (d == 0 || (AT_MOST && d < 0)) continue;
+    moved += d > 0 ? d : -d;
+    const row = <usize>(i * MP) << 3;
+    if (d > 0) {
+      for (; d > 0; d--) {
+        const j = argmin2(selr + row, vv, -1);
+        setCell(i, j, false);
+        setI32(colCount, j, i32At(colCount, j) - 1);
+      }
+      argmin2(selr + row, vv, -1);
+      setF64(uu, i, lastVal);
+    } else {
+      for (; d < 0; d++) {
+        const j = argmin2(addc + row, vv, 1);
+        setCell(i, j, true);
+        setI32(colCount, j, i32At(colCount, j) + 1);
+      }
+      setF64(uu, i, -lastVal);
+    }
+    setI32(rowCount, i, N);
+  }
+  return moved;
+}
+
+/**
+ * Columns whose count is off drop their smallest / add their largest a_ij − u_i. Under atMost only
+ * under-full columns with a positive dual move, adding entries while they gain, and v_j falls to
+ * what the best entry left out would pay (≥ 0).
+ */
+function fixCols(): i32 {
+  let moved = 0;
+  for (let j = 0; j < M; j++) {
+    let d = i32At(colCount, j) - N;
+    const col = <usize>(j * MP) << 3;
+    if (AT_MOST) {
+      if (d >= 0 || f64At(vv, j) <= 0) continue;
+      let v: f64 = 0;
+      for (; d < 0; d++) {
+        const i = argmin2(addt + col, uu, 1);
+        if (lastVal >= 0) break;
+        setCell(i, j, true);
+        setI32(rowCount, i, i32At(rowCount, i) + 1);
+        moved++;
+        v = -lastVal;
+      }
+      if (d < 0) v = 0;
+      setF64(vv, j, v);
+      setI32(colCount, j, N + d);
+      continue;
+    }
+    if (d == 0) continue;
+    moved += d > 0 ? d : -d;
+    if (d > 0) {
+      for (; d > 0; d--) {
+        const i = argmin2(remc + col, uu, -1);
+        setCell(i, j, false);
+        setI32(rowCount, i, i32At(rowCount, i) - 1);
+      }
+      argmin2(remc + col, uu, -1);
+      setF64(vv, j, lastVal);
+    } else {
+      for (; d < 0; d++) {
+        const i = argmin2(addt + col, uu, 1);
+        setCell(i, j, true);
+        setI32(rowCount, i, i32At(rowCount, i) + 1);
+      }
+      setF64(vv, j, -lastVal);
+    }
+    setI32(colCount, j, N);
+  }
+  return moved;
+}
+
+/** Settles s-node p at distance d: relaxes its add arcs into the t-nodes. */
+@inline function relaxS(add: usize, us: usize, vs: usize, p: i32, d: f64): void {
+  const base = f64x2.splat(d + f64At(us, p));
+  const fp = f64x2.splat(<f64>p);
+  const arcs = add + (<usize>(p * MP) << 3);
+  const tl = lim + (<usize>MP << 3);
+  const tp = pred + (<usize>MP << 3);
+  for (let q = 0; q < MP; q += 2) {
+    const off = <usize>q << 3;
+    const nd = f64x2.add(f64x2.add(base, v128.load(vs + off)), v128.load(arcs + off));
+    const l = v128.load(tl + off);
+    const mk = f64x2.lt(nd, l);
+    v128.store(tl + off, v128.bitselect(nd, l, mk));
+    v128.store(tp + off, v128.bitselect(fp, v128.load(tp + off), mk));
+  }
+}
+
+/** Settles t-node q at distance d: relaxes its remove arcs into the s-nodes. */
+@inline function relaxT(rem: usize, us: usize, vs: usize, q: i32, d: f64): void {
+  const base = f64x2.splat(d - f64At(vs, q));
+  const fq = f64x2.splat(<f64>(MP + q));
+  const arcs = rem + (<usize>(q * MP) << 3);
+  for (let p = 0; p < MP; p += 2) {
+    const off = <usize>p << 3;
+    const nd = f64x2.sub(f64x2.add(base, v128.load(arcs + off)), v128.load(us + off));
+    const l = v128.load(lim + off);
+    const mk = f64x2.lt(nd, l);
+    v128.store(lim + off, v128.bitselect(nd, l, mk));
+    v128.store(pred + off, v128.bitselect(fq, v128.load(pred + off), mk));
+  }
+}
+
+/** The smallest non-NaN value of lim. */
+@inline function minLim(): f64 {
+  let b0 = f64x2.splat(INF);
+  let b1 = b0;
+  const cnt = 2 * MP;
+  for (let k = 0; k < cnt; k += 4) {
+    const off = <usize>k << 3;
+    b0 = f64x2.pmin(b0, v128.load(lim + off));
+    b1 = f64x2.pmin(b1, v128.load(lim + off, 16));
+  }
+  b0 = f64x2.pmin(b0, b1);
+  return min(f64x2.extract_lane(b0, 0), f64x2.extract_lane(b0, 1));
+}
+
+/** The first node whose lim equals x. */
+@inline function findLim(x: f64): i32 {
+  const xv = f64x2.splat(x);
+  const cnt = 2 * MP;
+  for (let k = 0; k < cnt; k += 2) {
+    const bits = i64x2.bitmask(f64x2.eq(v128.load(lim + (<usize>k << 3)), xv));
+    if (bits != 0) return k + ctz(bits);
+  }
+  return -1;
+}
+
+/**
+ * Shortest augmenting paths until every s-node is balanced. The s-side is the rows (rowsRole) or the
+ * columns; `add`/`rem` are the arc matrices seen from that side, `us`/`vs` its duals and the other
+ * side's, `cnt` its counts. Exact fill: paths run from under-full to over-full s-nodes. AtMost (rows
+ * only): from Z through under-full rows or any column to an over-full row.
+ */
+function augment(add: usize, rem: usize, us: usize, vs: usize, cnt: usize, rowsRole: bool): void {
+  let excess = 0;
+  for (let p = 0; p < M; p++) {
+    const d = i32At(cnt, p) - N;
+    excess += AT_MOST ? max(d, 0) : max(-d, 0);
+  }
+  const nodes = 2 * MP;
+  while (excess > 0) {
+    for (let k = 0; k < nodes; k++) {
+      setF64(lim, k, INF);
+      setF64(pred, k, -1);
+    }
+    if (AT_MOST) {
+      for (let q = 0; q < M; q++) setF64(lim, MP + q, f64At(vs, q));
+    }
+    let ns = 0;
+    for (let p = 0; p < M; p++) {
+      if (i32At(cnt, p) < N) {
+        setF64(lim, p, NaN);
+        setI32(setn, ns, p);
+        setF64(setd, ns, 0);
+        ns++;
+        relaxS(add, us, vs, p, 0);
+      }
+    }
+    let target = -1;
+    let dt: f64 = 0;
+    for (;;) {
+      dt = minLim();
+      const k = findLim(dt);
+      if (k < MP && i32At(cnt, k) > N) {
+        target = k;
+        break;
+      }
+      setF64(lim, k, NaN);
+      setI32(setn, ns, k);
+      setF64(setd, ns, dt);
+      ns++;
+      if (k < MP) relaxS(add, us, vs, k, dt);
+      else relaxT(rem, us, vs, k - MP, dt);
+    }
+    // Jonker–Volgenant: only settled nodes move, by their distance minus the target's.
+    for (let s = 0; s < ns; s++) {
+      const k = i32At(setn, s);
+      const delta = f64At(setd, s) - dt;
+      if (k < MP) setF64(us, k, f64At(us, k) + delta);
+      else setF64(vs, k - MP, f64At(vs, k - MP) - delta);
+    }
+    if (AT_MOST) {
+      // Shift every dual so that Z's stays 0 (reduced costs do not change).
+      for (let p = 0; p < M; p++) setF64(us, p, f64At(us, p) + dt);
+      for (let q = 0; q < M; q++) setF64(vs, q, f64At(vs, q) - dt);
+    }
+    let p = target;
+    setI32(cnt, p, i32At(cnt, p) - 1);
+    for (;;) {
+      const q = <i32>f64At(pred, p) - MP;
+      if (rowsRole) setCell(p, q, false);
+      else setCell(q, p, false);
+      const from = <i32>f64At(pred, MP + q);
+      if (from < 0) break; // atMost: the column gives the unit back to Z
+      if (rowsRole) setCell(from, q, true);
+      else setCell(q, from, true);
+      p = from;
+      if (f64At(pred, p) < 0) {
+        setI32(cnt, p, i32At(cnt, p) + 1);
+        break;
+      }
+    }
+    excess--;
+  }
+}
+
+function fixPasses(): i32 {
+  if (AT_MOST) return M <= 8 ? 2 : 4;
+  return M <= 4 ? 1 : M <= 8 ? 2 : M <= 16 ? 3 : 4;
+}
+
+function solveTile(): void {
+  warmStart();
+  let rowsOff = 1; // which side is unbalanced: 1 rows, 0 columns, −1 neither
+  const passes = fixPasses();
+  for (let k = 0; k < passes; k++) {
+    const moved = rowsOff == 1 ? fixRows() : fixCols();
+    if (moved == 0) {
+      rowsOff = -1;
+      break;
+    }
+    rowsOff = 1 - rowsOff;
+  }
+  if (rowsOff == 1) augment(addc, remc, uu, vv, rowCount, true);
+  else if (rowsOff == 0) augment(addt, selr, vv, uu, colCount, false);
+}
+
+/**
+ * Solves tiles [start, end) of a batch: `tiles` f32 (m·m per tile), writes the 0/1 mask (u8, m·m
+ * per tile) and the dual potentials u, v (f64, m per tile). `scratch` holds exactScratchBytes(m).
+ */
+export function exactTiles(
+  tiles: usize,
+  m: i32,
+  n: i32,
+  atMost: i32,
+  start: i32,
+  end: i32,
+  mask: usize,
+  u: usize,
+  v: usize,
+  scratch: usize,
+): void {
+  layout(m, n, atMost != 0, scratch);
+  const mp = MP;
+  netCount = buildNet(P, n, netPairs, sortbuf);
+  // Padding of the transposed matrices is never written by setCell: fill it once.
+  for (let j = 0; j < m; j++) {
+    for (let i = m; i < mp; i++) {
+      setF64(remc, j * mp + i, INF);
+      setF64(addt, j * mp + i, INF);
+    }
+  }
+  const sq = m * m;
+  for (let t = start; t < end; t++) {
+    tile = tiles + (<usize>t * sq << 2);
+    solveTile();
+    const out = mask + <usize>t * sq;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) store<u8>(out + i * m + j, f64At(selr, i * mp + j) != INF ? 1 : 0);
+    }
+    const ut = u + (<usize>t * m << 3);
+    const vt = v + (<usize>t * m << 3);
+    for (let k = 0; k < m; k++) {
+      setF64(ut, k, f64At(uu, k));
+      setF64(vt, k, f64At(vv, k));
+    }
+  }
+}

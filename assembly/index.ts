@@ -1,0 +1,10 @@
+// The nmsparse WebAssembly module: one kernel module per algorithm, re-exported. Kernels work on
+// batches the caller writes straight into linear memory; they allocate nothing themselves.
+
+export { standardRows } from './standard';
+export { exactTiles, exactScratchBytes } from './exact';
+
+/** First free byte after the module's static data: callers lay out their batches from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,46 @@
+// Standard N:M: in every group of M consecutive entries of a row keep the N largest. Entry j is kept
+// when fewer than N entries of its group beat it (larger, or equal and earlier), exactly the
+// reference rule, so masks are bit-identical. Groups with M % 4 == 0 count with f32x4 compares.
+
+import { hsum32 } from './simd';
+
+function groupScalar(g: usize, n: i32, m: i32, out: usize): void {
+  for (let j = 0; j < m; j++) {
+    const x = load<f32>(g + (<usize>j << 2));
+    let beaten = 0;
+    for (let k = 0; k < m; k++) {
+      const y = load<f32>(g + (<usize>k << 2));
+      beaten += i32(y > x) | i32(y == x && k < j);
+    }
+    store<u8>(out + j, beaten < n ? 1 : 0);
+  }
+}
+
+function groupSimd(g: usize, n: i32, m: i32, out: usize): void {
+  for (let j = 0; j < m; j++) {
+    const x = f32x4.splat(load<f32>(g + (<usize>j << 2)));
+    const jv = i32x4.splat(j);
+    let lanes = i32x4(0, 1, 2, 3);
+    let cnt = i32x4.splat(0);
+    for (let b = 0; b < m; b += 4) {
+      const y = v128.load(g + (<usize>b << 2));
+      const beats = v128.or(f32x4.gt(y, x), v128.and(f32x4.eq(y, x), i32x4.lt_s(lanes, jv)));
+      cnt = i32x4.sub(cnt, beats);
+      lanes = i32x4.add(lanes, i32x4.splat(4));
+    }
+    store<u8>(out + j, hsum32(cnt) < n ? 1 : 0);
+  }
+}
+
+/** Rows [rowStart, rowEnd) of a rows×cols f32 matrix at `scores`; writes a u8 mask at `out`. */
+export function standardRows(scores: usize, cols: i32, n: i32, m: i32, rowStart: i32, rowEnd: i32, out: usize): void {
+  const simd = (m & 3) == 0;
+  for (let r = rowStart; r < rowEnd; r++) {
+    const row = <usize>r * cols;
+    for (let c = 0; c < cols; c += m) {
+      const g = scores + ((row + c) << 2);
+      if (simd) groupSimd(g, n, m, out + row + c);
+      else groupScalar(g, n, m, out + row + c);
+    }
+  }
+}

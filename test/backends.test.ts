@@ -1,0 +1,161 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ExactSolution, TileBatch } from '../src/backends/backend.js';
+import { listBackends, resolveBackend } from '../src/backends/backend.js';
+import { referenceBackend } from '../src/backends/reference.js';
+import { configureWasm, wasmBackend } from '../src/backends/wasm.js';
+import { batchUpperBound, relativeGap, tileUpperBound } from '../src/certificate.js';
+import { maskedSum, type Fill, type Matrix } from '../src/matrix.js';
+import { checkTransposable } from '../src/validity.js';
+import { tileBatchArb, type ValueKind } from './helpers/tiles.js';
+import { absGaussianMatrix, gaussianMatrix } from './helpers/random.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FILLS: Fill[] = ['exact', 'atMost'];
+const ALL_KINDS: ValueKind[] = ['gaussian', 'ties', 'zeros', 'huge', 'positive'];
+
+beforeAll(() => {
+  // The kernels are a build output (git-ignored): compile them when this checkout has none yet.
+  const built = ['build/nmsparse.wasm', 'build/nmsparse-threads.wasm'].every((f) => existsSync(ROOT + f));
+  if (!built) execFileSync(process.execPath, [ROOT + 'scripts/build-wasm.mjs'], { stdio: 'inherit' });
+}, 120_000);
+
+/** Every tile of a mask is valid (exactly or at most N per tile row and column). */
+function expectValid(batch: TileBatch, n: number, fill: Fill, mask: Uint8Array): void {
+  const { m, count } = batch;
+  // The batch laid out as a (count·m)×m matrix: one tile per block of m rows.
+  const report = checkTransposable(mask, count * m, m, n, m, fill);
+  expect(report.violationCount).toBe(0);
+}
+
+function objectivesClose(a: number, b: number, rel: number): boolean {
+  return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-300);
+}
+
+/** The exact solution is certified optimal per tile: its own potentials prove it (gap 0). */
+function expectCertified(batch: TileBatch, n: number, fill: Fill, solution: ExactSolution): void {
+  for (let t = 0; t < batch.count; t++) {
+    const size = batch.m * batch.m;
+    const tileMask = solution.mask.subarray(t * size, (t + 1) * size);
+    const objective = maskedSum(batch.tiles.subarray(t * size, (t + 1) * size), tileMask);
+    const ub = tileUpperBound(batch.tiles, t, batch.m, n, fill, solution.u, solution.v);
+    expect(Number.isFinite(ub)).toBe(true);
+    expect(relativeGap(ub, objective)).toBeLessThanOrEqual(1e-9);
+  }
+}
+
+describe('wasm backend', () => {
+  it('is registered and available, and auto picks it', async () => {
+    const info = (await listBackends()).find((b) => b.name === 'wasm');
+    expect(info?.available, info?.reason).toBe(true);
+    expect((await resolveBackend('auto')).name).toBe('wasm');
+  });
+
+  it('exact: certified optimal with the reference objective (both fills)', async () => {
+    await fc.assert(
+      fc.asyncProperty(tileBatchArb(ALL_KINDS, 4), fc.constantFrom(...FILLS), async ({ batch, n }, fill) => {
+        const ours = await wasmBackend.exact(batch, n, fill, {});
+        const ref = await referenceBackend.exact(batch, n, fill, {});
+        expectValid(batch, n, fill, ours.mask);
+        expectCertified(batch, n, fill, ours);
+        const a = maskedSum(batch.tiles, ours.mask);
+        const b = maskedSum(batch.tiles, ref.mask);
+        expect(objectivesClose(a, b, 1e-9), `${a} vs ${b}`).toBe(true);
+      }),
+      { seed: 42, numRuns: 400 },
+    );
+  });
+
+  it('exact: large patterns (16:32, 3:5, 1:8, 7:12) on random scores', async () => {
+    const patterns: Array<[number, number]> = [
+      [16, 32],
+      [3, 5],
+      [1, 8],
+      [7, 12],
+      [2, 6],
+    ];
+    for (const [n, m] of patterns) {
+      for (const fill of FILLS) {
+        const x = gaussianMatrix(2 * m, 3 * m, 1000 + n * m);
+        const batch: TileBatch = { tiles: x.data, count: 6, m };
+        const ours = await wasmBackend.exact(batch, n, fill, {});
+        const ref = await referenceBackend.exact(batch, n, fill, {});
+        expectValid(batch, n, fill, ours.mask);
+        expectCertified(batch, n, fill, ours);
+        const ub = batchUpperBound(batch, n, fill, ours);
+        expect(objectivesClose(ub, maskedSum(batch.tiles, ref.mask), 1e-9)).toBe(true);
+      }
+    }
+  });
+
+  it('standard: bit-identical to the reference', async () => {
+    await fc.assert(
+      fc.asyncProperty(tileBatchArb(ALL_KINDS, 3), fc.integer({ min: 1, max: 5 }), async ({ batch, n: _n }, rows) => {
+        const m = batch.m;
+        const cols = (batch.count * m * m) / rows;
+        if (!Number.isInteger(cols / m)) return;
+        const scores: Matrix = { rows, cols, data: batch.tiles };
+        for (let n = 1; n < m; n++) {
+          const ours = await wasmBackend.standard(scores, n, m, {});
+          const ref = await referenceBackend.standard(scores, n, m, {});
+          expect(ours).toEqual(ref);
+        }
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+});
+
+describe('wasm worker pool', () => {
+  it('gives identical results whatever the pool size, with progress', async () => {
+    const x = absGaussianMatrix(64, 128, 7);
+    const m = 8;
+    const batch: TileBatch = { tiles: x.data, count: (64 * 128) / 64, m };
+    const results: ExactSolution[] = [];
+    for (const threads of [1, 2, 3]) {
+      await configureWasm({ threads, minParallelUnits: 0 });
+      let last = 0;
+      results.push(
+        await wasmBackend.exact(batch, 4, 'exact', {
+          onProgress: (p) => {
+            expect(p.done).toBeGreaterThan(last);
+            last = p.done;
+          },
+        }),
+      );
+      expect(last).toBe(batch.count);
+    }
+    for (const r of results.slice(1)) {
+      expect(r.mask).toEqual(results[0]?.mask);
+      expect(r.u).toEqual(results[0]?.u);
+      expect(r.v).toEqual(results[0]?.v);
+    }
+  });
+
+  it('stops on abort, inline and on the pool', async () => {
+    const x = absGaussianMatrix(256, 256, 9);
+    const batch: TileBatch = { tiles: x.data, count: 256, m: 16 };
+    for (const threads of [1, 2]) {
+      await configureWasm({ threads, minParallelUnits: 0 });
+      const controller = new AbortController();
+      const run = wasmBackend.exact(batch, 8, 'exact', {
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      });
+      await expect(run).rejects.toMatchObject({ code: 'E_ABORTED' });
+      const aborted = AbortSignal.abort();
+      await expect(wasmBackend.exact(batch, 8, 'exact', { signal: aborted })).rejects.toMatchObject({
+        code: 'E_ABORTED',
+      });
+    }
+    await configureWasm({ threads: 2, minParallelUnits: 4096 });
+  });
+
+  it('rejects bad settings with E_OPTION', async () => {
+    await expect(configureWasm({ threads: 0 })).rejects.toMatchObject({ code: 'E_OPTION' });
+    await expect(configureWasm({ minParallelUnits: -1 })).rejects.toMatchObject({ code: 'E_OPTION' });
+  });
+});
