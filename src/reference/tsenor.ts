@@ -16,7 +16,7 @@ interface Work {
  * keeps N·M entries, so the shift does not change the best mask); under 'atMost' negative scores are
  * clamped to 0 (they are never kept). Returns false for a tile with nothing to choose between.
  */
-function normalise(tiles: Float32Array, base: number, size: number, fill: Fill, a: Float64Array): boolean {
+export function normalise(tiles: Float32Array, base: number, size: number, fill: Fill, a: Float64Array): boolean {
   let lo = Infinity;
   let hi = -Infinity;
   for (let k = 0; k < size; k++) {
@@ -69,17 +69,18 @@ function boxStep(s: Float64Array, q: Float64Array, size: number): void {
  * The τ of each stage: geometric from τ/2^(stages−1) up to τ. Each stage warm-starts from the last
  * by raising S and Q to the power τ_k/τ_(k−1) (all dual potentials scaled alike, ε-scaling).
  */
-function stageTaus(tau: number, stages: number): number[] {
+export function stageTaus(tau: number, stages: number): number[] {
   const taus: number[] = [];
   for (let k = stages - 1; k >= 0; k--) taus.push(tau / 2 ** k);
   return taus;
 }
 
 /**
- * Entropy-regularised transport by Dykstra's algorithm in the multiplicative domain. Every quantity
- * stays bounded for every finite input, so f32 ports are safe as well: a ∈ [0, 1] and the kernel is
- * shifted by the row maximum, so S starts in [e^(−τ), 1]; after a row or column scaling S ≤ N, after
- * the box step S ≤ 1; Q = max(P, 1) ≤ e^(τ·range(a)) (store log Q in f32 when τ > 80).
+ * Entropy-regularised transport by Dykstra's algorithm in the multiplicative domain, which f32 ports
+ * can follow step for step: a ∈ [0, 1] and the kernel is shifted by the row maximum, so S starts in
+ * (0, 1]; a row or column scaling leaves S ≤ N, the box step S ≤ 1, and Q ∈ [1, 2^64], so S⊙Q never
+ * overflows. Squaring at a stage change may flush negligible entries to 0, never a whole line: a line
+ * sums to about N, so its largest entry is about N/M or more. Lines that do sum to 0 are left alone.
  */
 function dykstra(work: Work, m: number, n: number, options: TsenorOptions): void {
   const { a, s, q } = work;

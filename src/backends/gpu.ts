@@ -1,0 +1,266 @@
+import { throwIfAborted } from '../errors.js';
+import type { Fill } from '../matrix.js';
+import { standardMaskRows } from '../reference/standard.js';
+import { countTile, localSearchTile, repairTile, tileState } from '../reference/localSearch.js';
+import { normalise, stageTaus } from '../reference/tsenor.js';
+import {
+  registerBackend,
+  resolveBackend,
+  yieldToEventLoop,
+  type Availability,
+  type Backend,
+  type KernelContext,
+  type TileBatch,
+  type TsenorOptions,
+} from './backend.js';
+import { referenceBackend } from './reference.js';
+import { GpuEngine, type DykstraStage } from './gpu/engine.js';
+import { KEPT } from './gpu/kernels.js';
+import { startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
+
+/** Values per GPU launch: bounds device memory per plan and the time between progress reports. */
+const ENTRIES_PER_LAUNCH = 1 << 20;
+/** gpu.js dispatches the tile axis directly; WebGPU allows 65535 workgroups per dimension. */
+const MAX_TILES_PER_LAUNCH = 65535;
+/** The device is destroyed after this long without GPU work (Dawn keeps Node alive and polls). */
+const IDLE_RELEASE_MS = 200;
+/**
+ * `auto` picks the gpu backend only on a hardware adapter and from this many score entries on
+ * (a 2048×2048 matrix); below it the upload, compilation and readback outweigh the kernels.
+ */
+export const GPU_AUTO_MIN_ENTRIES = 1 << 22;
+
+let engine: Promise<GpuEngine> | null = null;
+let busy = 0;
+let idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+async function release(): Promise<void> {
+  const current = engine;
+  engine = null;
+  if (current) await (await current.catch(() => null))?.dispose();
+  await stopGpuRuntime();
+}
+
+/** Runs GPU work on the shared engine and schedules the device's release once nothing is running. */
+async function withEngine<T>(work: (e: GpuEngine) => Promise<T>): Promise<T> {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = null;
+  busy++;
+  try {
+    engine ??= startGpuRuntime().then((runtime) => new GpuEngine(runtime));
+    return await work(await engine);
+  } finally {
+    if (--busy === 0) {
+      idleTimer = setTimeout(() => {
+        idleTimer = null;
+        if (busy === 0) void release();
+      }, IDLE_RELEASE_MS);
+    }
+  }
+}
+
+/** Calls `work(start, count)` for chunks of at most `chunk` units, with progress and cancellation between them. */
+async function forChunks(
+  total: number,
+  chunk: number,
+  ctx: KernelContext,
+  work: (start: number, count: number) => Promise<void>,
+): Promise<void> {
+  throwIfAborted(ctx.signal);
+  for (let start = 0; start < total; start += chunk) {
+    const count = Math.min(chunk, total - start);
+    await work(start, count);
+    ctx.onProgress?.({ done: start + count, total });
+    if (start + count < total) {
+      await yieldToEventLoop();
+      throwIfAborted(ctx.signal);
+    }
+  }
+}
+
+/** Tiles per launch for m×m tiles: every launch of a call has this size (the last is zero-padded). */
+function tilesPerLaunch(count: number, m: number): number {
+  return Math.min(count, MAX_TILES_PER_LAUNCH, Math.max(1, Math.floor(ENTRIES_PER_LAUNCH / (m * m))));
+}
+
+/** `length` values of `source` from `start`, zero-padded to `size`. */
+function padded(source: Float32Array, start: number, length: number, size: number): Float32Array {
+  const out = new Float32Array(size);
+  out.set(source.subarray(start, start + length));
+  return out;
+}
+
+/** Greedy by `priority` on the GPU for tiles [start, start+count), written as 0/1 into `out`. */
+async function greedyOnGpu(
+  e: GpuEngine,
+  batch: TileBatch,
+  priority: Float32Array,
+  start: number,
+  count: number,
+  launch: number,
+  n: number,
+  fill: Fill,
+  out: Uint8Array,
+): Promise<void> {
+  const size = batch.m * batch.m;
+  const scores = padded(batch.tiles, start * size, count * size, launch * size);
+  const status = await e.greedy(priority, scores, launch, n, batch.m, fill === 'atMost');
+  for (let k = 0; k < count * size; k++) out[start * size + k] = status[k] === KEPT ? 1 : 0;
+}
+
+/**
+ * log S after the first row shift, per tile, as the reference TSENOR starts it: τ₁·(a − row max)
+ * of the normalised scores a; a tile with nothing to choose gets a uniform 0 (its greedy order is
+ * then the row-major order, as in the reference).
+ */
+function initialLogS(batch: TileBatch, fill: Fill, tau: number, start: number, count: number, launch: number): Float32Array {
+  const m = batch.m;
+  const size = m * m;
+  const a = new Float64Array(size);
+  const out = new Float32Array(launch * size);
+  for (let t = 0; t < count; t++) {
+    if (!normalise(batch.tiles, (start + t) * size, size, fill, a)) continue;
+    for (let i = 0; i < m; i++) {
+      let rowMax = 0;
+      for (let j = 0; j < m; j++) rowMax = Math.max(rowMax, a[i * m + j] as number);
+      for (let j = 0; j < m; j++) out[t * size + i * m + j] = Math.max(-1e30, tau * ((a[i * m + j] as number) - rowMax));
+    }
+  }
+  return out;
+}
+
+/** The reference's τ schedule as GPU stages: the iterations split evenly, S and Q raised between stages. */
+function dykstraStages(options: TsenorOptions): DykstraStage[] {
+  const taus = stageTaus(options.tau, options.stages);
+  const stages: DykstraStage[] = [];
+  let done = 0;
+  taus.forEach((tau, k) => {
+    const until = Math.round((options.iterations * (k + 1)) / taus.length);
+    stages.push({ factor: k === 0 ? 1 : tau / (taus[k - 1] as number), iterations: until - done });
+    done = until;
+  });
+  return stages;
+}
+
+/** The CPU backend that `exact` and `prox24` run on: wasm when it is there, else the reference. */
+async function cpuBackend(): Promise<Backend> {
+  return resolveBackend('wasm').catch(() => referenceBackend);
+}
+
+let availability: Promise<Availability> | null = null;
+
+/** Starts the GPU and checks one standard mask against the reference, so that "available" means it ran. */
+async function probe(): Promise<Availability> {
+  try {
+    const values = Float32Array.from([0.5, -2, 0.5, 3, 1, 1, 1, 1]);
+    const want = standardMaskRows(values, 2, 4, 2, 4);
+    const { adapter, software } = await withEngine(async (e) => {
+      const got = await e.standard(values, 2, 2, 4);
+      if (!got.every((x, k) => x === want[k])) throw new Error('the probe kernel gave a wrong standard mask');
+      return { adapter: e.adapter, software: e.software };
+    });
+    const cpu = (await cpuBackend()).name;
+    const kind = software ? 'a software GPU (CPU rasteriser: correct, not fast)' : 'a hardware GPU';
+    return {
+      available: true,
+      reason: `gpu.js WebGPU kernels on ${adapter}, ${kind}; exact and prox24 run on the CPU (${cpu} backend)`,
+    };
+  } catch (e) {
+    return { available: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Whether the adapter is a hardware GPU (false for CPU rasterisers such as llvmpipe, or no GPU). */
+export async function gpuIsHardware(): Promise<boolean> {
+  if (!(await gpuBackend.available()).available) return false;
+  return withEngine(async (e) => !e.software);
+}
+
+/** The `auto` rule: gpu only on a hardware adapter and for at least GPU_AUTO_MIN_ENTRIES score entries. */
+export async function gpuPreferred(entries: number): Promise<boolean> {
+  return entries >= GPU_AUTO_MIN_ENTRIES && (await gpuIsHardware());
+}
+
+/** Releases the GPU device now instead of after the idle delay (lets a Node process exit at once). */
+export async function releaseGpu(): Promise<void> {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = null;
+  if (busy === 0) await release();
+}
+
+/**
+ * gpu.js kernels over WebGPU: standard masks, greedy selection and TSENOR's Dykstra iterations run
+ * on the GPU for all tiles of a launch at once; the local-search repair after rounding, `exact` and
+ * `prox24` run on the CPU.
+ */
+export const gpuBackend: Backend = {
+  name: 'gpu',
+  available: () => (availability ??= probe()),
+
+  async standard(scores, n, m, ctx) {
+    const total = (scores.rows * scores.cols) / m;
+    const launch = Math.min(total, Math.floor(ENTRIES_PER_LAUNCH / m));
+    const out = new Uint8Array(scores.rows * scores.cols);
+    await withEngine((e) =>
+      forChunks(total, launch, ctx, async (start, count) => {
+        const values = padded(scores.data, start * m, count * m, launch * m);
+        const kept = await e.standard(values, launch, n, m);
+        for (let k = 0; k < count * m; k++) out[start * m + k] = kept[k] as number;
+      }),
+    );
+    return out;
+  },
+
+  async greedy(batch, n, fill, ctx) {
+    const { m, count } = batch;
+    const size = m * m;
+    const out = new Uint8Array(count * size);
+    const launch = tilesPerLaunch(count, m);
+    const state = tileState(batch.tiles, out, m, n, fill);
+    await withEngine((e) =>
+      forChunks(count, launch, ctx, async (start, chunk) => {
+        const priority = padded(batch.tiles, start * size, chunk * size, launch * size);
+        await greedyOnGpu(e, batch, priority, start, chunk, launch, n, fill, out);
+        if (fill !== 'exact') return;
+        for (let t = start; t < start + chunk; t++) {
+          state.base = t * size;
+          countTile(state);
+          repairTile(state, 0);
+        }
+      }),
+    );
+    return out;
+  },
+
+  async tsenor(batch, n, fill, options, ctx) {
+    const { m, count } = batch;
+    const size = m * m;
+    const out = new Uint8Array(count * size);
+    const launch = tilesPerLaunch(count, m);
+    const stages = dykstraStages(options);
+    const firstTau = stageTaus(options.tau, options.stages)[0] as number;
+    const state = tileState(batch.tiles, out, m, n, fill);
+    await withEngine((e) =>
+      forChunks(count, launch, ctx, async (start, chunk) => {
+        const logS0 = initialLogS(batch, fill, firstTau, start, chunk, launch);
+        const logS = await e.dykstra(logS0, launch, n, m, stages);
+        await greedyOnGpu(e, batch, logS, start, chunk, launch, n, fill, out);
+        for (let t = start; t < start + chunk; t++) {
+          state.base = t * size;
+          localSearchTile(state, options.localSearchSteps);
+        }
+      }),
+    );
+    return out;
+  },
+
+  async exact(batch, n, fill, ctx) {
+    return (await cpuBackend()).exact(batch, n, fill, ctx);
+  },
+
+  async prox24(z, lambda, ctx) {
+    return (await cpuBackend()).prox24(z, lambda, ctx);
+  },
+};
+
+registerBackend(gpuBackend);
