@@ -1,0 +1,276 @@
+/**
+ * The 2:4 proximal operator (Kübler et al. 2025), per group of 4 consecutive values:
+ *
+ *   prox_λ(z) = argmin_w ½‖w − z‖² + λ·r(w),   r(w) = Σ_{i<j<k} |w_i w_j w_k|.
+ *
+ * How it is solved (the spec for the WASM port):
+ *
+ * 1. Reduce. The minimiser keeps the signs of z (flipping a sign towards z lowers the quadratic and
+ *    leaves r unchanged) and the order of |z| (swapping two values into the order of |z| lowers the
+ *    quadratic by 2(a_i − a_j)(w_i − w_j) > 0). So solve for sorted magnitudes a1 ≥ a2 ≥ a3 ≥ a4 ≥ 0
+ *    with w ≥ 0 sorted alike (ties: the lower index ranks first), then restore order and signs.
+ *    Scale: with c = a1, b = a/c, μ = λ·c the problem becomes c²·(the same with b and μ), so we
+ *    solve with b ∈ [0, 1] and μ and multiply back by c: nothing overflows for any finite input.
+ * 2. Candidates by support (the optimum lies in the relative interior of one face {top k nonzero}):
+ *    - k ≤ 2: r = 0, so w = (b1, b2, 0, 0).
+ *    - k = 3: exact 1-D reduction, see `bestThreeNonzero`.
+ *    - k = 4: coordinate descent w_i = max(b_i − μ·c_i, 0), c_i = Σ of pairwise products of the
+ *      other three (each step is the exact minimiser in w_i, so the objective never increases and the
+ *      iteration converges), from several starting points, then Newton polish; see `fourNonzero`.
+ *    Every candidate is a feasible point, so keeping the one with the smallest objective is safe.
+ * 3. Fast path: a local minimum with 3 or 4 nonzeros needs a PSD Hessian I + μ·N(w) (N_ij = sum of
+ *    the two other active entries); its 2×2 minors give μ(w_j + w_k) ≤ 1 and with the stationarity
+ *    condition b1 = w1 + μ·(…) ≤ 4/μ. So for μ > 4 the top-two candidate is the minimiser.
+ *
+ * Why a local minimum is enough inside a face: the Hessian I + μN(w) is affine in w, so the set D
+ * where it is PSD is convex (a spectrahedron) and the objective is convex on it. Every local minimum
+ * lies in D, hence all local minima inside one face have the same value.
+ */
+
+/** Beyond this normalised λ·max|z| only the top two can survive (see the header). */
+const TOP_TWO_ONLY = 4;
+const BISECTION_STEPS = 100;
+const DESCENT_SWEEPS = 400;
+const NEWTON_STEPS = 8;
+
+/** ½‖w − b‖² + μ·e3(w) for one sorted group (f64). */
+function objective(w: Float64Array, b: Float64Array, mu: number): number {
+  const [w0, w1, w2, w3] = w as unknown as [number, number, number, number];
+  const d0 = w0 - (b[0] as number);
+  const d1 = w1 - (b[1] as number);
+  const d2 = w2 - (b[2] as number);
+  const d3 = w3 - (b[3] as number);
+  const e3 = w0 * w1 * w2 + w0 * w1 * w3 + w0 * w2 * w3 + w1 * w2 * w3;
+  return 0.5 * (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) + mu * e3;
+}
+
+/** num/den with 0/0 = 0 (equal top magnitudes make the (1, −1) component vanish, even at s = 1). */
+function ratio(num: number, den: number): number {
+  return num === 0 ? 0 : num / den;
+}
+
+/** Finds x in [lo, hi] with f(x) = 0 for f increasing (f(lo) < 0 < f(hi)). */
+function bisectIncreasing(f: (x: number) => number, lo: number, hi: number): number {
+  for (let i = 0; i < BISECTION_STEPS; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    if (f(mid) < 0) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/**
+ * The best point with exactly three nonzeros (w4 = 0), written into `w`; false when no local minimum
+ * with three nonzeros exists (then the top-two candidate is at least as good).
+ *
+ * Fix t = w3 and put s = μt. The remaining problem in (w1, w2) is ½‖(w1, w2) − (b1, b2)‖² + s·w1w2:
+ * for s < S = b2/b1 (≤ 1) it is strictly convex with minimiser
+ *   w1 = (b1 − s·b2)/(1 − s²),  w2 = (b2 − s·b1)/(1 − s²)  (both > 0),
+ * and for s ≥ S its minimum ½b2² is on w2 = 0 (never better than top two). With
+ *   m(s) = ½(b1² + b2²) − ¼[(b1 + b2)²/(1 + s) + (b1 − b2)²/(1 − s)]
+ * the problem is the 1-D minimisation of ψ(t) = ½(t − b3)² + m(μt) over s ∈ (0, S), and local minima
+ * of ψ are exactly the local minima of the 3-nonzero face. Since m''' = (3/2)[(b1+b2)²/(1+s)⁴ −
+ * (b1−b2)²/(1−s)⁴] is decreasing in s, ψ'' = 1 + μ²m'' increases up to s_peak = (1 − ρ)/(1 + ρ),
+ * ρ = √((b1 − b2)/(b1 + b2)), and decreases after it. So {ψ'' ≥ 0} is one interval [s_lo, s_hi]
+ * (two bisections) on which ψ is convex: ψ has at most one local minimum, the root of the increasing
+ * ψ' there (a third bisection).
+ */
+function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean {
+  const b1 = b[0] as number;
+  const b2 = b[1] as number;
+  const b3 = b[2] as number;
+  if (b2 === 0 || b3 === 0) return false;
+  const sumSq = (b1 + b2) * (b1 + b2);
+  const diffSq = (b1 - b2) * (b1 - b2);
+  const sMax = b2 / b1;
+  // ψ'(s) and ψ''(s), as functions of s = μt (ψ' scaled by μ keeps its sign).
+  const slope = (s: number) =>
+    s / mu - b3 + mu * (sumSq / (4 * (1 + s) * (1 + s)) - ratio(diffSq, 4 * (1 - s) * (1 - s)));
+  const curvature = (s: number) => 1 - mu * mu * (sumSq / (2 * (1 + s) ** 3) + ratio(diffSq, 2 * (1 - s) ** 3));
+  const rho = Math.sqrt((b1 - b2) / (b1 + b2));
+  const sPeak = Math.min(sMax, (1 - rho) / (1 + rho));
+  if (!(curvature(sPeak) > 0)) return false;
+  const sLo = curvature(0) >= 0 ? 0 : bisectIncreasing(curvature, 0, sPeak);
+  const sHi = curvature(sMax) >= 0 ? sMax : bisectIncreasing((s) => -curvature(s), sPeak, sMax);
+  if (!(slope(sLo) < 0 && slope(sHi) > 0)) return false;
+  const s = bisectIncreasing(slope, sLo, sHi);
+  // The minimiser in (w1, w2) along the eigenvectors (1, 1) and (1, −1) of [[1, s], [s, 1]].
+  const even = (b1 + b2) / (1 + s);
+  const odd = ratio(b1 - b2, 1 - s);
+  w[0] = 0.5 * (even + odd);
+  w[1] = 0.5 * (even - odd);
+  w[2] = s / mu;
+  w[3] = 0;
+  return w[1] > 0 && w[2] > 0;
+}
+
+/** Σ of pairwise products of the three entries other than i. */
+function othersPairSum(w: Float64Array, i: number): number {
+  let sum = 0;
+  for (let j = 0; j < 4; j++) {
+    if (j === i) continue;
+    for (let k = j + 1; k < 4; k++) if (k !== i) sum += (w[j] as number) * (w[k] as number);
+  }
+  return sum;
+}
+
+/** Coordinate descent from the point in `w` (in place): each step minimises exactly over one w_i. */
+function coordinateDescent(b: Float64Array, mu: number, w: Float64Array): void {
+  for (let sweep = 0; sweep < DESCENT_SWEEPS; sweep++) {
+    let change = 0;
+    for (let i = 0; i < 4; i++) {
+      const next = Math.max((b[i] as number) - mu * othersPairSum(w, i), 0);
+      change = Math.max(change, Math.abs(next - (w[i] as number)));
+      w[i] = next;
+    }
+    if (change <= 1e-16) return;
+  }
+}
+
+/**
+ * Newton steps on the 4-nonzero stationarity system g_i = w_i − b_i + μ·c_i = 0 with Hessian
+ * I + μN; a step is taken only when the Hessian is positive definite, the point stays positive and
+ * the objective does not increase, so polishing never makes a candidate worse.
+ */
+function newtonPolish(b: Float64Array, mu: number, w: Float64Array): void {
+  const h = new Float64Array(16);
+  const g = new Float64Array(4);
+  const trial = new Float64Array(4);
+  for (let step = 0; step < NEWTON_STEPS; step++) {
+    if (!(w[3]! > 0)) return;
+    let total = 0;
+    for (let i = 0; i < 4; i++) total += w[i] as number;
+    for (let i = 0; i < 4; i++) {
+      g[i] = (w[i] as number) - (b[i] as number) + mu * othersPairSum(w, i);
+      for (let j = 0; j < 4; j++) {
+        h[i * 4 + j] = i === j ? 1 : mu * (total - (w[i] as number) - (w[j] as number));
+      }
+    }
+    if (!solveSpd(h, g)) return;
+    for (let i = 0; i < 4; i++) trial[i] = (w[i] as number) - (g[i] as number);
+    if (!(trial[3]! > 0) || objective(trial, b, mu) > objective(w, b, mu)) return;
+    w.set(trial);
+  }
+}
+
+/** Solves h·x = g in place (x into g) by Cholesky; false when h is not positive definite. */
+function solveSpd(h: Float64Array, g: Float64Array): boolean {
+  for (let j = 0; j < 4; j++) {
+    let d = h[j * 4 + j] as number;
+    for (let k = 0; k < j; k++) d -= (h[j * 4 + k] as number) ** 2;
+    if (!(d > 1e-14)) return false;
+    const l = Math.sqrt(d);
+    h[j * 4 + j] = l;
+    for (let i = j + 1; i < 4; i++) {
+      let s = h[i * 4 + j] as number;
+      for (let k = 0; k < j; k++) s -= (h[i * 4 + k] as number) * (h[j * 4 + k] as number);
+      h[i * 4 + j] = s / l;
+    }
+  }
+  for (let i = 0; i < 4; i++) {
+    let s = g[i] as number;
+    for (let k = 0; k < i; k++) s -= (h[i * 4 + k] as number) * (g[k] as number);
+    g[i] = s / (h[i * 4 + i] as number);
+  }
+  for (let i = 3; i >= 0; i--) {
+    let s = g[i] as number;
+    for (let k = i + 1; k < 4; k++) s -= (h[k * 4 + i] as number) * (g[k] as number);
+    g[i] = s / (h[i * 4 + i] as number);
+  }
+  return true;
+}
+
+/** Starting points for the 4-nonzero search, as multiples of b (different basins of attraction). */
+const DESCENT_STARTS = [1, 0.5] as const;
+
+/**
+ * Solves one sorted, normalised group (b1 = 1 ≥ b2 ≥ b3 ≥ b4 ≥ 0) into `best`. `work` is scratch.
+ * Candidates are compared by objective; on equal objective the sparser one (found first) stays.
+ */
+function solveSorted(b: Float64Array, mu: number, best: Float64Array, work: Float64Array): void {
+  best.set(b);
+  best[2] = 0;
+  best[3] = 0;
+  if (mu > TOP_TWO_ONLY) return;
+  let bestValue = objective(best, b, mu);
+  const consider = () => {
+    const value = objective(work, b, mu);
+    if (value < bestValue) {
+      bestValue = value;
+      best.set(work);
+    }
+  };
+  if (bestThreeNonzero(b, mu, work)) consider();
+  for (const scale of DESCENT_STARTS) {
+    for (let i = 0; i < 4; i++) work[i] = scale * (b[i] as number);
+    coordinateDescent(b, mu, work);
+    newtonPolish(b, mu, work);
+    consider();
+  }
+}
+
+/** Ranks the magnitudes of one group: order[0] is the largest (ties: lower index first). */
+function sortGroup(a: Float64Array, order: Int32Array): void {
+  for (let i = 0; i < 4; i++) order[i] = i;
+  for (let i = 1; i < 4; i++) {
+    const idx = order[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (a[order[j] as number] as number) < (a[idx] as number)) {
+      order[j + 1] = order[j] as number;
+      j--;
+    }
+    order[j + 1] = idx;
+  }
+}
+
+/**
+ * The exact 2:4 proximal operator on groups [groupStart, groupEnd) of z (group g is z[4g..4g+3]),
+ * written into `out`. lambda ≥ 0 and z finite are checked by the callers.
+ */
+export function prox24Groups(
+  z: Float32Array,
+  lambda: number,
+  groupStart: number,
+  groupEnd: number,
+  out: Float32Array,
+): void {
+  const a = new Float64Array(4);
+  const order = new Int32Array(4);
+  const b = new Float64Array(4);
+  const best = new Float64Array(4);
+  const work = new Float64Array(4);
+  for (let g = groupStart; g < groupEnd; g++) {
+    const base = 4 * g;
+    for (let i = 0; i < 4; i++) a[i] = Math.abs(z[base + i] as number);
+    sortGroup(a, order);
+    const scale = a[order[0] as number] as number;
+    if (lambda === 0 || scale === 0) {
+      for (let i = 0; i < 4; i++) out[base + i] = z[base + i] as number;
+      continue;
+    }
+    for (let k = 0; k < 4; k++) b[k] = (a[order[k] as number] as number) / scale;
+    solveSorted(b, lambda * scale, best, work);
+    for (let k = 0; k < 4; k++) {
+      const i = order[k] as number;
+      const magnitude = (best[k] as number) * scale;
+      out[base + i] = (z[base + i] as number) < 0 ? -magnitude : magnitude;
+    }
+  }
+}
+
+/**
+ * r(w) summed over every group of 4 consecutive entries: Σ_{i<j<k} |w_i w_j w_k| (f64). It is zero
+ * exactly when every group has at most two nonzeros.
+ */
+export function reg24(w: Float32Array): number {
+  let total = 0;
+  for (let base = 0; base + 3 < w.length; base += 4) {
+    const x = Math.abs(w[base] as number);
+    const y = Math.abs(w[base + 1] as number);
+    const u = Math.abs(w[base + 2] as number);
+    const v = Math.abs(w[base + 3] as number);
+    total += x * y * (u + v) + u * v * (x + y);
+  }
+  return total;
+}
