@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../errors.js';
+import { NmsparseError, throwIfAborted } from '../errors.js';
 import type { Fill } from '../matrix.js';
 import { standardMaskRows } from '../reference/standard.js';
 import { countTile, localSearchTile, repairTile, tileState } from '../reference/localSearch.js';
@@ -18,10 +18,12 @@ import { GpuEngine, type DykstraStage } from './gpu/engine.js';
 import { KEPT } from './gpu/kernels.js';
 import { startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
 
-/** Values per GPU launch: bounds device memory per plan and the time between progress reports. */
-const ENTRIES_PER_LAUNCH = 1 << 20;
-/** gpu.js dispatches the tile axis directly; WebGPU allows 65535 workgroups per dimension. */
+/** Values per GPU launch (default): bounds device memory per plan and the time between progress reports. */
+const DEFAULT_ENTRIES_PER_LAUNCH = 1 << 20;
+let entriesPerLaunch = DEFAULT_ENTRIES_PER_LAUNCH;
+/** gpu.js dispatches the tile (or group) axis directly; WebGPU allows 65535 workgroups per dimension. */
 const MAX_TILES_PER_LAUNCH = 65535;
+const MAX_GROUPS_PER_LAUNCH = 65535;
 /** The device is destroyed after this long without GPU work (Dawn keeps Node alive and polls). */
 const IDLE_RELEASE_MS = 200;
 /**
@@ -80,7 +82,7 @@ async function forChunks(
 
 /** Tiles per launch for m×m tiles: every launch of a call has this size (the last is zero-padded). */
 function tilesPerLaunch(count: number, m: number): number {
-  return Math.min(count, MAX_TILES_PER_LAUNCH, Math.max(1, Math.floor(ENTRIES_PER_LAUNCH / (m * m))));
+  return Math.min(count, MAX_TILES_PER_LAUNCH, Math.max(1, Math.floor(entriesPerLaunch / (m * m))));
 }
 
 /** `length` values of `source` from `start`, zero-padded to `size`. */
@@ -181,6 +183,22 @@ export async function gpuPreferred(entries: number): Promise<boolean> {
   return entries >= GPU_AUTO_MIN_ENTRIES && (await gpuIsHardware());
 }
 
+export interface GpuSettings {
+  /** Score values per GPU launch (default 2^20): larger launches amortise better, smaller ones report progress and honour an abort sooner. */
+  entriesPerLaunch?: number;
+}
+
+/** Tunes the gpu backend; a setting left out keeps its value. */
+export function configureGpu(settings: GpuSettings): void {
+  const e = settings.entriesPerLaunch;
+  if (e !== undefined) {
+    if (!Number.isInteger(e) || e < 1 || e > 1 << 26) {
+      throw new NmsparseError('E_OPTION', `gpu entriesPerLaunch must be an integer from 1 to 2^26, got ${JSON.stringify(e)}`);
+    }
+    entriesPerLaunch = e;
+  }
+}
+
 /** Releases the GPU device now instead of after the idle delay (lets a Node process exit at once). */
 export async function releaseGpu(): Promise<void> {
   if (idleTimer) clearTimeout(idleTimer);
@@ -199,7 +217,7 @@ export const gpuBackend: Backend = {
 
   async standard(scores, n, m, ctx) {
     const total = (scores.rows * scores.cols) / m;
-    const launch = Math.min(total, Math.floor(ENTRIES_PER_LAUNCH / m));
+    const launch = Math.min(total, MAX_GROUPS_PER_LAUNCH, Math.max(1, Math.floor(entriesPerLaunch / m)));
     const out = new Uint8Array(scores.rows * scores.cols);
     await withEngine((e) =>
       forChunks(total, launch, ctx, async (start, count) => {
