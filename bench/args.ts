@@ -27,8 +27,8 @@ export interface RunLimits {
 export const QUICK_LIMITS: RunLimits = {
   timing: { maxSamples: 5, budgetSeconds: 1, singleCallSeconds: 1 },
   callLimitSeconds: 8,
-  caseTimeoutSeconds: 25,
-  runBudgetSeconds: 95,
+  caseTimeoutSeconds: 20,
+  runBudgetSeconds: 75,
   nativeReps: 3,
 };
 

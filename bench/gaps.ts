@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { BackendChoice } from '../src/backends/backend.js';
 import { formatGapTable, measureGaps } from './gap-report.js';
+import { MATRIX_SEED } from './mask-suite.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -14,7 +15,12 @@ async function main(): Promise<void> {
   const size = Number(values.size);
   if (!Number.isInteger(size) || size <= 0 || size % 32 !== 0) throw new Error(`--size must be a multiple of 32, got ${values.size}`);
   const rows = await measureGaps(size, values.backend as BackendChoice);
-  process.stdout.write((values.json ? JSON.stringify(rows, null, 2) : formatGapTable(rows, size)) + '\n');
+  if (values.json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    return;
+  }
+  const backends = [...new Set(rows.map((r) => r.backend))].join(', ');
+  process.stdout.write(`${formatGapTable(rows, size)}\n\ncertified gap (UB − objective)/UB; |N(0,1)| scores, seed ${MATRIX_SEED}; backend ${backends}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -6,7 +6,8 @@ function significant(x: number, digits = 3): string {
   return Number(x.toPrecision(digits)).toString();
 }
 
-function percent(gap: number | undefined): string {
+/** A gap as a percentage with 3 significant digits ('0' when it is exactly 0). */
+export function percent(gap: number | undefined): string {
   if (gap === undefined) return '–';
   return gap === 0 ? '0' : `${significant(gap * 100)}%`;
 }
