@@ -42,6 +42,12 @@ function setEntry(state: TileState, i: number, j: number, keep: 0 | 1): void {
   state.colCount[j] += d;
 }
 
+/** setEntry by the entry's index in the batch. */
+function setAt(state: TileState, k: number, keep: 0 | 1): void {
+  const e = k - state.base;
+  setEntry(state, Math.floor(e / state.m), e % state.m, keep);
+}
+
 /** Under fill 'atMost' an entry is worth adding only when its score is positive. */
 function addable(state: TileState, score: number): boolean {
   return state.fill === 'exact' || score > 0;
@@ -203,11 +209,87 @@ function bestExchange(state: TileState): boolean {
 }
 
 /**
+ * Under fill 'atMost' only: the best move of one kept entry along its row or its column into a line
+ * that has room, (i, j) → (i, c) or (i, j) → (c, j). Applies it when it gains; returns whether it did.
+ */
+function bestShift(state: TileState): boolean {
+  const { scores, mask, base, m, n, rowCount, colCount } = state;
+  let bestGain = 0;
+  let from = -1;
+  let to = -1;
+  const consider = (k: number, target: number): void => {
+    if (mask[target]) return;
+    const gain = (scores[target] as number) - (scores[k] as number);
+    if (gain > bestGain) {
+      bestGain = gain;
+      from = k;
+      to = target;
+    }
+  };
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      const k = base + i * m + j;
+      if (!mask[k]) continue;
+      for (let c = 0; c < m; c++) {
+        if ((colCount[c] as number) < n) consider(k, base + i * m + c);
+        if ((rowCount[c] as number) < n) consider(k, base + c * m + j);
+      }
+    }
+  }
+  if (from < 0) return false;
+  setAt(state, from, 0);
+  setAt(state, to, 1);
+  return true;
+}
+
+/**
+ * Under fill 'atMost' only: the reverse of a repair swap. Kept (i, j') and (i', j) give way to one free
+ * (i', j') between them, gain s[i',j'] − s[i,j'] − s[i',j]; for a free (i', j') the two removals are
+ * independent (the smallest kept entry of column j' and of row i'). Applies the best when it gains.
+ */
+function bestMerge(state: TileState): boolean {
+  const { scores, mask, base, m } = state;
+  let bestGain = 0;
+  let add = -1;
+  let dropInColumn = -1;
+  let dropInRow = -1;
+  for (let i2 = 0; i2 < m; i2++) {
+    for (let j2 = 0; j2 < m; j2++) {
+      const k = base + i2 * m + j2;
+      if (mask[k]) continue;
+      let inColumn = -1;
+      let inRow = -1;
+      for (let c = 0; c < m; c++) {
+        const col = base + c * m + j2;
+        const row = base + i2 * m + c;
+        if (mask[col] && (inColumn < 0 || (scores[col] as number) < (scores[inColumn] as number))) inColumn = col;
+        if (mask[row] && (inRow < 0 || (scores[row] as number) < (scores[inRow] as number))) inRow = row;
+      }
+      if (inColumn < 0 || inRow < 0) continue;
+      const gain = (scores[k] as number) - (scores[inColumn] as number) - (scores[inRow] as number);
+      if (gain > bestGain) {
+        bestGain = gain;
+        add = k;
+        dropInColumn = inColumn;
+        dropInRow = inRow;
+      }
+    }
+  }
+  if (add < 0) return false;
+  setAt(state, dropInColumn, 0);
+  setAt(state, dropInRow, 0);
+  setAt(state, add, 1);
+  return true;
+}
+
+/**
  * Local search on one rounded tile: the repair first (always to full under fill 'exact'), then, with
- * whatever is left of `steps`, improving 2×2 exchanges until none gains.
+ * whatever is left of `steps`, one improving move a step until none gains: a 2×2 exchange, or under
+ * 'atMost' also a shift into a line with room or a merge (the moves that keep fewer than N·M entries).
  */
 export function localSearchTile(state: TileState, steps: number): void {
   countTile(state);
   let left = steps - repairTile(state, steps);
-  while (left > 0 && bestExchange(state)) left--;
+  const atMost = state.fill === 'atMost';
+  while (left > 0 && (bestExchange(state) || (atMost && (bestShift(state) || bestMerge(state))))) left--;
 }
