@@ -12,6 +12,7 @@ export const PATTERNS: ReadonlyArray<readonly [number, number]> = [
   [3, 8],
   [8, 16],
   [5, 16],
+  [16, 32],
 ];
 
 /** How tile values are drawn: kinds that stress ties, zeros, signs and dynamic range. */
