@@ -15,6 +15,7 @@ const ALL_KINDS: ValueKind[] = ['gaussian', 'ties', 'zeros', 'huge', 'positive']
 // Probed once: starts the GPU (a software one in CI) and checks a kernel's result.
 const gpu = await gpuBackend.available();
 const onGpu = gpu.available ? `on ${gpu.reason}` : `SKIPPED, no GPU: ${gpu.reason}`;
+if (!gpu.available) console.warn(`gpu backend tests SKIPPED: ${gpu.reason}`);
 
 afterAll(releaseGpu);
 

@@ -1,3 +1,4 @@
 // Importing this module registers every backend that ships with nmsparse.
 import './reference.js';
 import './wasm.js';
+import './gpu.js';
