@@ -8,3 +8,4 @@ export { exactTiles, exactScratchBytes } from './exact';
 export function heapBase(): usize {
   return __heap_base;
 }
+export { greedyTiles, greedyScratchBytes } from './greedy';

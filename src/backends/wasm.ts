@@ -167,6 +167,31 @@ async function exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext
   };
 }
 
+async function greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<Uint8Array> {
+  const rt = await getRuntime();
+  const { count, m } = batch;
+  const k = rt.kernels;
+  const scratch = k.exports.greedyScratchBytes(m);
+  const [tiles, mask, work] = k.layout([count * m * m * 4, count * m * m, scratch * slots(rt, count)]) as [
+    number,
+    number,
+    number,
+  ];
+  k.f32(tiles, count * m * m).set(batch.tiles);
+  const atMost = fill === 'atMost' ? 1 : 0;
+  await runKernel(rt, 'greedyTiles', count, count, ctx, (start, end, slot) => [
+    tiles,
+    m,
+    n,
+    atMost,
+    start,
+    end,
+    mask,
+    work + slot * scratch,
+  ]);
+  return k.u8(mask, count * m * m).slice();
+}
+
 async function standard(
   scores: { rows: number; cols: number; data: Float32Array },
   n: number,
@@ -202,7 +227,7 @@ export const wasmBackend: Backend = {
   },
   standard: (scores, n, m, ctx) => exclusive(() => standard(scores, n, m, ctx)),
   exact: (batch, n, fill, ctx) => exclusive(() => exact(batch, n, fill, ctx)),
-  greedy: (batch, n, fill, ctx) => referenceBackend.greedy(batch, n, fill, ctx),
+  greedy: (batch, n, fill, ctx) => exclusive(() => greedy(batch, n, fill, ctx)),
   tsenor: (batch, n, fill, options, ctx) => referenceBackend.tsenor(batch, n, fill, options, ctx),
   prox24: (z, lambda, ctx) => referenceBackend.prox24(z, lambda, ctx),
 };

@@ -24,6 +24,17 @@ export interface KernelExports {
     v: number,
     scratch: number,
   ): void;
+  greedyScratchBytes(m: number): number;
+  greedyTiles(
+    tiles: number,
+    m: number,
+    n: number,
+    atMost: number,
+    start: number,
+    end: number,
+    mask: number,
+    scratch: number,
+  ): void;
 }
 
 export type KernelName = {
