@@ -99,7 +99,7 @@ function dykstra(work: Work, m: number, n: number, options: TsenorOptions): void
       const r = (taus[stage] as number) / (taus[stage - 1] as number);
       for (let k = 0; k < size; k++) {
         s[k] = (s[k] as number) ** r;
-        q[k] = (q[k] as number) ** r;
+        q[k] = Math.min((q[k] as number) ** r, Q_MAX);
       }
     }
     const until = Math.round((options.iterations * (stage + 1)) / taus.length);
