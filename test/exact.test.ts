@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ExactSolution, TileBatch } from '../src/backends/backend.js';
 import { tileUpperBound } from '../src/certificate.js';
+import { certify } from '../src/certify.js';
 import { NmsparseError } from '../src/errors.js';
-import { gatherTiles, type Fill, type Matrix } from '../src/matrix.js';
+import { transposableMask } from '../src/masks.js';
+import { gatherTiles, scatterTiles, type Fill, type Matrix } from '../src/matrix.js';
 import { bruteforceTiles } from '../src/reference/bruteforce.js';
 import { ExactTileSolver, exactTiles } from '../src/reference/exact.js';
 import { absGaussianMatrix, columnScaledMatrix, gaussianMatrix, tiedMatrix } from './helpers/random.js';
@@ -296,5 +298,57 @@ describe('brute force oracle', () => {
     const out = bruteforceTiles(neg, 2, 'atMost');
     expect(out.mask.every((b) => b === 0)).toBe(true);
     expect(out.objectives[0]).toBe(0);
+  });
+});
+
+describe('exact through the public API (reference backend)', () => {
+  it('transposableMask(method exact) equals brute force tile by tile and certifies with gap 0', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<readonly [number, number]>([1, 3], [2, 4], [3, 4], [2, 5]),
+        fc.constantFrom(...FILLS),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        async ([n, m], fill, seed) => {
+          const x = tiedMatrix(2 * m, 3 * m, seed, 5);
+          const result = await transposableMask(x, { n, m, fill, backend: 'reference' });
+          const oracle = bruteforceTiles(batchOf(x, m), n, fill);
+          expect(result.objective).toBe(oracle.objectives.reduce((s, o) => s + o, 0));
+          expect(result.gap).toBe(0);
+          const c = await certify(x, result.mask, { n, m, transposable: true, fill, backend: 'reference' });
+          expect(c).toMatchObject({ valid: true, gap: 0, objective: result.objective });
+          // A brute-force mask is optimal too: certify agrees.
+          const bf = scatterTiles(oracle.mask, x.rows, x.cols, m);
+          expect(await certify(x, bf, { n, m, transposable: true, fill, backend: 'reference' })).toMatchObject({ valid: true, gap: 0 });
+        },
+      ),
+      { seed: 42, numRuns: 30 },
+    );
+  });
+
+  it('certifies exact masks with gap 0 on Gaussian matrices for 2:4 … 16:32, both fills', async () => {
+    const x = gaussianMatrix(64, 64, 11);
+    for (const [n, m] of BIG_PATTERNS) {
+      for (const fill of FILLS) {
+        const result = await transposableMask(x, { n, m, fill, backend: 'reference' });
+        expect(result.gap).toBe(0);
+        const c = await certify(x, result.mask, { n, m, transposable: true, fill, backend: 'reference' });
+        expect(c.valid).toBe(true);
+        expect(Math.abs(c.upperBound - result.objective)).toBeLessThanOrEqual(1e-9 * Math.abs(result.objective));
+      }
+    }
+  });
+
+  it('rejects bad input with NmsparseError codes', async () => {
+    const x = gaussianMatrix(8, 8, 1);
+    const cases: [Parameters<typeof transposableMask>[1], Matrix | number[][], string][] = [
+      [{ n: 4, m: 4 }, x, 'E_PATTERN'],
+      [{ n: 2, m: 3 }, x, 'E_SHAPE'],
+      [{ n: 2, m: 4, fill: 'some' as Fill }, x, 'E_OPTION'],
+      [{ n: 2, m: 4 }, [[1, 2, 3, NaN], [1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]], 'E_NONFINITE'],
+    ];
+    for (const [options, scores, code] of cases) {
+      await expect(transposableMask(scores, { ...options, backend: 'reference' })).rejects.toMatchObject({ code });
+      await expect(transposableMask(scores, { ...options, backend: 'reference' })).rejects.toBeInstanceOf(NmsparseError);
+    }
   });
 });
