@@ -25,7 +25,7 @@ export interface RunLimits {
 }
 
 export const QUICK_LIMITS: RunLimits = {
-  timing: { maxSamples: 5, budgetSeconds: 1, singleCallSeconds: 1 },
+  timing: { maxSamples: 5, budgetSeconds: 1.5, singleCallSeconds: 3 },
   callLimitSeconds: 8,
   caseTimeoutSeconds: 20,
   runBudgetSeconds: 75,
@@ -33,7 +33,7 @@ export const QUICK_LIMITS: RunLimits = {
 };
 
 export const FULL_LIMITS: RunLimits = {
-  timing: { maxSamples: 20, budgetSeconds: 5, singleCallSeconds: 5 },
+  timing: { maxSamples: 20, budgetSeconds: 8, singleCallSeconds: 10 },
   callLimitSeconds: 60,
   caseTimeoutSeconds: 300,
   runBudgetSeconds: Infinity,

@@ -94,6 +94,7 @@ export const maskSuite: Suite<MaskCase> = {
       c.method === 'standard'
         ? standardMask(scores, { n, m, backend })
         : transposableMask(scores, { n, m, method: c.method, backend });
+    const baseline = peakRssMiB();
     const timing = await timeCall(call, plan);
     const peak = peakRssMiB();
 
@@ -111,6 +112,7 @@ export const maskSuite: Suite<MaskCase> = {
       gap,
       objective: result.objective,
       peakRssMiB: peak,
+      baselineRssMiB: baseline,
       inputMiB: scores.data.byteLength / 2 ** 20,
     };
   },

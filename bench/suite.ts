@@ -28,6 +28,8 @@ export interface Measured {
   objective?: number;
   /** Peak resident memory of the process that ran the case (MiB), and the input's size. */
   peakRssMiB: number;
+  /** Peak resident memory before the first call: Node itself plus the generated input (MiB). */
+  baselineRssMiB: number;
   inputMiB: number;
   /** Suite-specific figures (for example a pruner's relative loss). */
   extra?: Record<string, number>;

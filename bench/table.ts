@@ -40,7 +40,7 @@ export function formatTable(rows: readonly CaseRow[]): string {
           String(m.samples),
           `${significant(m.throughput)} ${m.throughputUnit}`,
           percent(m.gap),
-          `${Math.round(m.peakRssMiB)} (input ${significant(m.inputMiB)})`,
+          `${Math.round(m.peakRssMiB)} (before ${Math.round(m.baselineRssMiB)}, input ${significant(m.inputMiB)})`,
           nativeCell(row),
           row.nativeRatio === undefined ? '–' : `${significant(row.nativeRatio)}×`,
         ]

@@ -3,11 +3,12 @@ import { Bench } from 'tinybench';
 export interface TimingPlan {
   /** Most timed samples per case. */
   maxSamples: number;
-  /** Sampling time per case (seconds); the sample count is chosen from the first call. */
+  /** Sampling time per case (seconds); the sample count is chosen from the warm-up call. */
   budgetSeconds: number;
   /**
-   * A first call slower than this is itself the only sample: at that length a warm-up call teaches
-   * the JIT nothing the first call did not, and repeating it would only burn the shared machine.
+   * A warm-up call slower than this is itself the only sample: one-time costs (JIT, compiling the
+   * wasm module, starting workers) are then small beside it, and repeating it would only burn the
+   * shared machine.
    */
   singleCallSeconds: number;
 }
@@ -25,8 +26,8 @@ function seconds(fromMs: number): number {
 }
 
 /**
- * Times `call` with tinybench: one untimed probe call picks the number of samples so the case takes
- * about `budgetSeconds`, the probe doubling as warm-up; at least 3 samples unless a call is slow.
+ * Times `call` with tinybench: one warm-up call picks the number of samples (budget / its time, from 1
+ * to maxSamples), so that a case takes about `budgetSeconds` whatever its speed.
  */
 export async function timeCall<T>(call: () => Promise<T>, plan: TimingPlan): Promise<Timing<T>> {
   const start = performance.now();
@@ -34,7 +35,7 @@ export async function timeCall<T>(call: () => Promise<T>, plan: TimingPlan): Pro
   const probe = seconds(start);
   if (probe >= plan.singleCallSeconds) return { medianSeconds: probe, minSeconds: probe, samples: 1, last };
 
-  const samples = Math.max(3, Math.min(plan.maxSamples, Math.floor(plan.budgetSeconds / Math.max(probe, 1e-6))));
+  const samples = Math.max(1, Math.min(plan.maxSamples, Math.round(plan.budgetSeconds / Math.max(probe, 1e-6))));
   const bench = new Bench({ iterations: samples, time: 0, warmup: false, throws: true });
   bench.add('case', async () => {
     last = await call();
