@@ -1,6 +1,6 @@
 import { certify } from '../certify.js';
 import { writeNpyFile } from '../io/npy.js';
-import { standardMask, transposableMask, type MaskResult, type TransposableMaskResult } from '../masks.js';
+import { standardMask, transposableMask, type MaskResult } from '../masks.js';
 import { scoresFrom } from '../scores.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from './args.js';
 import { maskCheckpointCommand } from './checkpoint.js';
@@ -46,13 +46,16 @@ export async function maskCommand(argv: string[]): Promise<number> {
   }
 
   const scores = scoresFrom(await readMatrixNpy(input, 'input'), score);
-  const result: MaskResult | TransposableMaskResult = transposable
-    ? await transposableMask(scores, { n, m, method, fill, backend, certify: true })
-    : await standardMask(scores, { n, m, backend });
-  const gap =
-    'gap' in result && result.gap !== undefined
-      ? { upperBound: result.upperBound as number, gap: result.gap }
-      : await certify(scores, result.mask, { n, m, fill, transposable, backend });
+  let result: MaskResult;
+  let upperBound: number;
+  let gap: number;
+  if (transposable) {
+    const r = await transposableMask(scores, { n, m, method, fill, backend, certify: true });
+    [result, upperBound, gap] = [r, r.upperBound as number, r.gap as number];
+  } else {
+    result = await standardMask(scores, { n, m, backend });
+    ({ upperBound, gap } = await certify(scores, result.mask, { n, m, backend }));
+  }
   await writeNpyFile(output, result.mask, [result.rows, result.cols], 'u8', { force: values.force === true, inputs: [input] });
 
   const report = {
@@ -64,15 +67,15 @@ export async function maskCommand(argv: string[]): Promise<number> {
     ...(transposable ? { method, fill } : {}),
     backend: result.backend,
     objective: result.objective,
-    upperBound: gap.upperBound,
-    gap: gap.gap,
+    upperBound,
+    gap,
     seconds: result.seconds,
   };
   if (values.json) print(JSON.stringify(report));
   else {
     const kind = transposable ? `transposable ${method} (fill ${fill})` : 'standard';
     print(`${n}:${m} ${kind} mask of ${result.rows}×${result.cols} → ${output}`);
-    print(`objective ${result.objective.toPrecision(10)}, upper bound ${gap.upperBound.toPrecision(10)}, certified gap ${formatGap(gap.gap)}`);
+    print(`objective ${result.objective.toPrecision(10)}, upper bound ${upperBound.toPrecision(10)}, certified gap ${formatGap(gap)}`);
     print(`backend ${result.backend}, ${result.seconds.toFixed(3)} s`);
   }
   return 0;

@@ -1,7 +1,11 @@
-import loadHighs from 'highs';
+import highsModule from 'highs';
 import type { Fill, Matrix } from '../../src/matrix.js';
 
-let highsPromise: ReturnType<typeof loadHighs> | undefined;
+// highs ships ESM at runtime but CommonJS-style typings; take the loader from whichever shape arrives.
+type HighsLoader = (typeof highsModule)['default'];
+const loadHighs = ((highsModule as unknown as { default?: HighsLoader }).default ?? highsModule) as unknown as HighsLoader;
+
+let highsPromise: ReturnType<HighsLoader> | undefined;
 
 /**
  * The transposable N:M LP relaxation of a whole matrix (0 ≤ x ≤ 1, N per tile row and column, = or ≤),
