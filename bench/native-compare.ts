@@ -12,7 +12,8 @@ function isExactGaussian(row: CaseRow): row is CaseRow & { case: MaskCase } {
 
 /**
  * Runs the native C primal-dual (and, for 2:4, the 90-pattern enumeration) on the same matrices as the
- * exact rows and records the ratio of each row's median to native pd2. Returns why it could not, if so.
+ * exact rows, records the ratio of each row's median to native pd2 and whether both found the same
+ * optimum. Returns why it could not, if so.
  */
 export function compareWithNative(rows: CaseRow[], nativeRef: string | undefined, reps: number): string | undefined {
   const exactRows = rows.filter(isExactGaussian);
@@ -35,7 +36,10 @@ export function compareWithNative(rows: CaseRow[], nativeRef: string | undefined
         if (row.case.size !== c.size || row.case.n !== c.n || row.case.m !== c.m) continue;
         row.native = runs;
         const pd2 = runs[0];
-        if (row.measured && pd2 && pd2.seconds > 0) row.nativeRatio = row.measured.medianSeconds / pd2.seconds;
+        if (!row.measured || !pd2) continue;
+        if (pd2.seconds > 0) row.nativeRatio = row.measured.medianSeconds / pd2.seconds;
+        const objective = row.measured.objective ?? NaN;
+        row.nativeAgrees = runs.every((r) => r.valid && Math.abs(r.objective - objective) <= 1e-9 * Math.abs(objective));
       }
     }
     return undefined;

@@ -15,6 +15,8 @@ export interface CaseRow {
   native?: NativeRun[];
   /** This row's median seconds over the native pd2's best time. */
   nativeRatio?: number;
+  /** Whether every native run found a valid mask with this row's objective (relative 1e-9). */
+  nativeAgrees?: boolean;
 }
 
 export interface RunInfo {

@@ -25,6 +25,12 @@ function extraCell(row: CaseRow): string {
     .join(', ');
 }
 
+function ratioCell(row: CaseRow): string {
+  if (row.nativeRatio === undefined) return '–';
+  const ratio = `${significant(row.nativeRatio)}×`;
+  return row.nativeAgrees === false ? `${ratio} (objectives differ!)` : ratio;
+}
+
 const HEADER = ['case', 'backend', 'median s', 'samples', 'throughput', 'gap', 'peak RSS MiB', 'native s', '÷native'];
 
 /** The results as a Markdown table (paste-ready for the README); skipped and failed rows say why. */
@@ -42,7 +48,7 @@ export function formatTable(rows: readonly CaseRow[]): string {
           percent(m.gap),
           `${Math.round(m.peakRssMiB)} (before ${Math.round(m.baselineRssMiB)}, input ${significant(m.inputMiB)})`,
           nativeCell(row),
-          row.nativeRatio === undefined ? '–' : `${significant(row.nativeRatio)}×`,
+          ratioCell(row),
         ]
       : [`${row.status} (${row.reason ?? 'no reason given'})`, '–', '–', '–', '–', '–', '–'];
     const line = [row.case.id, row.case.backend, ...cells];
