@@ -26,6 +26,8 @@ export interface RunInfo {
   cpus: number;
   cpuModel: string;
   quick: boolean;
+  /** The backends that ran, each with what it runs on (threads, SIMD, adapter). */
+  backends: string[];
   command: string;
   /** Why the native comparison is missing, when it is. */
   nativeNote?: string;

@@ -17,9 +17,10 @@ function progressLine(index: number, total: number, row: CaseRow): string {
 
 async function main(options: RunOptions): Promise<void> {
   const limits = options.quick ? QUICK_LIMITS : FULL_LIMITS;
+  const backends = await chosenBackends(options.backends);
   const config = {
     quick: options.quick,
-    backends: await chosenBackends(options.backends),
+    backends: backends.map((b) => b.name),
     methods: options.methods,
     sizes: options.sizes,
   };
@@ -46,6 +47,7 @@ async function main(options: RunOptions): Promise<void> {
       cpus: cpu.length,
       cpuModel: cpu[0]?.model ?? 'unknown',
       quick: options.quick,
+      backends: backends.map((b) => `${b.name}: ${b.reason}`),
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       ...(nativeNote ? { nativeNote } : {}),
     },
@@ -56,6 +58,7 @@ async function main(options: RunOptions): Promise<void> {
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   } else {
     process.stdout.write(formatTable(rows) + '\n');
+    process.stdout.write(`\n${results.info.cpus}× ${results.info.cpuModel}, Node ${results.info.node}; ${results.info.backends.join('; ')}\n`);
     if (nativeNote) process.stdout.write(`\nnative comparison: ${nativeNote}\n`);
     process.stdout.write(`\nwrote ${options.out} (${((performance.now() - start) / 1000).toFixed(0)} s)\n`);
   }

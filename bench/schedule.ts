@@ -1,4 +1,4 @@
-import { listBackends } from '../src/backends/backend.js';
+import { listBackends, type BackendInfo } from '../src/backends/backend.js';
 import '../src/backends/all.js';
 import type { RunLimits } from './args.js';
 import type { IsolatedOutcome } from './isolate.js';
@@ -9,8 +9,16 @@ import type { TimingPlan } from './timing.js';
 /** Runs one case somewhere (in its own process for real runs) within a time limit. */
 export type CaseExecutor = (benchCase: CaseBase, plan: TimingPlan, timeoutSeconds: number) => Promise<IsolatedOutcome>;
 
-/** Available backends in run order (the reference last: it is the slow one), filtered by --backend. */
-export async function chosenBackends(wanted: string[]): Promise<string[]> {
+/** Run order: the CPU fast path first, then the reference it is measured against, then the rest. */
+const RUN_ORDER = ['wasm', 'reference'];
+
+function runRank(name: string): number {
+  const rank = RUN_ORDER.indexOf(name);
+  return rank < 0 ? RUN_ORDER.length : rank;
+}
+
+/** Available backends in run order, filtered by --backend; a named backend that cannot run is an error. */
+export async function chosenBackends(wanted: string[]): Promise<BackendInfo[]> {
   const all = await listBackends();
   for (const name of wanted) {
     const info = all.find((b) => b.name === name);
@@ -19,8 +27,7 @@ export async function chosenBackends(wanted: string[]): Promise<string[]> {
   }
   return all
     .filter((b) => b.available && (wanted.length === 0 || wanted.includes(b.name)))
-    .map((b) => b.name)
-    .sort((a, b) => Number(a === 'reference') - Number(b === 'reference'));
+    .sort((a, b) => runRank(a.name) - runRank(b.name));
 }
 
 /** Seconds one call of `c` should take, from the largest finished case of its family. */
