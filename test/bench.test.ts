@@ -7,7 +7,7 @@ import { QUICK_LIMITS, parseRunOptions } from '../bench/args.js';
 import { formatGapTable, measureGaps } from '../bench/gap-report.js';
 import { maskCase, maskSuite } from '../bench/mask-suite.js';
 import { writeJsonAtomic, type CaseRow } from '../bench/results.js';
-import { scheduleCase } from '../bench/schedule.js';
+import { chosenBackends, scheduleCase } from '../bench/schedule.js';
 import type { Measured } from '../bench/suite.js';
 import { formatTable } from '../bench/table.js';
 import { timeCall } from '../bench/timing.js';
@@ -66,6 +66,14 @@ describe('bench: mask suite', () => {
 });
 
 describe('bench: scheduling', () => {
+  it('runs the reference backend when asked and refuses an unknown one', async () => {
+    expect((await chosenBackends(['reference'])).map((b) => b.name)).toEqual(['reference']);
+    const all = (await chosenBackends([])).map((b) => b.name);
+    expect(all).toContain('reference');
+    if (all.includes('wasm')) expect(all.indexOf('wasm')).toBeLessThan(all.indexOf('reference'));
+    await expect(chosenBackends(['nope'])).rejects.toThrow(/unknown backend nope/);
+  });
+
   const small = maskCase('exact', 'reference', 1024, 8, 16);
   const large = maskCase('exact', 'reference', 4096, 8, 16);
   const neverCalled = (): never => {
