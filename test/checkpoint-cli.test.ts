@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { maskCheckpointCommand, verifyCheckpointCommand } from '../src/cli/checkpoint.js';
 import { inspectCommand } from '../src/cli/inspect.js';
+import { formatDuration, formatRate, ProgressReporter, progressMode } from '../src/cli/progress.js';
 import { NmsparseError } from '../src/errors.js';
 import {
   DTYPE_SIZE,
@@ -284,5 +285,48 @@ describe('nmsparse inspect', () => {
     expect(text).toMatch(/conv\.weight.*skipped: 8 columns is not a multiple of M = 16/);
     expect(text).toMatch(/2 of 7 tensor\(s\) would get a 8:16 transposable mask/);
     await rm(input);
+  });
+});
+
+describe('progress', () => {
+  function fakeRun(mode: 'bar' | 'lines') {
+    const written: string[] = [];
+    let t = 0;
+    const sink = { write: (s: string) => written.push(s), isTTY: mode === 'bar', columns: 200 };
+    const p = new ProgressReporter(2, 3000, progressMode(sink, false), sink, () => t);
+    return { p, written, tick: (ms: number) => (t += ms) };
+  }
+
+  it('plain lines off a terminal: tensors done, elements per second, ETA', () => {
+    const { p, written, tick } = fakeRun('lines');
+    p.startTensor('a', 1000);
+    p.advance(0.5);
+    tick(2000);
+    p.finishTensor();
+    p.startTensor('b', 2000);
+    tick(4000);
+    p.finishTensor();
+    p.close();
+    expect(written).toEqual(['[1/2 tensors, 500 elem/s, ETA 4s] a\n', '[2/2 tensors, 500 elem/s, 6s total] b\n']);
+  });
+
+  it('a bar redrawn in place on a terminal, at most every 100 ms, cleared at the end', () => {
+    const { p, written, tick } = fakeRun('bar');
+    p.startTensor('a', 1000);
+    tick(1000);
+    p.advance(0.3);
+    p.advance(0.6); // within 100 ms of the last draw: skipped
+    tick(1000);
+    p.advance(0.9);
+    expect(written).toHaveLength(3);
+    expect(written[2]).toBe('\r[######..............] 0/2 tensors  450 elem/s  ETA 5s  a\x1b[K');
+    p.close();
+    expect(written.at(-1)).toBe('\r\x1b[K');
+    expect(progressMode({ write: () => 0, isTTY: true }, true)).toBe('off');
+  });
+
+  it('formats durations and rates', () => {
+    expect([formatDuration(5.4), formatDuration(65), formatDuration(3725), formatDuration(Infinity)]).toEqual(['5s', '1m05s', '1h02m', '?']);
+    expect([formatRate(12), formatRate(1500), formatRate(2.5e6), formatRate(3e9), formatRate(0)]).toEqual(['12', '1.5 k', '2.5 M', '3.0 G', '–']);
   });
 });
