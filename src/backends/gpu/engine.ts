@@ -1,8 +1,9 @@
 import {
-  columnBoxKernel,
+  boxKernel,
+  columnLogSumKernel,
   greedyRoundKernel,
   OPEN,
-  rowScaleKernel,
+  rowLogSumKernel,
   scaleKernel,
   standardKernel,
   zeroKernel,
@@ -116,13 +117,14 @@ export class GpuEngine {
     const logN = Math.log(n);
     const key = `dykstra:${m}:${count}:${n}:${stages.map((s) => `${s.factor}x${s.iterations}`).join(',')}`;
     const plan = this.plan(key, () => {
-      const rows = this.kernel(rowScaleKernel, shape, { limit: LOG_LIMIT });
-      const boxS = this.kernel(columnBoxKernel, shape, { limit: LOG_LIMIT, upper: 0 });
-      const boxQ = this.kernel(columnBoxKernel, shape, { limit: LOG_LIMIT, upper: 1 });
+      const rowSums = this.kernel(rowLogSumKernel, [m, count], {});
+      const columnSums = this.kernel(columnLogSumKernel, [m, count], {});
+      const boxS = this.kernel(boxKernel, shape, { limit: LOG_LIMIT, upper: 0 });
+      const boxQ = this.kernel(boxKernel, shape, { limit: LOG_LIMIT, upper: 1 });
       const scale = this.kernel(scaleKernel, shape, { limit: LOG_LIMIT });
       const zero = this.kernel(zeroKernel, shape, {});
       return {
-        kernels: [rows, boxS, boxQ, scale, zero],
+        kernels: [rowSums, columnSums, boxS, boxQ, scale, zero],
         orchestrate: (start: unknown) => {
           let logS = start;
           let logQ = zero();
@@ -132,9 +134,11 @@ export class GpuEngine {
               logQ = scale(logQ, stage.factor);
             }
             for (let it = 0; it < stage.iterations; it++) {
-              const scaled = rows(logS, logN, m);
-              logS = boxS(scaled, logQ, logN, m);
-              logQ = boxQ(scaled, logQ, logN, m);
+              const rowSum = rowSums(logS, m);
+              const columnSum = columnSums(logS, rowSum, m);
+              const nextS = boxS(logS, logQ, rowSum, columnSum, logN);
+              logQ = boxQ(logS, logQ, rowSum, columnSum, logN);
+              logS = nextS;
             }
           }
           return logS;

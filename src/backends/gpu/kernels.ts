@@ -79,32 +79,45 @@ export function greedyRoundKernel(
   return 0;
 }
 
-/** Dykstra row step in log domain: log S − logsumexp(row) + log N. */
-export function rowScaleKernel(this: KernelThis, logS: Tiles, logN: number, m: number): number {
-  const t = this.thread.z;
-  const i = this.thread.y;
-  const j = this.thread.x;
+/** Per tile row (x = row, y = tile): logsumexp of log S over the row. */
+export function rowLogSumKernel(this: KernelThis, logS: Tiles, m: number): number {
+  const t = this.thread.y;
+  const i = this.thread.x;
   let top = logS[t][i][0];
   for (let a = 1; a < m; a++) top = Math.max(top, logS[t][i][a]);
   let sum = 0;
   for (let b = 0; b < m; b++) sum += Math.exp(logS[t][i][b] - top);
-  const v = logS[t][i][j] - top - Math.log(sum) + logN;
-  return Math.max(-this.constants.limit, Math.min(this.constants.limit, v));
+  return top + Math.log(sum);
+}
+
+/** Per tile column (x = column, y = tile): logsumexp over the column of the row-normalised log S. */
+export function columnLogSumKernel(this: KernelThis, logS: Tiles, rowSum: number[][], m: number): number {
+  const t = this.thread.y;
+  const j = this.thread.x;
+  let top = logS[t][0][j] - rowSum[t][0];
+  for (let a = 1; a < m; a++) top = Math.max(top, logS[t][a][j] - rowSum[t][a]);
+  let sum = 0;
+  for (let b = 0; b < m; b++) sum += Math.exp(logS[t][b][j] - rowSum[t][b] - top);
+  return top + Math.log(sum);
 }
 
 /**
- * Dykstra column step then box step, in log domain: P = colscaled(log S) + log Q; the new log S is
- * min(P, 0) and the new log Q is max(P, 0) (constant `upper` selects which this kernel returns).
+ * One Dykstra iteration's scalings and box step, in log domain: the row and column scalings give
+ * log S − rowSum − columnSum + log N; with log Q added that is P, the new log S is min(P, 0) and the
+ * new log Q is max(P, 0) (constant `upper` selects which this kernel returns).
  */
-export function columnBoxKernel(this: KernelThis, logS: Tiles, logQ: Tiles, logN: number, m: number): number {
+export function boxKernel(
+  this: KernelThis,
+  logS: Tiles,
+  logQ: Tiles,
+  rowSum: number[][],
+  columnSum: number[][],
+  logN: number,
+): number {
   const t = this.thread.z;
   const i = this.thread.y;
   const j = this.thread.x;
-  let top = logS[t][0][j];
-  for (let a = 1; a < m; a++) top = Math.max(top, logS[t][a][j]);
-  let sum = 0;
-  for (let b = 0; b < m; b++) sum += Math.exp(logS[t][b][j] - top);
-  const p = logS[t][i][j] - top - Math.log(sum) + logN + logQ[t][i][j];
+  const p = logS[t][i][j] - rowSum[t][i] - columnSum[t][j] + logN + logQ[t][i][j];
   if (this.constants.upper > 0) return Math.min(this.constants.limit, Math.max(p, 0));
   return Math.max(-this.constants.limit, Math.min(p, 0));
 }
