@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { TimingPlan } from './timing.js';
 
 export interface RunOptions {
+  help: boolean;
   quick: boolean;
   json: boolean;
   backends: string[];
@@ -60,6 +61,7 @@ export function parseRunOptions(argv: string[], defaultOut: string): RunOptions 
   const { values } = parseArgs({
     args: argv,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       backend: { type: 'string', multiple: true },
@@ -80,6 +82,7 @@ export function parseRunOptions(argv: string[], defaultOut: string): RunOptions 
     return size;
   });
   return {
+    help: values.help ?? false,
     quick: values.quick ?? false,
     json: values.json ?? false,
     backends: list(values.backend),

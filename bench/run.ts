@@ -71,6 +71,10 @@ try {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
   process.exit(2);
 }
+if (options.help) {
+  process.stdout.write(USAGE + '\n');
+  process.exit(0);
+}
 main(options).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
