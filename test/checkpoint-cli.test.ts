@@ -259,6 +259,7 @@ describe('nothing lost', () => {
       [input, '--n', '4', '--m', '4', '-o', 'x'],
       [input, '--n', '2', '--m', '4', '-o', 'x', '--include', '('],
       [input, '--n', '2', '--m', '4', '-o', 'x', '--bogus'],
+      [input, '--n', '2', '--m', '4', '-o', 'x', '--apply', './x'],
     ];
     for (const argv of cases) await expect(maskCheckpointCommand(argv)).rejects.toBeInstanceOf(NmsparseError);
     await expect(maskCheckpointCommand([input, '--n', '2', '--m', '4', '-o', 'x'])).rejects.toMatchObject({ code: 'E_IO' });

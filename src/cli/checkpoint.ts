@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { BackendChoice, Progress, TransposableMethod } from '../backends/backend.js';
 import { certify, type Certificate } from '../certify.js';
 import { NmsparseError, throwIfAborted } from '../errors.js';
@@ -268,6 +269,9 @@ export async function maskCheckpointCommand(argv: string[]): Promise<number> {
   const output = values.output;
   if (typeof output !== 'string') throw new NmsparseError('E_OPTION', `-o MASKS.safetensors is required; usage: ${MASK_USAGE}`);
   const apply = typeof values.apply === 'string' ? values.apply : undefined;
+  if (apply !== undefined && resolve(apply) === resolve(output)) {
+    throw new NmsparseError('E_OPTION', '--apply and -o name the same file; the masks and the pruned weights need two files');
+  }
   const pattern = patternFlags(values, MASK_USAGE);
   if (!pattern.transposable && values.method !== undefined) {
     throw new NmsparseError('E_OPTION', '--method applies to transposable masks; add --transposable');
