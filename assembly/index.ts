@@ -9,3 +9,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { greedyTiles, greedyScratchBytes } from './greedy';
+export { tsenorTiles, tsenorScratchBytes } from './tsenor';

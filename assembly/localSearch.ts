@@ -307,9 +307,86 @@ function bestExchange(): bool {
   return true;
 }
 
-/** Local search on a rounded tile: the repair, then improving exchanges with the steps left. */
+/** AtMost only: the best move of a kept entry along its row or column into a line with room. */
+function bestShift(): bool {
+  let bestGain: f64 = 0;
+  let from = -1;
+  let to = -1;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < M; j++) {
+      const k = i * M + j;
+      if (!kept(k)) continue;
+      const sk = score(k);
+      for (let c = 0; c < M; c++) {
+        if (cols(c) < N) {
+          const target = i * M + c;
+          if (!kept(target) && score(target) - sk > bestGain) {
+            bestGain = score(target) - sk;
+            from = k;
+            to = target;
+          }
+        }
+        if (rows(c) < N) {
+          const target = c * M + j;
+          if (!kept(target) && score(target) - sk > bestGain) {
+            bestGain = score(target) - sk;
+            from = k;
+            to = target;
+          }
+        }
+      }
+    }
+  }
+  if (from < 0) return false;
+  setEntry(from / M, from % M, false);
+  setEntry(to / M, to % M, true);
+  return true;
+}
+
+/**
+ * AtMost only: the reverse of a repair swap. Kept (i, j') and (i', j) give way to a free (i', j')
+ * between them: the smallest kept entry of column j' and of row i' go (ties: the first).
+ */
+function bestMerge(): bool {
+  let bestGain: f64 = 0;
+  let add = -1;
+  let dropInColumn = -1;
+  let dropInRow = -1;
+  for (let i2 = 0; i2 < M; i2++) {
+    for (let j2 = 0; j2 < M; j2++) {
+      const k = i2 * M + j2;
+      if (kept(k)) continue;
+      let inColumn = -1;
+      let inRow = -1;
+      for (let c = 0; c < M; c++) {
+        const col = c * M + j2;
+        const row = i2 * M + c;
+        if (kept(col) && (inColumn < 0 || score(col) < score(inColumn))) inColumn = col;
+        if (kept(row) && (inRow < 0 || score(row) < score(inRow))) inRow = row;
+      }
+      if (inColumn < 0 || inRow < 0) continue;
+      const gain = score(k) - score(inColumn) - score(inRow);
+      if (gain > bestGain) {
+        bestGain = gain;
+        add = k;
+        dropInColumn = inColumn;
+        dropInRow = inRow;
+      }
+    }
+  }
+  if (add < 0) return false;
+  setEntry(dropInColumn / M, dropInColumn % M, false);
+  setEntry(dropInRow / M, dropInRow % M, false);
+  setEntry(add / M, add % M, true);
+  return true;
+}
+
+/**
+ * Local search on a rounded tile: the repair, then one improving move a step with the steps left: a
+ * 2×2 exchange, or under atMost also a shift or a merge.
+ */
 export function localSearchTile(steps: i32): void {
   countTile();
   let left = steps - repairTile(steps);
-  while (left > 0 && bestExchange()) left--;
+  while (left > 0 && (bestExchange() || (AT_MOST && (bestShift() || bestMerge())))) left--;
 }

@@ -10,6 +10,7 @@ import { configureWasm, wasmBackend } from '../src/backends/wasm.js';
 import { batchUpperBound, relativeGap, tileUpperBound } from '../src/certificate.js';
 import { maskedSum, type Fill, type Matrix } from '../src/matrix.js';
 import { checkTransposable } from '../src/validity.js';
+import { DEFAULT_TSENOR_OPTIONS } from '../src/options.js';
 import { tileBatchArb, type ValueKind } from './helpers/tiles.js';
 import { absGaussianMatrix, gaussianMatrix } from './helpers/random.js';
 
@@ -109,6 +110,43 @@ describe('wasm backend', () => {
       for (const fill of FILLS) {
         const batch: TileBatch = { tiles: gaussianMatrix(2 * m, 2 * m, n + m).data, count: 4, m };
         expect(await wasmBackend.greedy(batch, n, fill, {})).toEqual(await referenceBackend.greedy(batch, n, fill, {}));
+      }
+    }
+  });
+
+  it('tsenor: valid, full under exact fill, objective within 0.05% of the reference', async () => {
+    const options = { ...DEFAULT_TSENOR_OPTIONS };
+    await fc.assert(
+      fc.asyncProperty(tileBatchArb(ALL_KINDS, 5), fc.constantFrom(...FILLS), async ({ batch, n }, fill) => {
+        const ours = await wasmBackend.tsenor(batch, n, fill, options, {});
+        expectValid(batch, n, fill, ours);
+        const a = maskedSum(batch.tiles, ours);
+        const b = maskedSum(batch.tiles, await referenceBackend.tsenor(batch, n, fill, options, {}));
+        // Relative to the tiles' total magnitude, so tiles of mixed sign compare on a fair scale.
+        let scale = 0;
+        for (const x of batch.tiles) scale += Math.abs(x);
+        expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThanOrEqual(5e-4 * scale + 1e-300);
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it('tsenor: on Gaussian 8:16 and 16:32 matrices, within 0.05% of the reference objective', async () => {
+    for (const [n, m] of [
+      [8, 16],
+      [16, 32],
+      [2, 4],
+      [3, 5],
+    ] as const) {
+      for (const fill of FILLS) {
+        const x = gaussianMatrix(4 * m, 4 * m, 77 + m);
+        const batch: TileBatch = { tiles: x.data, count: 16, m };
+        const options = { ...DEFAULT_TSENOR_OPTIONS };
+        const ours = await wasmBackend.tsenor(batch, n, fill, options, {});
+        expectValid(batch, n, fill, ours);
+        const a = maskedSum(batch.tiles, ours);
+        const b = maskedSum(batch.tiles, await referenceBackend.tsenor(batch, n, fill, options, {}));
+        expect(a).toBeGreaterThanOrEqual(b - 5e-4 * Math.abs(b));
       }
     }
   });

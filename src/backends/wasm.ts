@@ -9,6 +9,7 @@ import {
   type ExactSolution,
   type KernelContext,
   type TileBatch,
+  type TsenorOptions,
 } from './backend.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
@@ -192,6 +193,43 @@ async function greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContex
   return k.u8(mask, count * m * m).slice();
 }
 
+async function tsenor(
+  batch: TileBatch,
+  n: number,
+  fill: Fill,
+  options: TsenorOptions,
+  ctx: KernelContext,
+): Promise<Uint8Array> {
+  const rt = await getRuntime();
+  const { count, m } = batch;
+  const k = rt.kernels;
+  const scratch = k.exports.tsenorScratchBytes(m);
+  const [tiles, mask, work] = k.layout([count * m * m * 4, count * m * m, scratch * slots(rt, count)]) as [
+    number,
+    number,
+    number,
+  ];
+  k.f32(tiles, count * m * m).set(batch.tiles);
+  const atMost = fill === 'atMost' ? 1 : 0;
+  const { tau, iterations, stages, localSearchSteps } = options;
+  // Tasks start on multiples of 4 tiles: the kernel solves four tiles at once, one per SIMD lane.
+  await runKernel(rt, 'tsenorTiles', Math.ceil(count / 4), count, ctx, (start, end, slot) => [
+    tiles,
+    m,
+    n,
+    atMost,
+    tau,
+    iterations,
+    stages,
+    localSearchSteps,
+    4 * start,
+    Math.min(count, 4 * end),
+    mask,
+    work + slot * scratch,
+  ]);
+  return k.u8(mask, count * m * m).slice();
+}
+
 async function standard(
   scores: { rows: number; cols: number; data: Float32Array },
   n: number,
@@ -228,7 +266,7 @@ export const wasmBackend: Backend = {
   standard: (scores, n, m, ctx) => exclusive(() => standard(scores, n, m, ctx)),
   exact: (batch, n, fill, ctx) => exclusive(() => exact(batch, n, fill, ctx)),
   greedy: (batch, n, fill, ctx) => exclusive(() => greedy(batch, n, fill, ctx)),
-  tsenor: (batch, n, fill, options, ctx) => referenceBackend.tsenor(batch, n, fill, options, ctx),
+  tsenor: (batch, n, fill, options, ctx) => exclusive(() => tsenor(batch, n, fill, options, ctx)),
   prox24: (z, lambda, ctx) => referenceBackend.prox24(z, lambda, ctx),
 };
 

@@ -25,6 +25,21 @@ export interface KernelExports {
     scratch: number,
   ): void;
   greedyScratchBytes(m: number): number;
+  tsenorScratchBytes(m: number): number;
+  tsenorTiles(
+    tiles: number,
+    m: number,
+    n: number,
+    atMost: number,
+    tau: number,
+    iterations: number,
+    stages: number,
+    localSearchSteps: number,
+    start: number,
+    end: number,
+    mask: number,
+    scratch: number,
+  ): void;
   greedyTiles(
     tiles: number,
     m: number,
