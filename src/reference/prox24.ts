@@ -29,8 +29,11 @@
 
 /** Beyond this normalised λ·max|z| only the top two can survive (see the header). */
 const TOP_TWO_ONLY = 4;
-const BISECTION_STEPS = 100;
-const DESCENT_SWEEPS = 400;
+/** The same bound for three nonzeros: b1 = w1 + μ·w2w3 ≤ 2/μ. */
+const THREE_NONZERO_LIMIT = 2;
+const ROOT_STEPS = 200;
+const SHORT_DESCENT = 6;
+const LONG_DESCENT = 400;
 const NEWTON_STEPS = 8;
 
 /** ½‖w − b‖² + μ·e3(w) for one sorted group (f64). */
@@ -49,15 +52,24 @@ function ratio(num: number, den: number): number {
   return num === 0 ? 0 : num / den;
 }
 
-/** Finds x in [lo, hi] with f(x) = 0 for f increasing (f(lo) < 0 < f(hi)). */
-function bisectIncreasing(f: (x: number) => number, lo: number, hi: number): number {
-  for (let i = 0; i < BISECTION_STEPS; i++) {
-    const mid = 0.5 * (lo + hi);
-    if (mid <= lo || mid >= hi) break;
-    if (f(mid) < 0) lo = mid;
-    else hi = mid;
+/**
+ * The root of an increasing f in [lo, hi] (f(lo) < 0 < f(hi)) by Newton steps safeguarded with
+ * bisection: a Newton step is taken only when it lands inside the current bracket, so the bracket
+ * shrinks every step and the iteration converges like bisection at worst, quadratically at best.
+ */
+function rootIncreasing(f: (x: number) => number, df: (x: number) => number, lo: number, hi: number): number {
+  let x = 0.5 * (lo + hi);
+  for (let i = 0; i < ROOT_STEPS; i++) {
+    const fx = f(x);
+    if (fx === 0) return x;
+    if (fx < 0) lo = x;
+    else hi = x;
+    const newton = x - fx / df(x);
+    const next = newton > lo && newton < hi ? newton : 0.5 * (lo + hi);
+    if (Math.abs(next - x) <= 1e-15 * Math.abs(x) || hi - lo <= 1e-16 * hi) return next;
+    x = next;
   }
-  return 0.5 * (lo + hi);
+  return x;
 }
 
 /**
@@ -73,8 +85,9 @@ function bisectIncreasing(f: (x: number) => number, lo: number, hi: number): num
  * of ψ are exactly the local minima of the 3-nonzero face. Since m''' = (3/2)[(b1+b2)²/(1+s)⁴ −
  * (b1−b2)²/(1−s)⁴] is decreasing in s, ψ'' = 1 + μ²m'' increases up to s_peak = (1 − ρ)/(1 + ρ),
  * ρ = √((b1 − b2)/(b1 + b2)), and decreases after it. So {ψ'' ≥ 0} is one interval [s_lo, s_hi]
- * (two bisections) on which ψ is convex: ψ has at most one local minimum, the root of the increasing
- * ψ' there (a third bisection).
+ * (two root searches) on which ψ is convex: ψ has at most one local minimum, the root of the
+ * increasing ψ' there (a third root search, bracketed by t ≤ b3). Each root search is Newton's method
+ * safeguarded by bisection (`rootIncreasing`).
  */
 function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean {
   const b1 = b[0] as number;
@@ -85,16 +98,36 @@ function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean
   const diffSq = (b1 - b2) * (b1 - b2);
   const sMax = b2 / b1;
   // ψ'(s) and ψ''(s), as functions of s = μt (ψ' scaled by μ keeps its sign).
-  const slope = (s: number) =>
-    s / mu - b3 + mu * (sumSq / (4 * (1 + s) * (1 + s)) - ratio(diffSq, 4 * (1 - s) * (1 - s)));
-  const curvature = (s: number) => 1 - mu * mu * (sumSq / (2 * (1 + s) ** 3) + ratio(diffSq, 2 * (1 - s) ** 3));
+  // Written with p = 1 + s and q = 1 - s and plain products (no pow) for speed.
+  const slope = (s: number) => {
+    const p = 1 + s;
+    const q = 1 - s;
+    return s / mu - b3 + mu * (sumSq / (4 * p * p) - ratio(diffSq, 4 * q * q));
+  };
+  const curvature = (s: number) => {
+    const p = 1 + s;
+    const q = 1 - s;
+    return 1 - mu * mu * (sumSq / (2 * p * p * p) + ratio(diffSq, 2 * q * q * q));
+  };
+  const slopeDerivative = (s: number) => curvature(s) / mu;
+  const curvatureDerivative = (s: number) => {
+    const p2 = (1 + s) * (1 + s);
+    const q2 = (1 - s) * (1 - s);
+    return 1.5 * mu * mu * (sumSq / (p2 * p2) - ratio(diffSq, q2 * q2));
+  };
   const rho = Math.sqrt((b1 - b2) / (b1 + b2));
   const sPeak = Math.min(sMax, (1 - rho) / (1 + rho));
   if (!(curvature(sPeak) > 0)) return false;
-  const sLo = curvature(0) >= 0 ? 0 : bisectIncreasing(curvature, 0, sPeak);
-  const sHi = curvature(sMax) >= 0 ? sMax : bisectIncreasing((s) => -curvature(s), sPeak, sMax);
-  if (!(slope(sLo) < 0 && slope(sHi) > 0)) return false;
-  const s = bisectIncreasing(slope, sLo, sHi);
+  const sLo = curvature(0) >= 0 ? 0 : rootIncreasing(curvature, curvatureDerivative, 0, sPeak);
+  const sHi =
+    curvature(sMax) >= 0
+      ? sMax
+      : rootIncreasing((s) => -curvature(s), (s) => -curvatureDerivative(s), sPeak, sMax);
+  // m'(s) = w1·w2 ≥ 0, so a root has t = b3 − μ·m'(s) ≤ b3: bracketing by μ·b3 keeps the bisection
+  // precise relative to the root even for tiny μ.
+  const sTop = Math.min(sHi, mu * b3);
+  if (!(sTop > sLo && slope(sLo) < 0 && slope(sTop) > 0)) return false;
+  const s = rootIncreasing(slope, slopeDerivative, sLo, sTop);
   // The minimiser in (w1, w2) along the eigenvectors (1, 1) and (1, −1) of [[1, s], [s, 1]].
   const even = (b1 + b2) / (1 + s);
   const odd = ratio(b1 - b2, 1 - s);
@@ -115,9 +148,9 @@ function othersPairSum(w: Float64Array, i: number): number {
   return sum;
 }
 
-/** Coordinate descent from the point in `w` (in place): each step minimises exactly over one w_i. */
-function coordinateDescent(b: Float64Array, mu: number, w: Float64Array): void {
-  for (let sweep = 0; sweep < DESCENT_SWEEPS; sweep++) {
+/** `sweeps` rounds of coordinate descent on `w` (in place); each step minimises exactly over one w_i. */
+function coordinateDescent(b: Float64Array, mu: number, w: Float64Array, sweeps: number): void {
+  for (let sweep = 0; sweep < sweeps; sweep++) {
     let change = 0;
     for (let i = 0; i < 4; i++) {
       const next = Math.max((b[i] as number) - mu * othersPairSum(w, i), 0);
@@ -131,27 +164,30 @@ function coordinateDescent(b: Float64Array, mu: number, w: Float64Array): void {
 /**
  * Newton steps on the 4-nonzero stationarity system g_i = w_i − b_i + μ·c_i = 0 with Hessian
  * I + μN; a step is taken only when the Hessian is positive definite, the point stays positive and
- * the objective does not increase, so polishing never makes a candidate worse.
+ * the objective does not increase, so polishing never makes a candidate worse. True when it ends at
+ * a stationary point with a positive definite Hessian: a local minimum with four nonzeros, hence
+ * (by the convexity argument in the header) the best one.
  */
-function newtonPolish(b: Float64Array, mu: number, w: Float64Array): void {
-  const h = new Float64Array(16);
-  const g = new Float64Array(4);
-  const trial = new Float64Array(4);
+function newtonPolish(b: Float64Array, mu: number, w: Float64Array, h: Float64Array, g: Float64Array, trial: Float64Array): boolean {
   for (let step = 0; step < NEWTON_STEPS; step++) {
-    if (!(w[3]! > 0)) return;
+    if (!(w[3]! > 0)) return false;
     let total = 0;
+    let gradNorm = 0;
     for (let i = 0; i < 4; i++) total += w[i] as number;
     for (let i = 0; i < 4; i++) {
       g[i] = (w[i] as number) - (b[i] as number) + mu * othersPairSum(w, i);
+      gradNorm = Math.max(gradNorm, Math.abs(g[i] as number));
       for (let j = 0; j < 4; j++) {
         h[i * 4 + j] = i === j ? 1 : mu * (total - (w[i] as number) - (w[j] as number));
       }
     }
-    if (!solveSpd(h, g)) return;
+    if (!solveSpd(h, g)) return false;
+    if (gradNorm <= 1e-15) return true;
     for (let i = 0; i < 4; i++) trial[i] = (w[i] as number) - (g[i] as number);
-    if (!(trial[3]! > 0) || objective(trial, b, mu) > objective(w, b, mu)) return;
+    if (!(trial[3]! > 0) || objective(trial, b, mu) > objective(w, b, mu)) return false;
     w.set(trial);
   }
+  return false;
 }
 
 /** Solves h·x = g in place (x into g) by Cholesky; false when h is not positive definite. */
@@ -184,30 +220,75 @@ function solveSpd(h: Float64Array, g: Float64Array): boolean {
 /** Starting points for the 4-nonzero search, as multiples of b (different basins of attraction). */
 const DESCENT_STARTS = [1, 0.5] as const;
 
+/** Scratch space for one group, allocated once per call of prox24Groups. */
+interface Scratch {
+  best: Float64Array;
+  work: Float64Array;
+  hessian: Float64Array;
+  gradient: Float64Array;
+  trial: Float64Array;
+}
+
 /**
- * Solves one sorted, normalised group (b1 = 1 ≥ b2 ≥ b3 ≥ b4 ≥ 0) into `best`. `work` is scratch.
+ * Candidates with four nonzeros, passed to `consider`. From each start: a short descent and Newton;
+ * if that does not reach a local minimum, the long descent and Newton again. The first local minimum
+ * found ends the search (all local minima of the face share one value).
+ */
+function fourNonzero(b: Float64Array, mu: number, s: Scratch, consider: () => void): void {
+  for (const scale of DESCENT_STARTS) {
+    for (let i = 0; i < 4; i++) s.work[i] = scale * (b[i] as number);
+    coordinateDescent(b, mu, s.work, SHORT_DESCENT);
+    let found = newtonPolish(b, mu, s.work, s.hessian, s.gradient, s.trial);
+    if (!found) {
+      coordinateDescent(b, mu, s.work, LONG_DESCENT);
+      found = newtonPolish(b, mu, s.work, s.hessian, s.gradient, s.trial);
+    }
+    consider();
+    if (found) return;
+  }
+}
+
+/**
+ * Necessary condition for a stationary point with four nonzeros, from the order-reversing map
+ * T(w)_i = b_i − μ·c_i(w) whose fixed points they are: every fixed point x in [L, U] has
+ * T(U) ≤ x ≤ T(L), so a few rounds of L ← max(T(U), 0), U ← T(L) from [0, b] keep bounds on all of
+ * them; an upper bound ≤ 0 proves there is none.
+ */
+function mayHaveFourNonzero(b: Float64Array, mu: number, lower: Float64Array, upper: Float64Array): boolean {
+  lower.fill(0);
+  upper.set(b);
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 4; i++) {
+      const lo = Math.max((b[i] as number) - mu * othersPairSum(upper, i), 0);
+      const hi = (b[i] as number) - mu * othersPairSum(lower, i);
+      if (!(hi > 0)) return false;
+      lower[i] = lo;
+      upper[i] = hi;
+    }
+  }
+  return true;
+}
+
+/**
+ * Solves one sorted, normalised group (b1 = 1 ≥ b2 ≥ b3 ≥ b4 ≥ 0) into `s.best`.
  * Candidates are compared by objective; on equal objective the sparser one (found first) stays.
  */
-function solveSorted(b: Float64Array, mu: number, best: Float64Array, work: Float64Array): void {
+function solveSorted(b: Float64Array, mu: number, s: Scratch): void {
+  const best = s.best;
   best.set(b);
   best[2] = 0;
   best[3] = 0;
   if (mu > TOP_TWO_ONLY) return;
   let bestValue = objective(best, b, mu);
   const consider = () => {
-    const value = objective(work, b, mu);
+    const value = objective(s.work, b, mu);
     if (value < bestValue) {
       bestValue = value;
-      best.set(work);
+      best.set(s.work);
     }
   };
-  if (bestThreeNonzero(b, mu, work)) consider();
-  for (const scale of DESCENT_STARTS) {
-    for (let i = 0; i < 4; i++) work[i] = scale * (b[i] as number);
-    coordinateDescent(b, mu, work);
-    newtonPolish(b, mu, work);
-    consider();
-  }
+  if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(b, mu, s.work)) consider();
+  if (mayHaveFourNonzero(b, mu, s.gradient, s.trial)) fourNonzero(b, mu, s, consider);
 }
 
 /** Ranks the magnitudes of one group: order[0] is the largest (ties: lower index first). */
@@ -238,8 +319,13 @@ export function prox24Groups(
   const a = new Float64Array(4);
   const order = new Int32Array(4);
   const b = new Float64Array(4);
-  const best = new Float64Array(4);
-  const work = new Float64Array(4);
+  const s: Scratch = {
+    best: new Float64Array(4),
+    work: new Float64Array(4),
+    hessian: new Float64Array(16),
+    gradient: new Float64Array(4),
+    trial: new Float64Array(4),
+  };
   for (let g = groupStart; g < groupEnd; g++) {
     const base = 4 * g;
     for (let i = 0; i < 4; i++) a[i] = Math.abs(z[base + i] as number);
@@ -250,10 +336,10 @@ export function prox24Groups(
       continue;
     }
     for (let k = 0; k < 4; k++) b[k] = (a[order[k] as number] as number) / scale;
-    solveSorted(b, lambda * scale, best, work);
+    solveSorted(b, lambda * scale, s);
     for (let k = 0; k < 4; k++) {
       const i = order[k] as number;
-      const magnitude = (best[k] as number) * scale;
+      const magnitude = (s.best[k] as number) * scale;
       out[base + i] = (z[base + i] as number) < 0 ? -magnitude : magnitude;
     }
   }

@@ -1,0 +1,158 @@
+import { NmsparseError } from '../errors.js';
+import { toMatrix, type MatrixLike } from '../matrix.js';
+
+/** Calibration data for a linear layer: the inputs X (in × samples) or H = X·Xᵀ (in × in). */
+export type LayerData = { inputs: MatrixLike } | { hessian: MatrixLike };
+
+/**
+ * A layer-wise pruning problem: W₀ (rows × cols, cols = in a multiple of 4) and H (cols × cols, f64).
+ * The local loss of W is ‖(W − W₀)X‖²_F = Σ_r (w_r − w₀_r)ᵀ H (w_r − w₀_r).
+ */
+export interface LayerProblem {
+  readonly rows: number;
+  readonly cols: number;
+  readonly w0: Float32Array;
+  readonly h: Float64Array;
+  /** ‖W₀X‖²_F, the denominator of the relative loss. */
+  readonly reference: number;
+}
+
+export function layerProblem(weights: MatrixLike, data: LayerData): LayerProblem {
+  const w = toMatrix(weights, 'weights');
+  if (w.cols % 4 !== 0) {
+    throw new NmsparseError(
+      'E_SHAPE',
+      `weights is ${w.rows}×${w.cols} (out × in); 2:4 groups run along the input dimension, so in must be a multiple of 4`,
+    );
+  }
+  if (data === null || typeof data !== 'object' || (!('inputs' in data) && !('hessian' in data))) {
+    throw new NmsparseError('E_OPTION', 'pass the calibration data as { inputs: X } (in × samples) or { hessian: H } (in × in)');
+  }
+  const h = 'inputs' in data ? gram(data.inputs, w.cols) : hessian(data.hessian, w.cols);
+  const partial = { rows: w.rows, cols: w.cols, w0: w.data, h, reference: 0 };
+  const reference = quadraticLoss(partial, new Float32Array(w.data.length));
+  if (reference === 0 && w.data.some((x) => x !== 0)) {
+    throw new NmsparseError('E_SHAPE', 'W₀·X is zero for every row: the inputs carry no signal to preserve');
+  }
+  return { ...partial, reference };
+}
+
+/** H = X·Xᵀ accumulated in f64 (upper triangle, mirrored). */
+function gram(inputs: MatrixLike, n: number): Float64Array {
+  const x = toMatrix(inputs, 'inputs');
+  if (x.rows !== n) {
+    throw new NmsparseError(
+      'E_SHAPE',
+      `inputs has ${x.rows} rows but weights has ${n} columns; X must be in × samples (transpose it if it is samples × in)`,
+    );
+  }
+  const s = x.cols;
+  const h = new Float64Array(n * n);
+  const row = new Float64Array(s);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < s; k++) row[k] = x.data[i * s + k] as number;
+    for (let j = i; j < n; j++) {
+      let acc = 0;
+      const base = j * s;
+      for (let k = 0; k < s; k++) acc += (row[k] as number) * (x.data[base + k] as number);
+      h[i * n + j] = acc;
+      h[j * n + i] = acc;
+    }
+  }
+  return h;
+}
+
+/** A given H, checked and symmetrised ((H + Hᵀ)/2). */
+function hessian(input: MatrixLike, n: number): Float64Array {
+  const m = toMatrix(input, 'hessian');
+  if (m.rows !== n || m.cols !== n) {
+    throw new NmsparseError('E_SHAPE', `hessian is ${m.rows}×${m.cols} but must be in × in = ${n}×${n} (H = X·Xᵀ)`);
+  }
+  const h = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) h[i * n + j] = 0.5 * ((m.data[i * n + j] as number) + (m.data[j * n + i] as number));
+  }
+  for (let i = 0; i < n; i++) {
+    if ((h[i * n + i] as number) < 0) {
+      throw new NmsparseError('E_SHAPE', `hessian[${i}, ${i}] is negative; H = X·Xᵀ must be positive semidefinite`);
+    }
+  }
+  return h;
+}
+
+/** out_r = 2·(w_r − w₀_r)·H for rows [rowStart, rowEnd) (the gradient of the local loss). */
+export function lossGradientRows(
+  p: LayerProblem,
+  w: Float32Array,
+  rowStart: number,
+  rowEnd: number,
+  out: Float64Array,
+): void {
+  const n = p.cols;
+  const acc = new Float64Array(n);
+  for (let r = rowStart; r < rowEnd; r++) {
+    acc.fill(0);
+    for (let k = 0; k < n; k++) {
+      const d = (w[r * n + k] as number) - (p.w0[r * n + k] as number);
+      if (d === 0) continue;
+      const base = k * n;
+      for (let j = 0; j < n; j++) acc[j] = (acc[j] as number) + d * (p.h[base + j] as number);
+    }
+    for (let j = 0; j < n; j++) out[r * n + j] = 2 * (acc[j] as number);
+  }
+}
+
+/** ‖(W − W₀)X‖²_F = Σ_r d_rᵀ H d_r (f64). */
+export function quadraticLoss(p: Pick<LayerProblem, 'rows' | 'cols' | 'w0' | 'h'>, w: Float32Array): number {
+  const n = p.cols;
+  const d = new Float64Array(n);
+  let total = 0;
+  for (let r = 0; r < p.rows; r++) {
+    for (let k = 0; k < n; k++) d[k] = (w[r * n + k] as number) - (p.w0[r * n + k] as number);
+    for (let i = 0; i < n; i++) {
+      const di = d[i] as number;
+      if (di === 0) continue;
+      let acc = 0;
+      const base = i * n;
+      for (let j = 0; j < n; j++) acc += (p.h[base + j] as number) * (d[j] as number);
+      total += di * acc;
+    }
+  }
+  return total;
+}
+
+/** ‖(W − W₀)X‖² / ‖W₀X‖² (0 for an all-zero layer). */
+export function relativeLoss(p: LayerProblem, w: Float32Array): number {
+  return p.reference === 0 ? 0 : quadraticLoss(p, w) / p.reference;
+}
+
+/** Power iterations for λmax(H); more than enough for a step size with the safety margin below. */
+const POWER_ITERATIONS = 100;
+/** Power iteration approaches λmax from below; a step of 1/(margin·L) keeps the iteration stable. */
+export const STEP_MARGIN = 1.05;
+
+/**
+ * Largest eigenvalue of the symmetric PSD matrix H by power iteration, from a fixed irregular start
+ * (a constant start could be orthogonal to the top eigenvector of a structured H).
+ */
+export function largestEigenvalue(h: Float64Array, n: number): number {
+  let v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = 1 + 0.5 * Math.sin(i + 1);
+  let next = new Float64Array(n);
+  let estimate = 0;
+  for (let it = 0; it < POWER_ITERATIONS; it++) {
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += (h[i * n + j] as number) * (v[j] as number);
+      next[i] = acc;
+      norm += acc * acc;
+    }
+    norm = Math.sqrt(norm);
+    if (norm === 0) return 0;
+    estimate = norm;
+    for (let i = 0; i < n; i++) next[i] = (next[i] as number) / norm;
+    [v, next] = [next, v];
+  }
+  return estimate;
+}
