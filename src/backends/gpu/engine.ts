@@ -14,8 +14,12 @@ import type { GpuKernel, GpuPipeline, GpuRuntime } from './runtime.js';
 /** Bound on log-domain values: far from the f32 range, far beyond any meaningful log S or log Q. */
 const LOG_LIMIT = 1e30;
 
-/** Greedy rounds per pipeline launch before the host checks whether every entry is decided. */
-const GREEDY_ROUNDS_PER_LAUNCH = 16;
+/**
+ * Greedy rounds per launch for m×m tiles before the host checks whether every entry is decided:
+ * on random tiles 2:4 needs at most 7 rounds, 8:16 at most 14, 16:32 at most 19 (300 tiles each).
+ */
+const greedyRoundsPerLaunch = (m: number): number => m + 8;
+
 
 /** Pipelines (with their kernels) kept compiled; the oldest is destroyed beyond this. */
 const CACHE_SIZE = 8;
@@ -77,7 +81,7 @@ export class GpuEngine {
 
   /**
    * Greedy selection by `priority` in every tile (see greedyRoundKernel): the status of each entry,
-   * KEPT or DROPPED. Rounds run on the GPU in launches of GREEDY_ROUNDS_PER_LAUNCH until none is OPEN.
+   * KEPT or DROPPED. Rounds run on the GPU, a launch at a time, until none is OPEN.
    */
   async greedy(
     priority: Float32Array,
@@ -94,7 +98,7 @@ export class GpuEngine {
         kernels: [round],
         orchestrate: (p: unknown, s: unknown, status0: unknown) => {
           let status = status0;
-          for (let r = 0; r < GREEDY_ROUNDS_PER_LAUNCH; r++) status = round(p, s, status, n, m);
+          for (let r = 0; r < greedyRoundsPerLaunch(m); r++) status = round(p, s, status, n, m);
           return status;
         },
       };

@@ -148,6 +148,11 @@ async function provideWebGpu(): Promise<{ adapter: string; software: boolean; re
   );
 }
 
+async function importGpuJs(): Promise<GpuJsModule> {
+  const gpuJs = await importOptional<{ default?: GpuJsModule } & GpuJsModule>(GPU_JS, "the 'gpu.js' package");
+  return gpuJs.default ?? gpuJs;
+}
+
 let started: Promise<GpuRuntime> | null = null;
 let stop: (() => Promise<void>) | null = null;
 
@@ -155,8 +160,11 @@ let stop: (() => Promise<void>) | null = null;
 export function startGpuRuntime(): Promise<GpuRuntime> {
   if (!started) {
     const starting = (async () => {
-      const gpuJs = await importOptional<{ default?: GpuJsModule } & GpuJsModule>(GPU_JS, "the 'gpu.js' package");
-      const mod = gpuJs.default ?? gpuJs;
+      // A page may have loaded gpu.js's browser build (<script src=".../gpu-browser.min.js">): a global GPU.
+      const preloaded = (globalThis as { GPU?: Partial<GpuJsModule> }).GPU;
+      const mod = preloaded?.GPU && preloaded.input && preloaded.WebGPUContext
+        ? (preloaded as GpuJsModule)
+        : await importGpuJs();
       const provided = await provideWebGpu();
       const gpu = new mod.GPU({ mode: 'webgpu' });
       stop = async () => {
