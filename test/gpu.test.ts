@@ -4,6 +4,7 @@ import { resolveBackend, type TileBatch, type TsenorOptions } from '../src/backe
 import { configureGpu, gpuBackend, releaseGpu } from '../src/backends/gpu.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { gatherTiles, maskedSum, type Fill, type Matrix } from '../src/matrix.js';
+import { standardMask, transposableMask } from '../src/masks.js';
 import { DEFAULT_TSENOR_OPTIONS } from '../src/options.js';
 import { checkTransposable } from '../src/validity.js';
 import { absGaussianMatrix, columnScaledMatrix } from './helpers/random.js';
@@ -155,5 +156,19 @@ describe.skipIf(!gpu.available)(`gpu kernels against the reference (${onGpu})`, 
     } finally {
       configureGpu({ entriesPerLaunch: 1 << 20 });
     }
+  });
+
+  it("the public API with backend 'gpu': same standard and greedy masks as the reference, tsenor close", async () => {
+    const x = absGaussianMatrix(48, 64, 31);
+    const std = await standardMask(x, { n: 2, m: 4, backend: 'gpu' });
+    expect(std.backend).toBe('gpu');
+    expect(std.mask).toEqual((await standardMask(x, { n: 2, m: 4, backend: 'reference' })).mask);
+    const greedy = await transposableMask(x, { n: 4, m: 8, method: 'greedy', backend: 'gpu' });
+    expect(greedy.mask).toEqual((await transposableMask(x, { n: 4, m: 8, method: 'greedy', backend: 'reference' })).mask);
+    const ours = await transposableMask(x, { n: 8, m: 16, method: 'tsenor', backend: 'gpu', certify: true });
+    const ref = await transposableMask(x, { n: 8, m: 16, method: 'tsenor', backend: 'reference' });
+    expect(ours.backend).toBe('gpu');
+    expect(Math.abs(ours.objective - ref.objective) / ref.objective).toBeLessThanOrEqual(5e-4);
+    expect(ours.gap).toBeGreaterThanOrEqual(0);
   });
 });
