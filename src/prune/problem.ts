@@ -13,6 +13,8 @@ export interface LayerProblem {
   readonly cols: number;
   readonly w0: Float32Array;
   readonly h: Float64Array;
+  /** W₀·H (rows × cols, f64), so that the gradient 2(W − W₀)H = 2(W·H − W₀·H) can skip W's zeros. */
+  readonly w0h: Float64Array;
   /** ‖W₀X‖²_F, the denominator of the relative loss. */
   readonly reference: number;
 }
@@ -29,12 +31,35 @@ export function layerProblem(weights: MatrixLike, data: LayerData): LayerProblem
     throw new NmsparseError('E_OPTION', 'pass the calibration data as { inputs: X } (in × samples) or { hessian: H } (in × in)');
   }
   const h = 'inputs' in data ? gram(data.inputs, w.cols) : hessian(data.hessian, w.cols);
-  const partial = { rows: w.rows, cols: w.cols, w0: w.data, h, reference: 0 };
-  const reference = quadraticLoss(partial, new Float32Array(w.data.length));
+  const w0h = new Float64Array(w.rows * w.cols);
+  productRows(w.data, h, w.cols, 0, w.rows, w0h);
+  let reference = 0;
+  for (let i = 0; i < w0h.length; i++) reference += (w.data[i] as number) * (w0h[i] as number);
   if (reference === 0 && w.data.some((x) => x !== 0)) {
     throw new NmsparseError('E_SHAPE', 'W₀·X is zero for every row: the inputs carry no signal to preserve');
   }
-  return { ...partial, reference };
+  return { rows: w.rows, cols: w.cols, w0: w.data, h, w0h, reference };
+}
+
+/** out_r = w_r·H for rows [rowStart, rowEnd), skipping zero entries of w (f64). */
+function productRows(
+  w: Float32Array,
+  h: Float64Array,
+  n: number,
+  rowStart: number,
+  rowEnd: number,
+  out: Float64Array,
+): void {
+  for (let r = rowStart; r < rowEnd; r++) {
+    const o = r * n;
+    out.fill(0, o, o + n);
+    for (let k = 0; k < n; k++) {
+      const x = w[o + k] as number;
+      if (x === 0) continue;
+      const base = k * n;
+      for (let j = 0; j < n; j++) out[o + j] = (out[o + j] as number) + x * (h[base + j] as number);
+    }
+  }
 }
 
 /** H = X·Xᵀ accumulated in f64 (upper triangle, mirrored). */
@@ -80,7 +105,7 @@ function hessian(input: MatrixLike, n: number): Float64Array {
   return h;
 }
 
-/** out_r = 2·(w_r − w₀_r)·H for rows [rowStart, rowEnd) (the gradient of the local loss). */
+/** out_r = 2·(w_r − w₀_r)·H = 2·(w_r·H − (W₀H)_r) for rows [rowStart, rowEnd) (the loss gradient). */
 export function lossGradientRows(
   p: LayerProblem,
   w: Float32Array,
@@ -88,22 +113,12 @@ export function lossGradientRows(
   rowEnd: number,
   out: Float64Array,
 ): void {
-  const n = p.cols;
-  const acc = new Float64Array(n);
-  for (let r = rowStart; r < rowEnd; r++) {
-    acc.fill(0);
-    for (let k = 0; k < n; k++) {
-      const d = (w[r * n + k] as number) - (p.w0[r * n + k] as number);
-      if (d === 0) continue;
-      const base = k * n;
-      for (let j = 0; j < n; j++) acc[j] = (acc[j] as number) + d * (p.h[base + j] as number);
-    }
-    for (let j = 0; j < n; j++) out[r * n + j] = 2 * (acc[j] as number);
-  }
+  productRows(w, p.h, p.cols, rowStart, rowEnd, out);
+  for (let i = rowStart * p.cols; i < rowEnd * p.cols; i++) out[i] = 2 * ((out[i] as number) - (p.w0h[i] as number));
 }
 
 /** ‖(W − W₀)X‖²_F = Σ_r d_rᵀ H d_r (f64). */
-export function quadraticLoss(p: Pick<LayerProblem, 'rows' | 'cols' | 'w0' | 'h'>, w: Float32Array): number {
+export function quadraticLoss(p: LayerProblem, w: Float32Array): number {
   const n = p.cols;
   const d = new Float64Array(n);
   let total = 0;

@@ -81,13 +81,9 @@ async function exactRows(p: LayerProblem, mask: Uint8Array, settings: UpdateSett
     throwIfAborted(settings.signal);
     let k = 0;
     for (let j = 0; j < n; j++) if (mask[r * n + j]) support[k++] = j;
+    // H_{S,:}·w₀ = (w₀·H)_S since H is symmetric.
     const rhs = new Float64Array(k);
-    for (let a = 0; a < k; a++) {
-      const base = (support[a] as number) * n;
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += (p.h[base + j] as number) * (p.w0[r * n + j] as number);
-      rhs[a] = acc;
-    }
+    for (let a = 0; a < k; a++) rhs[a] = p.w0h[r * n + (support[a] as number)] as number;
     const solution = solveRidged(p.h, n, support, k, rhs, baseRidge);
     for (let a = 0; a < k; a++) out[r * n + (support[a] as number)] = solution[a] as number;
     if (r % 16 === 15) await yieldToEventLoop();
