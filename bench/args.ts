@@ -26,7 +26,7 @@ export interface RunLimits {
 }
 
 export const QUICK_LIMITS: RunLimits = {
-  timing: { maxSamples: 5, budgetSeconds: 1.5, singleCallSeconds: 3 },
+  timing: { maxSamples: 5, budgetSeconds: 1, singleCallSeconds: 1.5 },
   callLimitSeconds: 8,
   caseTimeoutSeconds: 20,
   runBudgetSeconds: 75,

@@ -71,18 +71,17 @@ function wanted(config: SuiteConfig, method: MaskMethod): boolean {
 export const maskSuite: Suite<MaskCase> = {
   name: 'mask',
 
+  /** Each case on every backend in turn, so that backends sit side by side in the table. */
   cases(config) {
     const out: MaskCase[] = [];
-    for (const backend of config.backends) {
-      for (const [size, n, m] of plannedShapes(config)) {
-        for (const method of MASK_METHODS) if (wanted(config, method)) out.push(maskCase(method, backend, size, n, m));
-      }
-      // TSENOR's hard case (DESIGN.md): columns of very different scale; greedy beside it for scale.
-      const scaledSize = Math.min(...(config.sizes.length > 0 ? config.sizes : SIZES));
-      for (const method of ['tsenor', 'greedy'] as const) {
-        if (wanted(config, method)) out.push(maskCase(method, backend, scaledSize, 8, 16, 'column-scaled'));
-      }
-    }
+    const add = (method: MaskMethod, size: number, n: number, m: number, matrix?: MatrixKind): void => {
+      if (!wanted(config, method)) return;
+      for (const backend of config.backends) out.push(maskCase(method, backend, size, n, m, matrix));
+    };
+    for (const [size, n, m] of plannedShapes(config)) for (const method of MASK_METHODS) add(method, size, n, m);
+    // TSENOR's hard case (DESIGN.md): columns of very different scale; greedy beside it for scale.
+    const scaledSize = Math.min(...(config.sizes.length > 0 ? config.sizes : SIZES));
+    for (const method of ['tsenor', 'greedy'] as const) add(method, scaledSize, 8, 16, 'column-scaled');
     return out;
   },
 

@@ -17,6 +17,22 @@ export interface CaseRow {
   nativeRatio?: number;
   /** Whether every native run found a valid mask with this row's objective (relative 1e-9). */
   nativeAgrees?: boolean;
+  /** The reference backend's median for the same case over this row's (other backends only). */
+  speedupOverReference?: number;
+}
+
+/** Sets each non-reference row's speed-up over the reference backend on the same case, where both ran. */
+export function addReferenceSpeedups(rows: CaseRow[]): void {
+  const reference = new Map<string, number>();
+  for (const row of rows) {
+    if (row.case.backend === 'reference' && row.measured) reference.set(row.case.id, row.measured.medianSeconds);
+  }
+  for (const row of rows) {
+    const base = reference.get(row.case.id);
+    if (row.case.backend !== 'reference' && row.measured && base !== undefined) {
+      row.speedupOverReference = base / row.measured.medianSeconds;
+    }
+  }
 }
 
 export interface RunInfo {

@@ -5,7 +5,7 @@ import { FULL_LIMITS, QUICK_LIMITS, USAGE, parseRunOptions, type RunOptions } fr
 import { runIsolated } from './isolate.js';
 import { compareWithNative } from './native-compare.js';
 import { repoRoot } from './native.js';
-import { writeJsonAtomic, type CaseRow, type Results } from './results.js';
+import { addReferenceSpeedups, writeJsonAtomic, type CaseRow, type Results } from './results.js';
 import { chosenBackends, scheduleCase } from './schedule.js';
 import { SUITES } from './suites.js';
 import { formatTable } from './table.js';
@@ -34,6 +34,7 @@ async function main(options: RunOptions): Promise<void> {
     rows.push(row);
     process.stderr.write(progressLine(index, cases.length, row) + '\n');
   }
+  addReferenceSpeedups(rows);
   const nativeNote = options.native
     ? compareWithNative(rows, options.nativeRef, limits.nativeReps)
     : 'skipped (--no-native)';

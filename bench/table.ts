@@ -31,7 +31,18 @@ function ratioCell(row: CaseRow): string {
   return row.nativeAgrees === false ? `${ratio} (objectives differ!)` : ratio;
 }
 
-const HEADER = ['case', 'backend', 'median s', 'samples', 'throughput', 'gap', 'peak RSS MiB', 'native s', '÷native'];
+const HEADER = [
+  'case',
+  'backend',
+  'median s',
+  'samples',
+  'throughput',
+  'gap',
+  'peak RSS MiB',
+  '×reference',
+  'native s',
+  '÷native',
+];
 
 /** The results as a Markdown table (paste-ready for the README); skipped and failed rows say why. */
 export function formatTable(rows: readonly CaseRow[]): string {
@@ -47,10 +58,11 @@ export function formatTable(rows: readonly CaseRow[]): string {
           `${significant(m.throughput)} ${m.throughputUnit}`,
           percent(m.gap),
           `${Math.round(m.peakRssMiB)} (before ${Math.round(m.baselineRssMiB)}, input ${significant(m.inputMiB)})`,
+          row.speedupOverReference === undefined ? '–' : `${significant(row.speedupOverReference)}×`,
           nativeCell(row),
           ratioCell(row),
         ]
-      : [`${row.status} (${row.reason ?? 'no reason given'})`, '–', '–', '–', '–', '–', '–'];
+      : [`${row.status} (${row.reason ?? 'no reason given'})`, ...HEADER.slice(3).map(() => '–')];
     const line = [row.case.id, row.case.backend, ...cells];
     lines.push(withNotes ? [...line, extraCell(row)] : line);
   }

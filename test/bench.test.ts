@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { QUICK_LIMITS, parseRunOptions } from '../bench/args.js';
 import { formatGapTable, measureGaps } from '../bench/gap-report.js';
 import { maskCase, maskSuite } from '../bench/mask-suite.js';
-import { writeJsonAtomic, type CaseRow } from '../bench/results.js';
+import { addReferenceSpeedups, writeJsonAtomic, type CaseRow } from '../bench/results.js';
 import { chosenBackends, scheduleCase } from '../bench/schedule.js';
 import type { Measured } from '../bench/suite.js';
 import { formatTable } from '../bench/table.js';
@@ -55,11 +55,17 @@ describe('bench: mask suite', () => {
     ]);
     const full = maskSuite.cases({ quick: false, backends: ['wasm', 'reference'], methods: [], sizes: [] });
     expect(full).toHaveLength(2 * (2 * 4 * 4 + 2));
-    expect(full.filter((c) => c.matrix === 'column-scaled').map((c) => c.method)).toEqual([
-      'tsenor',
-      'greedy',
-      'tsenor',
-      'greedy',
+    expect(full.filter((c) => c.matrix === 'column-scaled').map((c) => `${c.method} ${c.backend}`)).toEqual([
+      'tsenor wasm',
+      'tsenor reference',
+      'greedy wasm',
+      'greedy reference',
+    ]);
+    expect(full.slice(0, 4).map((c) => `${c.id} ${c.backend}`)).toEqual([
+      'standard 2:4 1024² gaussian wasm',
+      'standard 2:4 1024² gaussian reference',
+      'exact 2:4 1024² gaussian wasm',
+      'exact 2:4 1024² gaussian reference',
     ]);
     expect(new Set(full.map((c) => `${c.id} ${c.backend}`)).size).toBe(full.length);
   });
@@ -148,6 +154,18 @@ describe('bench: timing, table and results file', () => {
       }),
       { seed: 42, numRuns: 50 },
     );
+  });
+
+  it('puts the speed-up over the reference beside the other backends, on the same case only', () => {
+    const rows: CaseRow[] = [
+      { case: maskCase('exact', 'wasm', 1024, 8, 16), status: 'ok', measured: measured(0.1) },
+      { case: maskCase('exact', 'reference', 1024, 8, 16), status: 'ok', measured: measured(2) },
+      { case: maskCase('exact', 'wasm', 4096, 8, 16), status: 'ok', measured: measured(1) },
+      { case: maskCase('exact', 'reference', 4096, 8, 16), status: 'skipped', reason: 'slow' },
+    ];
+    addReferenceSpeedups(rows);
+    expect(rows.map((r) => r.speedupOverReference)).toEqual([20, undefined, undefined, undefined]);
+    expect(formatTable(rows).split('\n')[2]).toContain('| 20× |');
   });
 
   it('writes results atomically: the file parses back and no temporary file is left', () => {

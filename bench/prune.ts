@@ -1,0 +1,111 @@
+import type { BackendName } from '../src/backends/backend.js';
+import { resolveBackend } from '../src/backends/backend.js';
+import '../src/backends/all.js';
+import { gaussianMatrix } from '../src/random.js';
+import { magnitudePrune24, wandaPrune24 } from '../src/prune/baselines.js';
+import type { PruneMethod, PruneResult } from '../src/prune/options.js';
+import { pruneLayer24 } from '../src/prune/pruneLayer24.js';
+import type { UpdateMethod } from '../src/prune/update.js';
+import { ar1Layer } from '../test/helpers/ar1Layer.js';
+import type { CaseBase, Measured, Suite, SuiteConfig } from './suite.js';
+import { peakRssMiB, timeCall, type TimingPlan } from './timing.js';
+
+/** `prox24`: the operator alone on a Gaussian size×size matrix; `<method>+<update>`: a layer pruner. */
+export interface PruneCase extends CaseBase {
+  suite: 'prune';
+  /** Layer: out = in = size, with 4·size calibration samples of AR(1) inputs (ρ = 0.9). */
+  samples: number;
+  seed: number;
+}
+
+const SEED = 20250602;
+/** λ for the operator case: with N(0, 1) values about a third of the groups keep 3 or 4 nonzeros. */
+const PROX_LAMBDA = 0.5;
+const UPDATES: readonly UpdateMethod[] = ['none', 'gradient', 'exact'];
+const PRUNERS: Record<PruneMethod, typeof pruneLayer24> = {
+  prox: pruneLayer24,
+  wanda: wandaPrune24,
+  magnitude: magnitudePrune24,
+};
+
+function pruneCase(method: string, backend: string, size: number, work: number): PruneCase {
+  const unit = method === 'prox24' ? `${size}² gaussian λ=${PROX_LAMBDA}` : `${size}×${size} layer, ${4 * size} samples`;
+  return {
+    suite: 'prune',
+    id: `${method} ${unit}`,
+    family: `${method} ${backend}`,
+    method,
+    backend,
+    size,
+    work,
+    samples: 4 * size,
+    seed: SEED,
+  };
+}
+
+function wanted(config: SuiteConfig, method: string): boolean {
+  return config.methods.length === 0 || config.methods.includes(method) || config.methods.includes('prune');
+}
+
+export const pruneSuite: Suite<PruneCase> = {
+  name: 'prune',
+
+  cases(config) {
+    const sizes = config.sizes.length > 0 ? config.sizes : config.quick ? [256] : [256, 1024];
+    const out: PruneCase[] = [];
+    for (const size of sizes) {
+      for (const backend of config.backends) {
+        if (wanted(config, 'prox24')) out.push(pruneCase('prox24', backend, size, size * size));
+        // The pruner's work grows like size³ (one size×size by size×size product per iteration).
+        for (const update of UPDATES) {
+          if (wanted(config, 'prox')) out.push(pruneCase(`prox+${update}`, backend, size, size ** 3));
+        }
+      }
+      // The baselines never call a backend kernel: one row each, under the first backend's name.
+      const first = config.backends[0];
+      if (first === undefined) continue;
+      for (const method of ['wanda', 'magnitude'] as const) {
+        for (const update of UPDATES) {
+          if (wanted(config, method)) out.push(pruneCase(`${method}+${update}`, first, size, size ** 3));
+        }
+      }
+    }
+    return out;
+  },
+
+  async measure(c: PruneCase, plan: TimingPlan): Promise<Measured> {
+    const backend = c.backend as BackendName;
+    if (c.method === 'prox24') {
+      const z = gaussianMatrix(c.size, c.size, c.seed).data;
+      const kernel = await resolveBackend(backend);
+      const baseline = peakRssMiB();
+      const timing = await timeCall(() => kernel.prox24(z, PROX_LAMBDA, {}), plan);
+      return {
+        medianSeconds: timing.medianSeconds,
+        minSeconds: timing.minSeconds,
+        samples: timing.samples,
+        throughput: z.length / 4 / timing.medianSeconds,
+        throughputUnit: 'groups/s',
+        peakRssMiB: peakRssMiB(),
+        baselineRssMiB: baseline,
+        inputMiB: z.byteLength / 2 ** 20,
+      };
+    }
+    const [method, update] = c.method.split('+') as [PruneMethod, UpdateMethod];
+    const { weights, inputs } = ar1Layer(c.size, c.size, c.samples, 0.9, c.seed);
+    const baseline = peakRssMiB();
+    const timing = await timeCall<PruneResult>(() => PRUNERS[method](weights, { inputs }, { update, backend }), plan);
+    const result = timing.last;
+    return {
+      medianSeconds: timing.medianSeconds,
+      minSeconds: timing.minSeconds,
+      samples: timing.samples,
+      throughput: (c.size * c.size) / timing.medianSeconds,
+      throughputUnit: 'weights/s',
+      peakRssMiB: peakRssMiB(),
+      baselineRssMiB: baseline,
+      inputMiB: (weights.data.byteLength + inputs.data.byteLength) / 2 ** 20,
+      extra: { relativeLoss: result.relativeLoss, lambdaLevels: result.history.length },
+    };
+  },
+};
