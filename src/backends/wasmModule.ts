@@ -7,6 +7,8 @@
  * Under Node the module is the shared-memory build, so a worker pool can run on the same memory.
  */
 
+import { NmsparseError } from '../errors.js';
+
 /** The kernels' exports (pointers are byte offsets into the linear memory). */
 export interface KernelExports {
   heapBase(): number;
@@ -140,7 +142,11 @@ export class Kernels {
       try {
         this.memory.grow(needed);
       } catch (e) {
-        throw new RangeError(`the batch needs ${Math.ceil(at / 2 ** 20)} MiB of WebAssembly memory: ${(e as Error).message}`);
+        throw new NmsparseError(
+          'E_SHAPE',
+          `the batch needs ${Math.ceil(at / 2 ** 20)} MiB of WebAssembly memory, more than this runtime grants ` +
+            `(${(e as Error).message}); split the matrix or use backend 'reference'`,
+        );
       }
     }
     return offsets;
