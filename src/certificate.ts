@@ -16,23 +16,20 @@ export function tileUpperBound(
   u: Float64Array,
   v: Float64Array,
 ): number {
-  const clamp = fill === 'atMost';
   const base = tile * m;
+  const ut = new Float64Array(m);
+  const vt = new Float64Array(m);
   let potentials = 0;
   for (let i = 0; i < m; i++) {
-    const ui = u[base + i] as number;
-    const vi = v[base + i] as number;
-    potentials += clamp ? Math.max(0, ui) + Math.max(0, vi) : ui + vi;
+    ut[i] = fill === 'atMost' ? Math.max(0, u[base + i] as number) : (u[base + i] as number);
+    vt[i] = fill === 'atMost' ? Math.max(0, v[base + i] as number) : (v[base + i] as number);
+    potentials += (ut[i] as number) + (vt[i] as number);
   }
   let slack = 0;
+  let k = base * m;
   for (let i = 0; i < m; i++) {
-    const ui = clamp ? Math.max(0, u[base + i] as number) : (u[base + i] as number);
-    const row = (base + i) * m;
-    for (let j = 0; j < m; j++) {
-      const vj = clamp ? Math.max(0, v[base + j] as number) : (v[base + j] as number);
-      const r = (tiles[row + j] as number) - ui - vj;
-      if (r > 0) slack += r;
-    }
+    const ui = ut[i] as number;
+    for (let j = 0; j < m; j++, k++) slack += Math.max(0, (tiles[k] as number) - ui - (vt[j] as number));
   }
   return n * potentials + slack;
 }

@@ -116,11 +116,12 @@ export async function transposableMask(
   const fill = options.fill ?? 'exact';
   validateFill(fill);
   const tsenor = resolveTsenorOptions(options.tsenor);
+  const backend = await resolveBackend(options.backend);
+  // From here to the gather nothing awaits, so the solvers work on a private copy of the caller's data.
   const x = toMatrix(scores, 'scores');
   validateTransposableShape(x, m);
-  const backend = await resolveBackend(options.backend);
-  const ctx = context(options);
   const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
+  const ctx = context(options);
 
   let tileMask: Uint8Array;
   let upperBound: number | undefined;

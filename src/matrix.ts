@@ -20,8 +20,8 @@ function isPositiveInteger(x: unknown): x is number {
 }
 
 /**
- * Converts user data to a validated f32 Matrix. The input is never modified; f32 data is copied too,
- * so later changes to the caller's array cannot race with a running solver.
+ * Converts user data to a validated f32 Matrix. The input is never modified. Float32Array data is used
+ * as it is (no copy: a 4096² matrix is 64 MB); anything else is converted to a new Float32Array.
  */
 export function toMatrix(input: MatrixLike, name = 'matrix'): Matrix {
   if (Array.isArray(input)) {
@@ -62,7 +62,8 @@ export function toMatrix(input: MatrixLike, name = 'matrix'): Matrix {
       `${name} data has ${m.data.length} values but rows×cols = ${m.rows}×${m.cols} = ${m.rows * m.cols}`,
     );
   }
-  return checkedMatrix(m.rows, m.cols, Float32Array.from(m.data), name);
+  const data = m.data instanceof Float32Array ? m.data : new Float32Array(m.data as ArrayLike<number>);
+  return checkedMatrix(m.rows, m.cols, data, name);
 }
 
 function checkedMatrix(rows: number, cols: number, data: Float32Array, name: string): Matrix {
@@ -125,18 +126,19 @@ export function validateFill(fill: unknown): asserts fill is Fill {
 
 /**
  * Copies the M×M tiles of x into one batch: tile t = tr·(cols/M) + tc (row-major over the tile grid),
- * each tile row-major, M·M values per tile.
+ * each tile row-major, M·M values per tile. Plain index loops: per-row subarray copies cost more than
+ * the copy itself for small M.
  */
 export function gatherTiles(x: Matrix, m: number): Float32Array {
-  const tileCols = x.cols / m;
-  const count = (x.rows / m) * tileCols;
-  const out = new Float32Array(count * m * m);
-  for (let t = 0; t < count; t++) {
-    const r0 = Math.floor(t / tileCols) * m;
-    const c0 = (t % tileCols) * m;
-    for (let i = 0; i < m; i++) {
-      const src = (r0 + i) * x.cols + c0;
-      out.set(x.data.subarray(src, src + m), (t * m + i) * m);
+  const { rows, cols, data } = x;
+  const out = new Float32Array(rows * cols);
+  const tileStride = m * m;
+  const tileRowStride = (cols / m) * tileStride;
+  let src = 0;
+  for (let r = 0; r < rows; r++) {
+    let dst = Math.floor(r / m) * tileRowStride + (r % m) * m;
+    for (let c = 0; c < cols; c += m, dst += tileStride) {
+      for (let j = 0; j < m; j++) out[dst + j] = data[src++] as number;
     }
   }
   return out;
@@ -144,23 +146,22 @@ export function gatherTiles(x: Matrix, m: number): Float32Array {
 
 /** The inverse of gatherTiles for a batch of tile masks. */
 export function scatterTiles(tiles: Uint8Array, rows: number, cols: number, m: number): Uint8Array {
-  const tileCols = cols / m;
-  const count = (rows / m) * tileCols;
   const out = new Uint8Array(rows * cols);
-  for (let t = 0; t < count; t++) {
-    const r0 = Math.floor(t / tileCols) * m;
-    const c0 = (t % tileCols) * m;
-    for (let i = 0; i < m; i++) {
-      const src = (t * m + i) * m;
-      out.set(tiles.subarray(src, src + m), (r0 + i) * cols + c0);
+  const tileStride = m * m;
+  const tileRowStride = (cols / m) * tileStride;
+  let dst = 0;
+  for (let r = 0; r < rows; r++) {
+    let src = Math.floor(r / m) * tileRowStride + (r % m) * m;
+    for (let c = 0; c < cols; c += m, src += tileStride) {
+      for (let j = 0; j < m; j++) out[dst++] = tiles[src + j] as number;
     }
   }
   return out;
 }
 
-/** Σ kept scores, accumulated in f64. */
+/** Σ kept scores, accumulated in f64 (branch-free: masks are 0/1 and often random). */
 export function maskedSum(scores: Float32Array, mask: Uint8Array): number {
   let s = 0;
-  for (let i = 0; i < scores.length; i++) if (mask[i]) s += scores[i] as number;
+  for (let i = 0; i < scores.length; i++) s += (scores[i] as number) * (mask[i] as number);
   return s;
 }

@@ -24,11 +24,13 @@ describe('toMatrix', () => {
     expect(a.data).toBeInstanceOf(Float32Array);
   });
 
-  it('copies its input, so later changes cannot reach a running solver', () => {
-    const data = new Float32Array([1, 2, 3, 4]);
-    const m = toMatrix({ rows: 2, cols: 2, data });
-    data[0] = 99;
-    expect(m.data[0]).toBe(1);
+  it('uses f32 data as it is and converts anything else, never modifying the input', () => {
+    const f32 = new Float32Array([1, 2, 3, 4]);
+    expect(toMatrix({ rows: 2, cols: 2, data: f32 }).data).toBe(f32);
+    const f64 = new Float64Array([1.5, -2, 3, 1e-50]);
+    const m = toMatrix({ rows: 2, cols: 2, data: f64 });
+    expect(Array.from(m.data)).toEqual([1.5, -2, 3, 0]);
+    expect(f64[3]).toBe(1e-50);
   });
 
   it('rejects bad shapes and values with NmsparseError', () => {
