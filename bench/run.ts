@@ -17,7 +17,8 @@ function progressLine(index: number, total: number, row: CaseRow): string {
 
 async function main(options: RunOptions): Promise<void> {
   const limits = options.quick ? QUICK_LIMITS : FULL_LIMITS;
-  const backends = await chosenBackends(options.backends);
+  const { backends, notes } = await chosenBackends(options.backends, options.quick);
+  for (const note of notes) process.stderr.write(`${note}\n`);
   const config = {
     quick: options.quick,
     backends: backends.map((b) => b.name),
@@ -48,7 +49,7 @@ async function main(options: RunOptions): Promise<void> {
       cpus: cpu.length,
       cpuModel: cpu[0]?.model ?? 'unknown',
       quick: options.quick,
-      backends: backends.map((b) => `${b.name}: ${b.reason}`),
+      backends: [...backends.map((b) => `${b.name}: ${b.reason}`), ...notes],
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       ...(nativeNote ? { nativeNote } : {}),
     },

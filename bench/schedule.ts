@@ -1,5 +1,6 @@
 import { listBackends, type BackendInfo } from '../src/backends/backend.js';
 import '../src/backends/all.js';
+import { gpuIsHardware } from '../src/backends/gpu.js';
 import type { RunLimits } from './args.js';
 import type { IsolatedOutcome } from './isolate.js';
 import type { CaseRow } from './results.js';
@@ -17,17 +18,35 @@ function runRank(name: string): number {
   return rank < 0 ? RUN_ORDER.length : rank;
 }
 
-/** Available backends in run order, filtered by --backend; a named backend that cannot run is an error. */
-export async function chosenBackends(wanted: string[]): Promise<BackendInfo[]> {
+export interface BackendChoice {
+  backends: BackendInfo[];
+  /** Available backends left out, and why. */
+  notes: string[];
+}
+
+/**
+ * Available backends in run order, filtered by --backend; a named backend that cannot run is an error.
+ * Unless named, a software GPU (a CPU rasteriser: its times say nothing about GPUs) is left out of
+ * quick runs, whose time budget it would spend.
+ */
+export async function chosenBackends(wanted: string[], quick: boolean): Promise<BackendChoice> {
   const all = await listBackends();
   for (const name of wanted) {
     const info = all.find((b) => b.name === name);
     if (!info) throw new Error(`unknown backend ${name}; registered: ${all.map((b) => b.name).join(', ')}`);
     if (!info.available) throw new Error(`backend ${name} is not available here: ${info.reason}`);
   }
-  return all
-    .filter((b) => b.available && (wanted.length === 0 || wanted.includes(b.name)))
-    .sort((a, b) => runRank(a.name) - runRank(b.name));
+  const notes: string[] = [];
+  const backends: BackendInfo[] = [];
+  for (const b of all) {
+    if (!b.available || (wanted.length > 0 && !wanted.includes(b.name))) continue;
+    if (quick && wanted.length === 0 && b.name === 'gpu' && !(await gpuIsHardware())) {
+      notes.push('gpu left out of --quick: software adapter (pass --backend gpu to include it)');
+      continue;
+    }
+    backends.push(b);
+  }
+  return { backends: backends.sort((a, b) => runRank(a.name) - runRank(b.name)), notes };
 }
 
 /** Seconds one call of `c` should take, from the largest finished case of its family. */

@@ -73,11 +73,13 @@ describe('bench: mask suite', () => {
 
 describe('bench: scheduling', () => {
   it('runs the reference backend when asked and refuses an unknown one', async () => {
-    expect((await chosenBackends(['reference'])).map((b) => b.name)).toEqual(['reference']);
-    const all = (await chosenBackends([])).map((b) => b.name);
+    const named = await chosenBackends(['reference'], true);
+    expect(named.backends.map((b) => b.name)).toEqual(['reference']);
+    expect(named.notes).toEqual([]);
+    const all = (await chosenBackends([], false)).backends.map((b) => b.name);
     expect(all).toContain('reference');
     if (all.includes('wasm')) expect(all.indexOf('wasm')).toBeLessThan(all.indexOf('reference'));
-    await expect(chosenBackends(['nope'])).rejects.toThrow(/unknown backend nope/);
+    await expect(chosenBackends(['nope'], false)).rejects.toThrow(/unknown backend nope/);
   });
 
   const small = maskCase('exact', 'reference', 1024, 8, 16);
