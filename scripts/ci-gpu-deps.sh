@@ -4,8 +4,11 @@
 # backend=opengles and a compatibility adapter (src/backends/gpu/runtime.ts sets both itself).
 # Debian packages only; apt-get runs only when one of them is missing. Never fails the build:
 # without these packages the gpu tests are reported as skipped, with the reason.
+#   scripts/ci-gpu-deps.sh [--browser]   --browser also installs Chromium (about 350 MB) for
+#                                        test/gpu-browser.test.ts (WebGPU on SwiftShader)
 set -u
 PACKAGES=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
+[ "${1:-}" = "--browser" ] && PACKAGES+=(chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
