@@ -150,15 +150,24 @@ function othersPairSum(w: Float64Array, i: number): number {
 
 /** `sweeps` rounds of coordinate descent on `w` (in place); each step minimises exactly over one w_i. */
 function coordinateDescent(b: Float64Array, mu: number, w: Float64Array, sweeps: number): void {
+  const [b0, b1, b2, b3] = b as unknown as [number, number, number, number];
+  let [x0, x1, x2, x3] = w as unknown as [number, number, number, number];
   for (let sweep = 0; sweep < sweeps; sweep++) {
-    let change = 0;
-    for (let i = 0; i < 4; i++) {
-      const next = Math.max((b[i] as number) - mu * othersPairSum(w, i), 0);
-      change = Math.max(change, Math.abs(next - (w[i] as number)));
-      w[i] = next;
-    }
-    if (change <= 1e-16) return;
+    const y0 = Math.max(b0 - mu * (x1 * x2 + x1 * x3 + x2 * x3), 0);
+    const y1 = Math.max(b1 - mu * (y0 * x2 + y0 * x3 + x2 * x3), 0);
+    const y2 = Math.max(b2 - mu * (y0 * y1 + y0 * x3 + y1 * x3), 0);
+    const y3 = Math.max(b3 - mu * (y0 * y1 + y0 * y2 + y1 * y2), 0);
+    const change = Math.max(Math.abs(y0 - x0), Math.abs(y1 - x1), Math.abs(y2 - x2), Math.abs(y3 - x3));
+    x0 = y0;
+    x1 = y1;
+    x2 = y2;
+    x3 = y3;
+    if (change <= 1e-16) break;
   }
+  w[0] = x0;
+  w[1] = x1;
+  w[2] = x2;
+  w[3] = x3;
 }
 
 /**
