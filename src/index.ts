@@ -23,3 +23,16 @@ export {
   type TransposableMethod,
   type TsenorOptions,
 } from './backends/backend.js';
+export { prox24, reg24, type Prox24Options, type Prox24Result } from './prune/prox.js';
+export { pruneLayer24 } from './prune/pruneLayer24.js';
+export { magnitudePrune24, wandaPrune24 } from './prune/baselines.js';
+export {
+  DEFAULT_PRUNE_OPTIONS,
+  type PruneHistoryEntry,
+  type PruneMethod,
+  type PruneOptions,
+  type PruneResult,
+  type ProxPruneOptions,
+} from './prune/options.js';
+export type { LayerData } from './prune/problem.js';
+export type { UpdateMethod } from './prune/update.js';
