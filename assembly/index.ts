@@ -10,3 +10,4 @@ export function heapBase(): usize {
 }
 export { greedyTiles, greedyScratchBytes } from './greedy';
 export { tsenorTiles, tsenorScratchBytes } from './tsenor';
+export { prox24Groups, prox24ScratchBytes } from './prox24';

@@ -169,6 +169,65 @@ describe('wasm backend', () => {
   });
 });
 
+/** Values of one 4-group: random, ties, zeros, and magnitudes from 1e-30 to 1e30. */
+const proxValue = fc.oneof(
+  fc.constantFrom(0, 1, -1, 0.5, -0.5),
+  fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround),
+);
+const proxGroups = fc
+  .tuple(
+    fc.array(fc.tuple(proxValue, proxValue, proxValue, proxValue), { minLength: 1, maxLength: 40 }),
+    fc.constantFrom(1, 1e-30, 1e-8, 1e8, 1e30),
+  )
+  .map(([groups, scale]) => Float32Array.from(groups.flat(), (x) => x * scale));
+const proxLambda = fc.oneof(
+  fc.double({ min: -3, max: 2, noNaN: true }).map((e) => 10 ** e),
+  fc.double({ min: 0.05, max: 4, noNaN: true }),
+  fc.constantFrom(0, 1e-30, 1e30),
+);
+
+/** Largest |a − b| over a group, relative to the group's largest |z| (0 for a zero group). */
+function proxDifference(z: Float32Array, a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let g = 0; g < z.length; g += 4) {
+    let scale = 0;
+    for (let i = g; i < g + 4; i++) scale = Math.max(scale, Math.abs(z[i] as number));
+    for (let i = g; i < g + 4; i++) {
+      const diff = Math.abs((a[i] as number) - (b[i] as number));
+      if (diff > 0) worst = Math.max(worst, diff / scale);
+    }
+  }
+  return worst;
+}
+
+describe('wasm prox24', () => {
+  it('matches the reference within 1e-6 of each group’s largest |z| (ties, zeros, extreme λ and scales)', async () => {
+    await fc.assert(
+      fc.asyncProperty(proxGroups, proxLambda, async (z, lambda) => {
+        const scaled = lambda / Math.max(1e-30, ...Array.from(z, Math.abs));
+        for (const l of [lambda, scaled]) {
+          const ours = await wasmBackend.prox24(z, l, {});
+          const ref = await referenceBackend.prox24(z, l, {});
+          expect(ours.every(Number.isFinite)).toBe(true);
+          expect(proxDifference(z, ours, ref)).toBeLessThanOrEqual(1e-6);
+        }
+      }),
+      { seed: 42, numRuns: 500 },
+    );
+  });
+
+  it('gives the same groups on the worker pool as inline', async () => {
+    const z = gaussianMatrix(64, 256, 11).data;
+    await configureWasm({ threads: 1 });
+    const inline = await wasmBackend.prox24(z, 0.3, {});
+    await configureWasm({ threads: 2, minParallelUnits: 0 });
+    const pooled = await wasmBackend.prox24(z, 0.3, {});
+    await configureWasm({ threads: 2, minParallelUnits: 4096 });
+    expect(pooled).toEqual(inline);
+    expect(proxDifference(z, inline, await referenceBackend.prox24(z, 0.3, {}))).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('wasm worker pool', () => {
   it('gives identical results whatever the pool size, with progress', async () => {
     const x = absGaussianMatrix(64, 128, 7);

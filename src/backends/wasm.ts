@@ -1,6 +1,5 @@
 import { NmsparseError } from '../errors.js';
 import type { Fill } from '../matrix.js';
-import { referenceBackend } from './reference.js';
 import {
   registerBackend,
   runChunked,
@@ -246,6 +245,32 @@ async function standard(
   return k.u8(out, rows * cols).slice();
 }
 
+/** Groups of 4 per work unit when deciding whether a prox call is worth the pool. */
+const PROX_GROUPS_PER_UNIT = 16;
+
+async function prox24(z: Float32Array, lambda: number, ctx: KernelContext): Promise<Float32Array> {
+  const rt = await getRuntime();
+  const groups = z.length / 4;
+  const k = rt.kernels;
+  const scratch = k.exports.prox24ScratchBytes();
+  const units = Math.floor(groups / PROX_GROUPS_PER_UNIT);
+  const [input, out, work] = k.layout([z.length * 4, z.length * 4, scratch * slots(rt, units)]) as [
+    number,
+    number,
+    number,
+  ];
+  k.f32(input, z.length).set(z);
+  await runKernel(rt, 'prox24Groups', groups, units, ctx, (start, end, slot) => [
+    input,
+    lambda,
+    start,
+    end,
+    out,
+    work + slot * scratch,
+  ]);
+  return k.f32(out, z.length).slice();
+}
+
 let probe: Promise<Availability> | undefined;
 
 /** WebAssembly SIMD kernels (AssemblyScript), on a worker-thread pool under Node. */
@@ -267,7 +292,7 @@ export const wasmBackend: Backend = {
   exact: (batch, n, fill, ctx) => exclusive(() => exact(batch, n, fill, ctx)),
   greedy: (batch, n, fill, ctx) => exclusive(() => greedy(batch, n, fill, ctx)),
   tsenor: (batch, n, fill, options, ctx) => exclusive(() => tsenor(batch, n, fill, options, ctx)),
-  prox24: (z, lambda, ctx) => referenceBackend.prox24(z, lambda, ctx),
+  prox24: (z, lambda, ctx) => exclusive(() => prox24(z, lambda, ctx)),
 };
 
 registerBackend(wasmBackend);

@@ -52,6 +52,8 @@ export interface KernelExports {
     mask: number,
     scratch: number,
   ): void;
+  prox24ScratchBytes(): number;
+  prox24Groups(z: number, lambda: number, start: number, end: number, out: number, scratch: number): void;
 }
 
 export type KernelName = {
