@@ -57,7 +57,16 @@ describe('pruneLayer24 on a correlated synthetic layer (AR(1) inputs, ρ = 0.9)'
   it('records a λ path that ends 2:4, and reports progress', async () => {
     const { weights, inputs } = ar1Layer(8, 32, 128, 0.9, 7);
     const seen: number[] = [];
-    const r = await pruneLayer24(weights, { inputs }, { backend: 'reference', onProgress: (p) => seen.push(p.done) });
+    let last = { done: 0, total: 0 };
+    const r = await pruneLayer24(weights, { inputs }, {
+      backend: 'reference',
+      onProgress: (p) => {
+        seen.push(p.done);
+        expect(p.total).toBeGreaterThanOrEqual(p.done);
+        last = p;
+      },
+    });
+    expect(last.done).toBe(last.total);
     expect(r.history.length).toBeGreaterThan(1);
     expect(r.history.at(-1)!.sparseFraction).toBe(1);
     for (let i = 1; i < r.history.length; i++) expect(r.history[i]!.lambda).toBeGreaterThan(r.history[i - 1]!.lambda);

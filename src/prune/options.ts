@@ -12,6 +12,7 @@ export interface PruneOptions {
   /** Backend for the prox (default 'auto'). */
   backend?: BackendChoice;
   signal?: AbortSignal;
+  /** Prox pruner: after every λ level, done = levels finished, total = levels expected (exact at the end). */
   onProgress?: (progress: Progress) => void;
 }
 

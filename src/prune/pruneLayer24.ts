@@ -41,6 +41,10 @@ export async function pruneLayer24(
     const z = new Float32Array(size);
     // Prox strength τ = λ/L; it starts at initialStrength/rms(W₀) and grows by `growth` per level.
     let tau = o.initialStrength / rms;
+    // Every group is 2:4 once τ·max|z| > 4 (the prox's top-two bound); z stays near W₀ in scale.
+    let largest = 0;
+    for (let i = 0; i < size; i++) largest = Math.max(largest, Math.abs(p.w0[i] as number));
+    const expectedLevels = Math.ceil(Math.log(4 / (tau * largest)) / Math.log(o.growth)) + 1;
     for (let level = 0; ; level++) {
       if (level === o.maxLevels) {
         throw new NmsparseError(
@@ -65,7 +69,7 @@ export async function pruneLayer24(
       }
       const sparseFraction = sparseGroupFraction(w);
       history.push({ lambda: tau * lipschitz, loss: relativeLoss(p, w), sparseFraction });
-      o.onProgress?.({ done: level + 1, total: level + 1 + (sparseFraction < 1 ? 1 : 0) });
+      o.onProgress?.({ done: level + 1, total: sparseFraction === 1 ? level + 1 : Math.max(level + 2, expectedLevels) });
       if (sparseFraction === 1) break;
       tau *= o.growth;
     }
