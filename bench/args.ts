@@ -8,6 +8,7 @@ export interface RunOptions {
   backends: string[];
   methods: string[];
   sizes: number[];
+  patterns: string[];
   out: string;
   nativeRef?: string;
   native: boolean;
@@ -42,11 +43,12 @@ export const FULL_LIMITS: RunLimits = {
 };
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--backend NAME] [--method NAME] [--size N]
-                        [--out FILE] [--native-ref DIR] [--no-native]
+                        [--pattern N:M] [--out FILE] [--native-ref DIR] [--no-native]
   --quick        1024² for every pattern plus the 4096² 8:16 rows, few samples (under 2 minutes)
   --backend      reference | wasm | gpu (repeat or comma-separate; default: every available one)
   --method       standard | exact | greedy | tsenor (and suite methods such as prox; default: all)
   --size         matrix side, e.g. 1024 or 4096 (default: both)
+  --pattern      N:M, e.g. 8:16 (default: 2:4 4:8 8:16 16:32)
   --json         print the results as JSON instead of a table
   --out          where the results go (default bench/results.json, written atomically)
   --native-ref   directory holding nmx.c (default: shared/native-ref beside or inside the checkout)
@@ -67,6 +69,7 @@ export function parseRunOptions(argv: string[], defaultOut: string): RunOptions 
       backend: { type: 'string', multiple: true },
       method: { type: 'string', multiple: true },
       size: { type: 'string', multiple: true },
+      pattern: { type: 'string', multiple: true },
       out: { type: 'string' },
       'native-ref': { type: 'string' },
       'no-native': { type: 'boolean', default: false },
@@ -81,6 +84,10 @@ export function parseRunOptions(argv: string[], defaultOut: string): RunOptions 
     }
     return size;
   });
+  const patterns = list(values.pattern);
+  for (const p of patterns) {
+    if (!/^\d+:\d+$/.test(p)) throw new Error(`--pattern must look like 8:16, got ${p}`);
+  }
   return {
     help: values.help ?? false,
     quick: values.quick ?? false,
@@ -88,6 +95,7 @@ export function parseRunOptions(argv: string[], defaultOut: string): RunOptions 
     backends: list(values.backend),
     methods: list(values.method),
     sizes,
+    patterns,
     out: values.out ?? defaultOut,
     nativeRef: values['native-ref'],
     native: !(values['no-native'] ?? false),

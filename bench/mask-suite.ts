@@ -58,6 +58,7 @@ function plannedShapes(config: SuiteConfig): Array<[number, number, number]> {
   for (const size of sizes) {
     for (const [n, m] of PATTERNS) {
       if (config.quick && size > 1024 && m !== 16) continue;
+      if (config.patterns.length > 0 && !config.patterns.includes(`${n}:${m}`)) continue;
       shapes.push([size, n, m]);
     }
   }
@@ -81,6 +82,7 @@ export const maskSuite: Suite<MaskCase> = {
     for (const [size, n, m] of plannedShapes(config)) for (const method of MASK_METHODS) add(method, size, n, m);
     // TSENOR's hard case (DESIGN.md): columns of very different scale; greedy beside it for scale.
     const scaledSize = Math.min(...(config.sizes.length > 0 ? config.sizes : SIZES));
+    if (config.patterns.length > 0 && !config.patterns.includes('8:16')) return out;
     for (const method of ['tsenor', 'greedy'] as const) add(method, scaledSize, 8, 16, 'column-scaled');
     return out;
   },

@@ -24,6 +24,7 @@ async function main(options: RunOptions): Promise<void> {
     backends: backends.map((b) => b.name),
     methods: options.methods,
     sizes: options.sizes,
+    patterns: options.patterns,
   };
   const cases = SUITES.flatMap((suite) => suite.cases(config));
   if (cases.length === 0) throw new Error('no case matches the filters');

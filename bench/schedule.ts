@@ -1,4 +1,4 @@
-import { listBackends, type BackendInfo } from '../src/backends/backend.js';
+import { listBackends, resolveBackend, type BackendInfo, type BackendName } from '../src/backends/backend.js';
 import '../src/backends/all.js';
 import { gpuIsHardware } from '../src/backends/gpu.js';
 import type { RunLimits } from './args.js';
@@ -30,17 +30,21 @@ export interface BackendChoice {
  * quick runs, whose time budget it would spend.
  */
 export async function chosenBackends(wanted: string[], quick: boolean): Promise<BackendChoice> {
-  const all = await listBackends();
-  for (const name of wanted) {
-    const info = all.find((b) => b.name === name);
-    if (!info) throw new Error(`unknown backend ${name}; registered: ${all.map((b) => b.name).join(', ')}`);
-    if (!info.available) throw new Error(`backend ${name} is not available here: ${info.reason}`);
+  if (wanted.length > 0) {
+    // Probe only the named backends (starting a GPU adapter that will not run costs seconds).
+    const named: BackendInfo[] = [];
+    for (const name of wanted) {
+      const backend = await resolveBackend(name as BackendName);
+      named.push({ name: backend.name, ...(await backend.available()) });
+    }
+    return { backends: named.sort((a, b) => runRank(a.name) - runRank(b.name)), notes: [] };
   }
+  const all = await listBackends();
   const notes: string[] = [];
   const backends: BackendInfo[] = [];
   for (const b of all) {
-    if (!b.available || (wanted.length > 0 && !wanted.includes(b.name))) continue;
-    if (quick && wanted.length === 0 && b.name === 'gpu' && !(await gpuIsHardware())) {
+    if (!b.available) continue;
+    if (quick && b.name === 'gpu' && !(await gpuIsHardware())) {
       notes.push('gpu left out of --quick: software adapter (pass --backend gpu to include it)');
       continue;
     }

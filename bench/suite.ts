@@ -42,6 +42,8 @@ export interface SuiteConfig {
   /** Filters from the command line; empty means all. */
   methods: string[];
   sizes: number[];
+  /** N:M patterns such as "8:16" (suites without patterns ignore it). */
+  patterns: string[];
 }
 
 export interface Suite<C extends CaseBase = CaseBase> {

@@ -45,7 +45,7 @@ describe('bench: mask suite', () => {
   });
 
   it('plans 1024² for every pattern and only 8:16 at 4096² in a quick run', () => {
-    const cases = maskSuite.cases({ quick: true, backends: ['reference'], methods: ['exact'], sizes: [] });
+    const cases = maskSuite.cases({ quick: true, backends: ['reference'], methods: ['exact'], sizes: [], patterns: [] });
     expect(cases.map((c) => c.id)).toEqual([
       'exact 2:4 1024² gaussian',
       'exact 4:8 1024² gaussian',
@@ -53,7 +53,7 @@ describe('bench: mask suite', () => {
       'exact 16:32 1024² gaussian',
       'exact 8:16 4096² gaussian',
     ]);
-    const full = maskSuite.cases({ quick: false, backends: ['wasm', 'reference'], methods: [], sizes: [] });
+    const full = maskSuite.cases({ quick: false, backends: ['wasm', 'reference'], methods: [], sizes: [], patterns: [] });
     expect(full).toHaveLength(2 * (2 * 4 * 4 + 2));
     expect(full.filter((c) => c.matrix === 'column-scaled').map((c) => `${c.method} ${c.backend}`)).toEqual([
       'tsenor wasm',
@@ -68,6 +68,8 @@ describe('bench: mask suite', () => {
       'exact 2:4 1024² gaussian reference',
     ]);
     expect(new Set(full.map((c) => `${c.id} ${c.backend}`)).size).toBe(full.length);
+    const only24 = maskSuite.cases({ quick: false, backends: ['wasm'], methods: ['greedy'], sizes: [1024], patterns: ['2:4'] });
+    expect(only24.map((c) => c.id)).toEqual(['greedy 2:4 1024² gaussian']);
   });
 });
 
@@ -79,7 +81,7 @@ describe('bench: scheduling', () => {
     const all = (await chosenBackends([], false)).backends.map((b) => b.name);
     expect(all).toContain('reference');
     if (all.includes('wasm')) expect(all.indexOf('wasm')).toBeLessThan(all.indexOf('reference'));
-    await expect(chosenBackends(['nope'], false)).rejects.toThrow(/unknown backend nope/);
+    await expect(chosenBackends(['nope'], false)).rejects.toMatchObject({ code: 'E_BACKEND' });
   });
 
   const small = maskCase('exact', 'reference', 1024, 8, 16);
@@ -190,6 +192,8 @@ describe('bench: timing, table and results file', () => {
     expect(o).toMatchObject({ quick: true, backends: ['wasm', 'reference'], sizes: [1024], native: false, out: 'out.json' });
     expect(() => parseRunOptions(['--size', '1000'], 'out.json')).toThrow(/multiple of 32/);
     expect(() => parseRunOptions(['--bogus'], 'out.json')).toThrow();
+    expect(parseRunOptions(['--pattern', '8:16,2:4'], 'out.json').patterns).toEqual(['8:16', '2:4']);
+    expect(() => parseRunOptions(['--pattern', '8/16'], 'out.json')).toThrow(/--pattern/);
   });
 });
 
