@@ -35,6 +35,12 @@
 const TOP_TWO_ONLY = 4;
 /** The same bound for three nonzeros: b1 = w1 + μ·w2w3 ≤ 2/μ. */
 const THREE_NONZERO_LIMIT = 2;
+/**
+ * Below this normalised μ the answer in f32 is z itself: the minimiser w* has ½‖w* − b‖² ≤ F(b) ≤ 4μ,
+ * so |w*_i − z_i| ≤ √(8μ)·max|z| < 1e-61, far below half an f32 ulp of any nonzero z_i (and w*_i = 0
+ * where z_i = 0). It also keeps every product with μ in the normal f64 range.
+ */
+const NEGLIGIBLE = 1e-200;
 const ROOT_STEPS = 200;
 const SHORT_DESCENT = 6;
 const LONG_DESCENT = 400;
@@ -101,19 +107,19 @@ function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean
   const sumSq = (b1 + b2) * (b1 + b2);
   const diffSq = (b1 - b2) * (b1 - b2);
   const sMax = b2 / b1;
-  // ψ'(s) and ψ''(s), as functions of s = μt (ψ' scaled by μ keeps its sign).
-  // Written with p = 1 + s and q = 1 - s and plain products (no pow) for speed.
-  const slope = (s: number) => {
-    const p = 1 + s;
-    const q = 1 - s;
-    return s / mu - b3 + mu * (sumSq / (4 * p * p) - ratio(diffSq, 4 * q * q));
+  // ψ'(t) = t − b3 + μ·m'(μt) and ψ'' = 1 + μ²·m''(s) at s = μt, with p = 1 + s and q = 1 − s
+  // (plain products, no pow, for speed).
+  const slope = (t: number) => {
+    const p = 1 + mu * t;
+    const q = 1 - mu * t;
+    return t - b3 + mu * (sumSq / (4 * p * p) - ratio(diffSq, 4 * q * q));
   };
   const curvature = (s: number) => {
     const p = 1 + s;
     const q = 1 - s;
     return 1 - mu * mu * (sumSq / (2 * p * p * p) + ratio(diffSq, 2 * q * q * q));
   };
-  const slopeDerivative = (s: number) => curvature(s) / mu;
+  const slopeDerivative = (t: number) => curvature(mu * t);
   const curvatureDerivative = (s: number) => {
     const p2 = (1 + s) * (1 + s);
     const q2 = (1 - s) * (1 - s);
@@ -127,17 +133,21 @@ function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean
     curvature(sMax) >= 0
       ? sMax
       : rootIncreasing((s) => -curvature(s), (s) => -curvatureDerivative(s), sPeak, sMax);
-  // m'(s) = w1·w2 ≥ 0, so a root has t = b3 − μ·m'(s) ≤ b3: bracketing by μ·b3 keeps the bisection
-  // precise relative to the root even for tiny μ.
-  const sTop = Math.min(sHi, mu * b3);
-  if (!(sTop > sLo && slope(sLo) < 0 && slope(sTop) > 0)) return false;
-  const s = rootIncreasing(slope, slopeDerivative, sLo, sTop);
+  // m'(s) = w1·w2 ≥ 0, so a root has t = b3 − μ·m'(μt) ≤ b3, and ψ'(b3) = μ·m'(μ·b3) ≥ 0 exactly
+  // (t − b3 vanishes without rounding): the bracket [s_lo/μ, min(s_hi/μ, b3)] is sound for tiny μ.
+  const tLo = sLo / mu;
+  const tTop = Math.min(sHi / mu, b3);
+  if (!(tTop > tLo && slope(tLo) < 0)) return false;
+  const slopeTop = tTop === b3 ? Math.max(slope(tTop), 0) : slope(tTop);
+  if (!(slopeTop >= 0)) return false;
+  const t = slopeTop === 0 ? tTop : rootIncreasing(slope, slopeDerivative, tLo, tTop);
+  const s = mu * t;
   // The minimiser in (w1, w2) along the eigenvectors (1, 1) and (1, −1) of [[1, s], [s, 1]].
   const even = (b1 + b2) / (1 + s);
   const odd = ratio(b1 - b2, 1 - s);
   w[0] = 0.5 * (even + odd);
   w[1] = 0.5 * (even - odd);
-  w[2] = s / mu;
+  w[2] = t;
   w[3] = 0;
   return w[1] > 0 && w[2] > 0;
 }
@@ -344,7 +354,7 @@ export function prox24Groups(
     for (let i = 0; i < 4; i++) a[i] = Math.abs(z[base + i] as number);
     sortGroup(a, order);
     const scale = a[order[0] as number] as number;
-    if (lambda === 0 || scale === 0) {
+    if (scale === 0 || lambda * scale <= NEGLIGIBLE) {
       for (let i = 0; i < 4; i++) out[base + i] = z[base + i] as number;
       continue;
     }
