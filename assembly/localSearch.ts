@@ -14,11 +14,19 @@ let keys: usize = 0; // m·m u32 sort keys (two buffers)
 let keys2: usize = 0;
 let order: usize = 0; // m·m i32 entry order (two buffers)
 let order2: usize = 0;
-let hist: usize = 0; // 256 u32
+let hist: usize = 0; // 4×256 u32: one histogram per key byte
+// The tile in f64 lanes for the swap and exchange searches: per tile row, padded to an even stride MP2.
+let MP2 = 0;
+let score64: usize = 0; // m×MP2 f64 scores (0 in the padding)
+let target64: usize = 0; // m×MP2 f64: the score where an entry may be added, else −inf
+let kept64: usize = 0; // m×MP2 i64 lane masks: all ones where kept
+let pairGains: usize = 0; // m×m f64: pairGains[i·m + i2] for i < i2
+let lanesReady = false; // whether score64, target64 and kept64 hold the current tile
 
 /** Scratch bytes for roundingLayout. */
 export function roundingBytes(m: i32): i32 {
-  return 2 * m * 4 + 4 * m * m * 4 + 256 * 4;
+  const mp2 = (m + 1) & ~1;
+  return 2 * m * 4 + 4 * m * m * 4 + 4 * 256 * 4 + 16 + 3 * m * mp2 * 8 + m * m * 8;
 }
 
 /** Places the rounding scratch at `at` for M×M tiles. */
@@ -33,12 +41,18 @@ export function roundingLayout(m: i32, n: i32, atMost: bool, at: usize): void {
   order = keys2 + (<usize>(m * m) << 2);
   order2 = order + (<usize>(m * m) << 2);
   hist = order2 + (<usize>(m * m) << 2);
+  MP2 = (m + 1) & ~1;
+  score64 = (hist + 4 * 256 * 4 + 15) & ~(<usize>15);
+  target64 = score64 + (<usize>(m * MP2) << 3);
+  kept64 = target64 + (<usize>(m * MP2) << 3);
+  pairGains = kept64 + (<usize>(m * MP2) << 3);
 }
 
 /** Points the rounding at one tile's scores and mask. */
 export function roundingTile(tileScores: usize, tileMask: usize): void {
   scores = tileScores;
   mask = tileMask;
+  lanesReady = false;
 }
 
 @inline function score(k: i32): f64 {
@@ -59,6 +73,7 @@ export function roundingTile(tileScores: usize, tileMask: usize): void {
 
 function setEntry(i: i32, j: i32, keep: bool): void {
   store<u8>(mask + i * M + j, keep ? 1 : 0);
+  store<i64>(kept64 + (<usize>(i * MP2 + j) << 3), keep ? -1 : 0);
   const d = keep ? 1 : -1;
   store<i32>(rowCount + (<usize>i << 2), rows(i) + d);
   store<i32>(colCount + (<usize>j << 2), cols(j) + d);
@@ -71,52 +86,70 @@ function setEntry(i: i32, j: i32, keep: bool): void {
   return ~ordered;
 }
 
+/** Stable insertion sort of `size` keys (ascending) carrying their entries: linear on sorted runs. */
+function insertionSort(keyAt: usize, entryAt: usize, size: i32): void {
+  for (let k = 1; k < size; k++) {
+    const key = load<u32>(keyAt + (<usize>k << 2));
+    if (load<u32>(keyAt + (<usize>(k - 1) << 2)) <= key) continue;
+    const entry = load<i32>(entryAt + (<usize>k << 2));
+    let j = k - 1;
+    while (j >= 0 && load<u32>(keyAt + (<usize>j << 2)) > key) {
+      store<u32>(keyAt + (<usize>(j + 1) << 2), load<u32>(keyAt + (<usize>j << 2)));
+      store<i32>(entryAt + (<usize>(j + 1) << 2), load<i32>(entryAt + (<usize>j << 2)));
+      j--;
+    }
+    store<u32>(keyAt + (<usize>(j + 1) << 2), key);
+    store<i32>(entryAt + (<usize>(j + 1) << 2), entry);
+  }
+}
+
 /**
  * Writes the entry order, by descending priority (f32, m·m at `priority`) and ascending index for
- * ties, to `order`: a stable sort of the keys (insertion sort for small tiles, else LSD radix).
+ * ties, to `order` as (row << 16 | column). A stable sort of the keys: LSD radix on the top two
+ * bytes (sign, exponent and 7 mantissa bits), then insertion sort, which only has to reorder the
+ * few keys that share those bits; small tiles go straight to insertion sort.
  */
 function sortEntries(priority: usize): usize {
   const size = M * M;
-  for (let k = 0; k < size; k++) {
-    store<u32>(keys + (<usize>k << 2), descendingKey(load<f32>(priority + (<usize>k << 2))));
-    store<i32>(order + (<usize>k << 2), k);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < M; j++) {
+      const k = i * M + j;
+      store<u32>(keys + (<usize>k << 2), descendingKey(load<f32>(priority + (<usize>k << 2))));
+      store<i32>(order + (<usize>k << 2), (i << 16) | j);
+    }
   }
   if (size <= 32) {
-    for (let k = 1; k < size; k++) {
-      const key = load<u32>(keys + (<usize>k << 2));
-      let j = k - 1;
-      while (j >= 0 && load<u32>(keys + (<usize>j << 2)) > key) {
-        store<u32>(keys + (<usize>(j + 1) << 2), load<u32>(keys + (<usize>j << 2)));
-        store<i32>(order + (<usize>(j + 1) << 2), load<i32>(order + (<usize>j << 2)));
-        j--;
-      }
-      store<u32>(keys + (<usize>(j + 1) << 2), key);
-      store<i32>(order + (<usize>(j + 1) << 2), k);
-    }
+    insertionSort(keys, order, size);
     return order;
+  }
+  const low = hist;
+  const high = hist + 1024;
+  memory.fill(hist, 0, 2 * 256 * 4);
+  for (let k = 0; k < size; k++) {
+    const key = load<u32>(keys + (<usize>k << 2));
+    const h = low + (<usize>((key >> 16) & 255) << 2);
+    store<u32>(h, load<u32>(h) + 1);
+    const g = high + (<usize>(key >> 24) << 2);
+    store<u32>(g, load<u32>(g) + 1);
   }
   let srcK = keys;
   let srcO = order;
   let dstK = keys2;
   let dstO = order2;
-  for (let shift: u32 = 0; shift < 32; shift += 8) {
-    memory.fill(hist, 0, 256 * 4);
-    for (let k = 0; k < size; k++) {
-      const h = hist + (<usize>((load<u32>(srcK + (<usize>k << 2)) >> shift) & 255) << 2);
-      store<u32>(h, load<u32>(h) + 1);
-    }
+  for (let shift: u32 = 16; shift < 32; shift += 8) {
+    const hd = shift == 16 ? low : high;
     const first = (load<u32>(srcK) >> shift) & 255;
-    if (load<u32>(hist + (<usize>first << 2)) == <u32>size) continue; // one bucket: nothing moves
+    if (load<u32>(hd + (<usize>first << 2)) == <u32>size) continue; // one bucket: nothing moves
     let acc: u32 = 0;
     for (let b = 0; b < 256; b++) {
-      const h = hist + (<usize>b << 2);
+      const h = hd + (<usize>b << 2);
       const c = load<u32>(h);
       store<u32>(h, acc);
       acc += c;
     }
     for (let k = 0; k < size; k++) {
       const key = load<u32>(srcK + (<usize>k << 2));
-      const h = hist + (<usize>((key >> shift) & 255) << 2);
+      const h = hd + (<usize>((key >> shift) & 255) << 2);
       const at = load<u32>(h);
       store<u32>(h, at + 1);
       store<u32>(dstK + (<usize>at << 2), key);
@@ -129,6 +162,7 @@ function sortEntries(priority: usize): usize {
     srcO = dstO;
     dstO = to;
   }
+  insertionSort(srcK, srcO, size);
   return srcO;
 }
 
@@ -140,16 +174,17 @@ export function greedySelect(priority: usize): void {
   const sorted = sortEntries(priority);
   const size = M * M;
   memory.fill(mask, 0, size);
+  lanesReady = false;
   memory.fill(rowCount, 0, <usize>M << 2);
   memory.fill(colCount, 0, <usize>M << 2);
   let taken = 0;
   const full = M * N;
   for (let k = 0; k < size && taken < full; k++) {
     const e = load<i32>(sorted + (<usize>k << 2));
-    const i = e / M;
-    const j = e - i * M;
+    const i = e >> 16;
+    const j = e & 0xffff;
     if (rows(i) >= N || cols(j) >= N) continue;
-    if (AT_MOST && !(score(e) > 0)) continue;
+    if (AT_MOST && !(score(i * M + j) > 0)) continue;
     setEntry(i, j, true);
     taken++;
   }
@@ -192,41 +227,52 @@ function addFreeEntry(): bool {
 /**
  * For an under-filled row i and column j, the best swap (remove kept (i', j'), add (i, j') and
  * (i', j)); under exact fill whatever its gain, under atMost only a positive gain. Ties: first in
- * (i, j, i', j') order.
+ * (i, j, i', j') order. The j' scan runs in f64 lanes on the same sums as the reference
+ * ((s[i,j'] + s[i',j]) − s[i',j']), so the maxima are its values; only the winner's j' is looked up.
  */
 function bestSwap(): bool {
+  loadLanes();
+  const neg = f64x2.splat(-Infinity);
   let bestGain = AT_MOST ? 0 : -Infinity;
-  let found = false;
-  let bi = 0;
+  let bi = -1;
   let bj = 0;
   let bi2 = 0;
-  let bj2 = 0;
   for (let i = 0; i < M; i++) {
     if (rows(i) >= N) continue;
+    const r = <usize>(i * MP2) << 3;
     for (let j = 0; j < M; j++) {
       if (cols(j) >= N) continue;
       for (let i2 = 0; i2 < M; i2++) {
         if (kept(i2 * M + j)) continue;
         const sIn2 = score(i2 * M + j);
         if (!addable(sIn2)) continue;
-        for (let j2 = 0; j2 < M; j2++) {
-          if (!kept(i2 * M + j2) || kept(i * M + j2)) continue;
-          const sIn1 = score(i * M + j2);
-          if (!addable(sIn1)) continue;
-          const gain = sIn1 + sIn2 - score(i2 * M + j2);
-          if (gain > bestGain) {
-            found = true;
-            bestGain = gain;
-            bi = i;
-            bj = j;
-            bi2 = i2;
-            bj2 = j2;
-          }
+        const add = f64x2.splat(sIn2);
+        const r2 = <usize>(i2 * MP2) << 3;
+        let best = neg;
+        for (let c = 0; c < MP2; c += 2) {
+          const off = <usize>c << 3;
+          const gain = f64x2.sub(f64x2.add(v128.load(target64 + r + off), add), v128.load(score64 + r2 + off));
+          const open = v128.andnot(v128.load(kept64 + r2 + off), v128.load(kept64 + r + off));
+          best = f64x2.max(best, v128.bitselect(gain, neg, open));
+        }
+        const here = max(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
+        if (here > bestGain) {
+          bestGain = here;
+          bi = i;
+          bj = j;
+          bi2 = i2;
         }
       }
     }
   }
-  if (!found) return false;
+  if (bi < 0) return false;
+  const sIn2 = score(bi2 * M + bj);
+  let bj2 = 0;
+  for (; bj2 < M; bj2++) {
+    if (!kept(bi2 * M + bj2) || kept(bi * M + bj2)) continue;
+    const sIn1 = score(bi * M + bj2);
+    if (addable(sIn1) && sIn1 + sIn2 - score(bi2 * M + bj2) == bestGain) break;
+  }
   setEntry(bi2, bj2, false);
   setEntry(bi, bj2, true);
   setEntry(bi2, bj, true);
@@ -255,55 +301,115 @@ export function repairTile(budget: i32): i32 {
   return steps;
 }
 
-/** The best improving 2×2 exchange between two rows; applied when it gains. */
+/** Fills score64, target64 and kept64 from the tile's scores and mask, once per tile (setEntry keeps kept64). */
+function loadLanes(): void {
+  if (lanesReady) return;
+  lanesReady = true;
+  const neg = -Infinity;
+  for (let i = 0; i < M; i++) {
+    for (let c = 0; c < MP2; c++) {
+      const at = <usize>(i * MP2 + c) << 3;
+      const inside = c < M;
+      const s = inside ? score(i * M + c) : 0;
+      store<f64>(score64 + at, s);
+      store<f64>(target64 + at, inside && addable(s) ? s : neg);
+      store<i64>(kept64 + at, inside && kept(i * M + c) ? -1 : 0);
+    }
+  }
+}
+
+/**
+ * The gain of the best 2×2 exchange between rows i < i2: the best move of a kept entry from i to
+ * i2 (column in i only) plus the best from i2 to i (column in i2 only); −inf when either is missing.
+ * Lane-parallel maxima of exactly the f64 differences bestExchangeColumns compares, so the value is
+ * the scalar search's, bit for bit.
+ */
+function pairGain(i: i32, i2: i32): f64 {
+  const neg = f64x2.splat(-Infinity);
+  let toI2 = neg;
+  let toI = neg;
+  const r = <usize>(i * MP2) << 3;
+  const r2 = <usize>(i2 * MP2) << 3;
+  for (let c = 0; c < MP2; c += 2) {
+    const off = <usize>c << 3;
+    const k = v128.load(kept64 + r + off);
+    const k2 = v128.load(kept64 + r2 + off);
+    const fromI = f64x2.sub(v128.load(target64 + r2 + off), v128.load(score64 + r + off));
+    const fromI2 = f64x2.sub(v128.load(target64 + r + off), v128.load(score64 + r2 + off));
+    toI2 = f64x2.max(toI2, v128.bitselect(fromI, neg, v128.andnot(k, k2)));
+    toI = f64x2.max(toI, v128.bitselect(fromI2, neg, v128.andnot(k2, k)));
+  }
+  const a = max(f64x2.extract_lane(toI2, 0), f64x2.extract_lane(toI2, 1));
+  const b = max(f64x2.extract_lane(toI, 0), f64x2.extract_lane(toI, 1));
+  return a + b;
+}
+
+/** Recomputes the stored gain of every row pair that involves row a or b (every pair, for a < 0). */
+function refreshPairs(a: i32, b: i32): void {
+  for (let i = 0; i < M; i++) {
+    for (let i2 = i + 1; i2 < M; i2++) {
+      if (a < 0 || i == a || i2 == a || i == b || i2 == b) store<f64>(pairGains + (<usize>(i * M + i2) << 3), pairGain(i, i2));
+    }
+  }
+}
+
+// The columns of the chosen exchange (set by exchangeColumns).
+let exJ = 0;
+let exJ2 = 0;
+
+/** The columns of the best exchange between rows i and i2, first of the best (the reference scan). */
+function exchangeColumns(i: i32, i2: i32): void {
+  const ri = i * M;
+  const ri2 = i2 * M;
+  let gainJ = -Infinity;
+  let gainJ2 = -Infinity;
+  exJ = -1;
+  exJ2 = -1;
+  for (let c = 0; c < M; c++) {
+    const inI = kept(ri + c);
+    if (inI == kept(ri2 + c)) continue;
+    const from = inI ? ri : ri2;
+    const to = inI ? ri2 : ri;
+    const sTo = score(to + c);
+    if (!addable(sTo)) continue;
+    const g = sTo - score(from + c);
+    if (inI && g > gainJ) {
+      gainJ = g;
+      exJ = c;
+    } else if (!inI && g > gainJ2) {
+      gainJ2 = g;
+      exJ2 = c;
+    }
+  }
+}
+
+/**
+ * The best improving 2×2 exchange between two rows (ties: the first row pair, then the first
+ * columns); applied when it gains. Pair gains come from the table, refreshed for the two rows moved.
+ */
 function bestExchange(): bool {
   let bestGain: f64 = 0;
-  let found = false;
-  let bi = 0;
-  let bj = 0;
+  let bi = -1;
   let bi2 = 0;
-  let bj2 = 0;
   for (let i = 0; i < M; i++) {
-    const ri = i * M;
     for (let i2 = i + 1; i2 < M; i2++) {
-      const ri2 = i2 * M;
-      let gainJ = -Infinity;
-      let gainJ2 = -Infinity;
-      let j = -1;
-      let j2 = -1;
-      for (let c = 0; c < M; c++) {
-        const inI = kept(ri + c);
-        if (inI == kept(ri2 + c)) continue;
-        const from = inI ? ri : ri2;
-        const to = inI ? ri2 : ri;
-        const sTo = score(to + c);
-        if (!addable(sTo)) continue;
-        const g = sTo - score(from + c);
-        if (inI && g > gainJ) {
-          gainJ = g;
-          j = c;
-        } else if (!inI && g > gainJ2) {
-          gainJ2 = g;
-          j2 = c;
-        }
-      }
-      if (j < 0 || j2 < 0) continue;
-      const gain = gainJ + gainJ2;
+      const gain = load<f64>(pairGains + (<usize>(i * M + i2) << 3));
       if (gain > bestGain) {
-        found = true;
         bestGain = gain;
         bi = i;
-        bj = j;
         bi2 = i2;
-        bj2 = j2;
       }
     }
   }
-  if (!found) return false;
+  if (bi < 0) return false;
+  exchangeColumns(bi, bi2);
+  const bj = exJ;
+  const bj2 = exJ2;
   setEntry(bi, bj, false);
   setEntry(bi2, bj2, false);
   setEntry(bi, bj2, true);
   setEntry(bi2, bj, true);
+  refreshPairs(bi, bi2);
   return true;
 }
 
@@ -388,5 +494,12 @@ function bestMerge(): bool {
 export function localSearchTile(steps: i32): void {
   countTile();
   let left = steps - repairTile(steps);
-  while (left > 0 && (bestExchange() || (AT_MOST && (bestShift() || bestMerge())))) left--;
+  if (left <= 0) return;
+  loadLanes();
+  refreshPairs(-1, -1);
+  for (; left > 0; left--) {
+    if (bestExchange()) continue;
+    if (!(AT_MOST && (bestShift() || bestMerge()))) return;
+    refreshPairs(-1, -1);
+  }
 }

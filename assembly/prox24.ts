@@ -8,6 +8,7 @@
 
 const TOP_TWO_ONLY: f64 = 4;
 const THREE_NONZERO_LIMIT: f64 = 2;
+const NEGLIGIBLE: f64 = 1e-200; // below this normalised μ the f32 answer is z itself
 const ROOT_STEPS = 200;
 const SHORT_DESCENT = 6;
 const LONG_DESCENT = 400;
@@ -61,10 +62,11 @@ let B3: f64 = 0;
 let SUM_SQ: f64 = 0;
 let DIFF_SQ: f64 = 0;
 
-function slope(s: f64): f64 {
-  const p = 1 + s;
-  const q = 1 - s;
-  return s / MU - B3 + MU * (SUM_SQ / (4 * p * p) - ratio(DIFF_SQ, 4 * q * q));
+/** ψ'(t) at t = w3 (the search variable of the last root search). */
+function slope(t: f64): f64 {
+  const p = 1 + MU * t;
+  const q = 1 - MU * t;
+  return t - B3 + MU * (SUM_SQ / (4 * p * p) - ratio(DIFF_SQ, 4 * q * q));
 }
 
 function curvature(s: f64): f64 {
@@ -89,7 +91,7 @@ const MINUS_CURVATURE = 2;
 }
 
 @inline function derivative(kind: i32, x: f64): f64 {
-  return kind == SLOPE ? curvature(x) / MU : kind == CURVATURE ? curvatureDerivative(x) : -curvatureDerivative(x);
+  return kind == SLOPE ? curvature(MU * x) : kind == CURVATURE ? curvatureDerivative(x) : -curvatureDerivative(x);
 }
 
 /** The root of an increasing function in [lo, hi]: Newton safeguarded by bisection (as the reference). */
@@ -124,14 +126,18 @@ function bestThreeNonzero(mu: f64): bool {
   if (!(curvature(sPeak) > 0)) return false;
   const sLo = curvature(0) >= 0 ? 0 : rootIncreasing(CURVATURE, 0, sPeak);
   const sHi = curvature(sMax) >= 0 ? sMax : rootIncreasing(MINUS_CURVATURE, sPeak, sMax);
-  const sTop = Math.min(sHi, mu * b3);
-  if (!(sTop > sLo && slope(sLo) < 0 && slope(sTop) > 0)) return false;
-  const s = rootIncreasing(SLOPE, sLo, sTop);
+  const tLo = sLo / mu;
+  const tTop = Math.min(sHi / mu, b3);
+  if (!(tTop > tLo && slope(tLo) < 0)) return false;
+  const slopeTop = tTop == b3 ? Math.max(slope(tTop), 0) : slope(tTop);
+  if (!(slopeTop >= 0)) return false;
+  const t = slopeTop == 0 ? tTop : rootIncreasing(SLOPE, tLo, tTop);
+  const s = mu * t;
   const even = (b1 + b2) / (1 + s);
   const odd = ratio(b1 - b2, 1 - s);
   put(WORK, 0, 0.5 * (even + odd));
   put(WORK, 1, 0.5 * (even - odd));
-  put(WORK, 2, s / mu);
+  put(WORK, 2, t);
   put(WORK, 3, 0);
   return at(WORK, 1) > 0 && at(WORK, 2) > 0;
 }
@@ -317,7 +323,7 @@ export function prox24Groups(z: usize, lambda: f64, start: i32, end: i32, out: u
     order = rankPair(order, 1, 2, a0, a1, a2, a3);
     order = rankPair(order, 0, 1, a0, a1, a2, a3);
     const scale = pick(order & 3, a0, a1, a2, a3);
-    if (lambda == 0 || scale == 0) {
+    if (scale == 0 || lambda * scale <= NEGLIGIBLE) {
       v128.store(out + base, v128.load(z + base));
       continue;
     }

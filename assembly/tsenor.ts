@@ -15,7 +15,8 @@ let M = 0;
 let A: usize = 0; // m·m v128: normalised scores, lane = tile
 let S: usize = 0; // m·m v128
 let Q: usize = 0; // m·m v128
-let lineF: usize = 0; // m v128: column sums
+let lineF: usize = 0; // m v128: column sums, then factors
+let lineG: usize = 0; // m v128: the next iteration's column sums
 let prio: usize = 0; // m·m f32: one tile's fractional solution for rounding
 let rounding: usize = 0;
 let validLanes = 0; // bit k: tile k of the group has a positive range
@@ -27,13 +28,14 @@ function layout(m: i32, scratch: usize): void {
   S = A + sq;
   Q = S + sq;
   lineF = Q + sq;
-  prio = lineF + (<usize>m << 4);
+  lineG = lineF + (<usize>m << 4);
+  prio = lineG + (<usize>m << 4);
   rounding = prio + (<usize>(m * m) << 2);
 }
 
 /** Bytes of scratch one tsenorTiles call needs for M = m. */
 export function tsenorScratchBytes(m: i32): i32 {
-  return 3 * m * m * 16 + m * 16 + m * m * 4 + roundingBytes(m);
+  return 3 * m * m * 16 + 2 * m * 16 + m * m * 4 + roundingBytes(m);
 }
 
 /** e^x for x ≤ 0 (f32x4): range reduction by ln 2 and a degree-6 polynomial; at least S_MIN. */
@@ -103,38 +105,67 @@ function initKernel(tau: f32): void {
   return v128.bitselect(f32x4.div(n, v128.bitselect(sum, f32x4.splat(1), pos)), f32x4.splat(1), pos);
 }
 
-/** One Dykstra iteration: scale rows to N, columns to N, then the box step with its correction. */
-function iterate(n: v128): void {
-  const one = f32x4.splat(1);
-  const qMax = f32x4.splat(Q_MAX);
-  const zero = f32x4.splat(0);
-  for (let j = 0; j < M; j++) v128.store(lineF + (<usize>j << 4), zero);
-  for (let i = 0; i < M; i++) {
-    const row = S + (<usize>(i * M) << 4);
-    let sum = zero;
-    for (let j = 0; j < M; j++) sum = f32x4.add(sum, v128.load(row + (<usize>j << 4)));
-    const f = lineFactor(sum, n);
-    for (let j = 0; j < M; j++) {
-      const s = f32x4.mul(v128.load(row + (<usize>j << 4)), f);
-      v128.store(row + (<usize>j << 4), s);
-      const c = lineF + (<usize>j << 4);
-      v128.store(c, f32x4.add(v128.load(c), s));
-    }
-  }
+/** Turns the column sums in lineF into column factors n / sum. */
+function columnFactors(n: v128): void {
   for (let j = 0; j < M; j++) {
     const c = lineF + (<usize>j << 4);
     v128.store(c, lineFactor(v128.load(c), n));
   }
+}
+
+/** Scales the row at `row` (whose sum is `sum`) to sum n and adds it into the column sums at `sums`. */
+@inline function scaleRow(row: usize, sum: v128, n: v128, sums: usize): void {
+  const f = lineFactor(sum, n);
+  for (let j = 0; j < M; j++) {
+    const s = f32x4.mul(v128.load(row + (<usize>j << 4)), f);
+    v128.store(row + (<usize>j << 4), s);
+    const c = sums + (<usize>j << 4);
+    v128.store(c, f32x4.add(v128.load(c), s));
+  }
+}
+
+/** The row scaling that opens a stage's first iteration, then the column factors. */
+function rowPass(n: v128): void {
+  for (let j = 0; j < M; j++) v128.store(lineF + (<usize>j << 4), f32x4.splat(0));
+  for (let i = 0; i < M; i++) {
+    const row = S + (<usize>(i * M) << 4);
+    let sum = f32x4.splat(0);
+    for (let j = 0; j < M; j++) sum = f32x4.add(sum, v128.load(row + (<usize>j << 4)));
+    scaleRow(row, sum, n, lineF);
+  }
+  columnFactors(n);
+}
+
+/**
+ * The column scaling (factors in lineF) and box step with Dykstra's correction of one iteration:
+ * P = S⊙c⊙Q, S = min(P, 1), Q = P⊘S. With `next`, fused with the next iteration's row scaling, row
+ * by row (a row's sum is known once its box step is done), so an iteration is one sweep over S and
+ * Q; the column sums build up in a second buffer. The arithmetic is the unfused sequence's.
+ */
+function boxPass(n: v128, next: bool): void {
+  const one = f32x4.splat(1);
+  const qMax = f32x4.splat(Q_MAX);
+  const zero = f32x4.splat(0);
+  if (next) for (let j = 0; j < M; j++) v128.store(lineG + (<usize>j << 4), zero);
   for (let i = 0; i < M; i++) {
     const row = <usize>(i * M) << 4;
+    let sum = zero;
     for (let j = 0; j < M; j++) {
       const at = row + (<usize>j << 4);
       const p = f32x4.mul(f32x4.mul(v128.load(S + at), v128.load(lineF + (<usize>j << 4))), v128.load(Q + at));
       const over = f32x4.gt(p, one);
-      v128.store(S + at, v128.bitselect(one, p, over));
+      const s = v128.bitselect(one, p, over);
+      v128.store(S + at, s);
       v128.store(Q + at, v128.bitselect(f32x4.min(p, qMax), one, over));
+      sum = f32x4.add(sum, s);
     }
+    if (next) scaleRow(S + row, sum, n, lineG);
   }
+  if (!next) return;
+  const t = lineF;
+  lineF = lineG;
+  lineG = t;
+  columnFactors(n);
 }
 
 /** Moves to the next stage (τ doubles): S ← max(S², S_MIN), Q ← min(Q², 2^64). */
@@ -182,7 +213,8 @@ export function tsenorTiles(
     for (let stage = 0; stage < stages; stage++) {
       if (stage > 0) doubleTau();
       const until = <i32>Math.floor((<f64>iterations * (stage + 1)) / stages + 0.5);
-      for (; done < until; done++) iterate(nv);
+      if (done < until) rowPass(nv);
+      for (; done < until; done++) boxPass(nv, done + 1 < until);
     }
     for (let lane = 0; lane < 4 && t0 + lane < end; lane++) {
       const good = (validLanes & (1 << lane)) != 0;
