@@ -14,6 +14,8 @@ export {
 export { certify, type Certificate, type CertifyOptions, type MaskLike } from './certify.js';
 export type { Violation } from './validity.js';
 export { DEFAULT_TSENOR_OPTIONS } from './options.js';
+export { configureWasm, type WasmSettings } from './backends/wasm.js';
+export { configureGpu, releaseGpu, type GpuSettings } from './backends/gpu.js';
 export {
   listBackends,
   type BackendChoice,

@@ -1,0 +1,16 @@
+// The file I/O entry point, `nmsparse/io`: .npy and safetensors readers and writers. Kept apart from the
+// main entry because the file functions use node:fs; the main entry stays loadable in browsers and workers.
+export { parseNpy, encodeNpy, readNpyFile, writeNpyFile, type NpyArray, type NpyDtype } from './npy.js';
+export {
+  SafetensorsReader,
+  SafetensorsWriter,
+  openSafetensorsFile,
+  writeSafetensorsFile,
+  memorySource,
+  fileSource,
+  encodeTensorData,
+  type ByteSource,
+  type TensorData,
+} from './safetensors.js';
+export type { SafetensorsDtype, TensorEntry, TensorInfo, Metadata } from './safetensorsHeader.js';
+export type { AtomicWriteOptions } from './atomicWrite.js';
