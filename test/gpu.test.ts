@@ -1,7 +1,9 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveBackend, type TileBatch, type TsenorOptions } from '../src/backends/backend.js';
-import { configureGpu, gpuBackend, releaseGpu } from '../src/backends/gpu.js';
+import { configureGpu, gpuBackend, GPU_IDLE_RELEASE_MS, releaseGpu } from '../src/backends/gpu.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { gatherTiles, maskedSum, type Fill, type Matrix } from '../src/matrix.js';
 import { standardMask, transposableMask } from '../src/masks.js';
@@ -170,5 +172,20 @@ describe.skipIf(!gpu.available)(`gpu kernels against the reference (${onGpu})`, 
     expect(ours.backend).toBe('gpu');
     expect(Math.abs(ours.objective - ref.objective) / ref.objective).toBeLessThanOrEqual(5e-4);
     expect(ours.gap).toBeGreaterThanOrEqual(0);
+  });
+
+  it('releases the device when idle and starts it again, with the same results (garbage collected between)', async () => {
+    // Dropping a Dawn instance crashed or hung Node (runtime.ts keeps them); collect between runs.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const batch = batchOf(absGaussianMatrix(32, 32, 41), 8);
+    const first = await gpuBackend.greedy(batch, 4, 'exact', {});
+    for (let k = 0; k < 4; k++) {
+      await new Promise((resolve) => setTimeout(resolve, GPU_IDLE_RELEASE_MS + 100));
+      gc();
+      expect(await gpuBackend.greedy(batch, 4, 'exact', {})).toEqual(first);
+    }
+    await releaseGpu();
+    expect(await gpuBackend.greedy(batch, 4, 'exact', {})).toEqual(first);
   });
 });

@@ -25,7 +25,7 @@ let entriesPerLaunch = DEFAULT_ENTRIES_PER_LAUNCH;
 const MAX_TILES_PER_LAUNCH = 65535;
 const MAX_GROUPS_PER_LAUNCH = 65535;
 /** The device is destroyed after this long without GPU work (Dawn keeps Node alive and polls). */
-const IDLE_RELEASE_MS = 200;
+export const GPU_IDLE_RELEASE_MS = 200;
 /**
  * `auto` picks the gpu backend only on a hardware adapter and from this many score entries on
  * (a 2048×2048 matrix); below it the upload, compilation and readback outweigh the kernels.
@@ -35,12 +35,17 @@ export const GPU_AUTO_MIN_ENTRIES = 1 << 22;
 let engine: Promise<GpuEngine> | null = null;
 let busy = 0;
 let idleTimer: ReturnType<typeof setTimeout> | null = null;
+/** The last release; a new start waits for it, so that it never gets a runtime being destroyed. */
+let releasing: Promise<void> = Promise.resolve();
 
-async function release(): Promise<void> {
+function release(): Promise<void> {
   const current = engine;
   engine = null;
-  if (current) await (await current.catch(() => null))?.dispose();
-  await stopGpuRuntime();
+  releasing = (async () => {
+    if (current) await (await current.catch(() => null))?.dispose();
+    await stopGpuRuntime();
+  })();
+  return releasing;
 }
 
 /** Runs GPU work on the shared engine and schedules the device's release once nothing is running. */
@@ -49,14 +54,14 @@ async function withEngine<T>(work: (e: GpuEngine) => Promise<T>): Promise<T> {
   idleTimer = null;
   busy++;
   try {
-    engine ??= startGpuRuntime().then((runtime) => new GpuEngine(runtime));
+    engine ??= releasing.then(startGpuRuntime).then((runtime) => new GpuEngine(runtime));
     return await work(await engine);
   } finally {
     if (--busy === 0) {
       idleTimer = setTimeout(() => {
         idleTimer = null;
         if (busy === 0) void release();
-      }, IDLE_RELEASE_MS);
+      }, GPU_IDLE_RELEASE_MS);
     }
   }
 }

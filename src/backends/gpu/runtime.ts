@@ -78,6 +78,23 @@ function describe(adapter: Adapter, how: string): { adapter: string; software: b
   return { adapter: `${name} (${how})`, software };
 }
 
+/**
+ * Dawn instances, one per set of flags, kept for the life of the process: dawn.node keeps polling an
+ * instance after its last JavaScript reference is gone, and collecting one crashed or deadlocked
+ * Node in our tests (webgpu 0.3.8). A process still exits once its devices are destroyed.
+ */
+const dawnInstances = new Map<string, NavigatorGpu>();
+
+function dawnInstance(webgpu: WebGpuModule, flags: string[]): NavigatorGpu {
+  const key = flags.join(' ');
+  let instance = dawnInstances.get(key);
+  if (!instance) {
+    instance = webgpu.create(flags);
+    dawnInstances.set(key, instance);
+  }
+  return instance;
+}
+
 function installNavigatorGpu(gpu: NavigatorGpu): void {
   const g = globalThis as { navigator?: object };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
@@ -125,7 +142,7 @@ async function provideWebGpu(): Promise<{ adapter: string; software: boolean; re
   for (const attempt of NODE_ATTEMPTS) {
     let raw: NavigatorGpu;
     try {
-      raw = webgpu.create(attempt.flags);
+      raw = dawnInstance(webgpu, attempt.flags);
     } catch (e) {
       tried.push(`${attempt.name}: ${e instanceof Error ? e.message : String(e)}`);
       continue;
