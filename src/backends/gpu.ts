@@ -28,7 +28,7 @@ const MAX_GROUPS_PER_LAUNCH = 65535;
 export const GPU_IDLE_RELEASE_MS = 200;
 /**
  * `auto` picks the gpu backend only on a hardware adapter and from this many score entries on
- * (a 2048×2048 matrix); below it the upload, compilation and readback outweigh the kernels.
+ * (a 2048×2048 matrix). Provisional: not yet measured on a hardware GPU (bench/gpu.sh measures it).
  */
 export const GPU_AUTO_MIN_ENTRIES = 1 << 22;
 
@@ -54,8 +54,12 @@ async function withEngine<T>(work: (e: GpuEngine) => Promise<T>): Promise<T> {
   idleTimer = null;
   busy++;
   try {
-    engine ??= releasing.then(startGpuRuntime).then((runtime) => new GpuEngine(runtime));
-    return await work(await engine);
+    const starting = (engine ??= releasing.then(startGpuRuntime).then((runtime) => new GpuEngine(runtime)));
+    const e = await starting.catch((error: unknown) => {
+      if (engine === starting) engine = null;
+      throw error;
+    });
+    return await work(e);
   } finally {
     if (--busy === 0) {
       idleTimer = setTimeout(() => {
