@@ -470,6 +470,7 @@ export function exactTiles(
   mask: usize,
   u: usize,
   v: usize,
+  bounds: usize,
   scratch: usize,
 ): void {
   layout(m, n, atMost != 0, scratch);
@@ -496,5 +497,23 @@ export function exactTiles(
       setF64(ut, k, f64At(uu, k));
       setF64(vt, k, f64At(vv, k));
     }
+    store<f64>(bounds + (<usize>t << 3), tileBound(ut, vt));
   }
+}
+
+/**
+ * The tile's LP-dual upper bound N·Σu + N·Σv + Σ max(0, s_ij − u_i − v_j) (potentials clamped at 0
+ * under atMost), summed in the order of src/certificate.ts tileUpperBound, so it is that value.
+ */
+function tileBound(ut: usize, vt: usize): f64 {
+  const floor: f64 = AT_MOST ? 0 : -INF;
+  let potentials: f64 = 0;
+  for (let i = 0; i < M; i++) potentials += max(floor, f64At(ut, i)) + max(floor, f64At(vt, i));
+  let slack: f64 = 0;
+  for (let i = 0; i < M; i++) {
+    const ui = max(floor, f64At(ut, i));
+    const row = tile + (<usize>(i * M) << 2);
+    for (let j = 0; j < M; j++) slack += max(0, <f64>load<f32>(row + (<usize>j << 2)) - ui - max(floor, f64At(vt, j)));
+  }
+  return <f64>N * potentials + slack;
 }

@@ -17,25 +17,33 @@ export function tileUpperBound(
   v: Float64Array,
 ): number {
   const base = tile * m;
-  const ut = new Float64Array(m);
-  const vt = new Float64Array(m);
+  const floor = fill === 'atMost' ? 0 : -Infinity;
+  if (columnPotentials.length < m) columnPotentials = new Float64Array(m);
+  const vt = columnPotentials;
   let potentials = 0;
   for (let i = 0; i < m; i++) {
-    ut[i] = fill === 'atMost' ? Math.max(0, u[base + i] as number) : (u[base + i] as number);
-    vt[i] = fill === 'atMost' ? Math.max(0, v[base + i] as number) : (v[base + i] as number);
-    potentials += (ut[i] as number) + (vt[i] as number);
+    const vi = Math.max(floor, v[base + i] as number);
+    vt[i] = vi;
+    potentials += Math.max(floor, u[base + i] as number) + vi;
   }
   let slack = 0;
   let k = base * m;
   for (let i = 0; i < m; i++) {
-    const ui = ut[i] as number;
+    const ui = Math.max(floor, u[base + i] as number);
     for (let j = 0; j < m; j++, k++) slack += Math.max(0, (tiles[k] as number) - ui - (vt[j] as number));
   }
   return n * potentials + slack;
 }
 
-/** Σ over tiles of the LP-dual upper bound of an exact solution's potentials. */
+/** One tile's (clamped) column potentials, reused from tile to tile. */
+let columnPotentials = new Float64Array(32);
+
+/**
+ * Σ over tiles of the LP-dual upper bound of an exact solution's potentials: the backend's own sum
+ * when it computed one with the solve (the same formula, tested equal), else computed here.
+ */
 export function batchUpperBound(batch: TileBatch, n: number, fill: Fill, solution: ExactSolution): number {
+  if (solution.upperBound !== undefined) return solution.upperBound;
   let total = 0;
   for (let t = 0; t < batch.count; t++) {
     total += tileUpperBound(batch.tiles, t, batch.m, n, fill, solution.u, solution.v);

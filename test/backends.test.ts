@@ -46,6 +46,9 @@ function expectCertified(batch: TileBatch, n: number, fill: Fill, solution: Exac
     expect(Number.isFinite(ub)).toBe(true);
     expect(relativeGap(ub, objective)).toBeLessThanOrEqual(1e-9);
   }
+  // A bound the kernel summed with the solve is the one certificate.ts computes from the potentials.
+  const recomputed = batchUpperBound(batch, n, fill, { ...solution, upperBound: undefined });
+  expect(solution.upperBound ?? recomputed).toBe(recomputed);
 }
 
 describe('wasm backend', () => {

@@ -42,6 +42,8 @@ export interface ExactSolution {
   u: Float64Array;
   /** count·m column potentials. */
   v: Float64Array;
+  /** Σ over the tiles of the LP-dual bound of (u, v), when the backend computed it with the solve. */
+  upperBound?: number;
 }
 
 export interface Availability {
@@ -57,6 +59,11 @@ export interface Availability {
 export interface Backend {
   readonly name: BackendName;
   available(): Promise<Availability>;
+  /**
+   * For `auto`: whether this backend is worth it for a job of `entries` score values. Backends without
+   * this hook are taken whenever available.
+   */
+  preferredFor?(entries: number): Promise<boolean>;
   standard(scores: Matrix, n: number, m: number, ctx: KernelContext): Promise<Uint8Array>;
   exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<ExactSolution>;
   greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<Uint8Array>;
@@ -83,19 +90,21 @@ export async function listBackends(): Promise<BackendInfo[]> {
   return out;
 }
 
-/** Preference order for `auto` (gpu decides for itself whether the batch is worth it). */
-const AUTO_ORDER: BackendName[] = ['wasm', 'reference'];
+/** Preference order for `auto`; gpu decides for itself (preferredFor) whether the job is worth it. */
+const AUTO_ORDER: BackendName[] = ['gpu', 'wasm', 'reference'];
 
 /**
- * Resolves a backend choice. A named backend that cannot run is an error, never a silent fallback;
- * `auto` takes the first available of wasm, reference.
+ * Resolves a backend choice for a job of `entries` score values. A named backend that cannot run is an
+ * error, never a silent fallback; `auto` takes the first of gpu (hardware adapter, large job), wasm,
+ * reference that is available.
  */
-export async function resolveBackend(choice: BackendChoice | undefined): Promise<Backend> {
+export async function resolveBackend(choice: BackendChoice | undefined, entries = 0): Promise<Backend> {
   const wanted = choice ?? 'auto';
   if (wanted === 'auto') {
     for (const name of AUTO_ORDER) {
       const b = registry.get(name);
-      if (b && (await b.available()).available) return b;
+      if (!b || (b.preferredFor && !(await b.preferredFor(entries)))) continue;
+      if ((await b.available()).available) return b;
     }
     throw new NmsparseError('E_BACKEND', 'no backend is available (not even the reference backend)');
   }

@@ -139,13 +139,14 @@ async function exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext
   const k = rt.kernels;
   const scratch = k.exports.exactScratchBytes(m);
   const nSlots = slots(rt, count);
-  const [tiles, mask, u, v, work] = k.layout([
+  const [tiles, mask, u, v, bounds, work] = k.layout([
     count * m * m * 4,
     count * m * m,
     count * m * 8,
     count * m * 8,
+    count * 8,
     scratch * nSlots,
-  ]) as [number, number, number, number, number];
+  ]) as [number, number, number, number, number, number];
   k.f32(tiles, count * m * m).set(batch.tiles);
   const atMost = fill === 'atMost' ? 1 : 0;
   await runKernel(rt, 'exactTiles', count, count, ctx, (start, end, slot) => [
@@ -158,12 +159,16 @@ async function exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext
     mask,
     u,
     v,
+    bounds,
     work + slot * scratch,
   ]);
+  let upperBound = 0;
+  for (const b of k.f64(bounds, count)) upperBound += b;
   return {
     mask: k.u8(mask, count * m * m).slice(),
     u: k.f64(u, count * m).slice(),
     v: k.f64(v, count * m).slice(),
+    upperBound,
   };
 }
 

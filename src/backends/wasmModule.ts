@@ -24,6 +24,7 @@ export interface KernelExports {
     mask: number,
     u: number,
     v: number,
+    bounds: number,
     scratch: number,
   ): void;
   greedyScratchBytes(m: number): number;
