@@ -86,7 +86,7 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
   let objective = 0;
   for (let k = 0; k < x.data.length; k++) if (values[k] === 1) objective += x.data[k] as number;
 
-  const backend = await resolveBackend(options.backend);
+  const backend = await resolveBackend(options.backend, x.data.length);
   let upperBound: number;
   if (transposable) {
     const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };

@@ -86,7 +86,7 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
   validatePattern(options?.n, options?.m);
   const x = toMatrix(scores, 'scores');
   validateStandardShape(x, options.m);
-  const backend = await resolveBackend(options.backend);
+  const backend = await resolveBackend(options.backend, x.data.length);
   const mask = await backend.standard(x, options.n, options.m, context(options));
   return {
     mask,
@@ -116,11 +116,11 @@ export async function transposableMask(
   const fill = options.fill ?? 'exact';
   validateFill(fill);
   const tsenor = resolveTsenorOptions(options.tsenor);
-  const backend = await resolveBackend(options.backend);
-  // From here to the gather nothing awaits, so the solvers work on a private copy of the caller's data.
   const x = toMatrix(scores, 'scores');
   validateTransposableShape(x, m);
+  // Gathered before any await: the solvers work on a private copy of the caller's data.
   const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
+  const backend = await resolveBackend(options.backend, batch.tiles.length);
   const ctx = context(options);
 
   let tileMask: Uint8Array;

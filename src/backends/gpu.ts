@@ -223,6 +223,7 @@ export async function releaseGpu(): Promise<void> {
 export const gpuBackend: Backend = {
   name: 'gpu',
   available: () => (availability ??= probe()),
+  preferredFor: gpuPreferred,
 
   async standard(scores, n, m, ctx) {
     const total = (scores.rows * scores.cols) / m;
