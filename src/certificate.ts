@@ -43,7 +43,11 @@ let columnPotentials = new Float64Array(32);
  * when it computed one with the solve (the same formula, tested equal), else computed here.
  */
 export function batchUpperBound(batch: TileBatch, n: number, fill: Fill, solution: ExactSolution): number {
-  if (solution.upperBound !== undefined) return solution.upperBound;
+  return solution.upperBound ?? recomputedUpperBound(batch, n, fill, solution);
+}
+
+/** The same bound always computed here from the scores and potentials: what the verifier reports. */
+export function recomputedUpperBound(batch: TileBatch, n: number, fill: Fill, solution: ExactSolution): number {
   let total = 0;
   for (let t = 0; t < batch.count; t++) {
     total += tileUpperBound(batch.tiles, t, batch.m, n, fill, solution.u, solution.v);

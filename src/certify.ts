@@ -1,6 +1,6 @@
 import { resolveBackend, type BackendChoice, type TileBatch } from './backends/backend.js';
 import './backends/all.js';
-import { batchUpperBound, relativeGap } from './certificate.js';
+import { recomputedUpperBound, relativeGap } from './certificate.js';
 import { NmsparseError } from './errors.js';
 import {
   gatherTiles,
@@ -90,7 +90,7 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
   let upperBound: number;
   if (transposable) {
     const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
-    upperBound = batchUpperBound(batch, n, fill, await backend.exact(batch, n, fill, { signal: options.signal }));
+    upperBound = recomputedUpperBound(batch, n, fill, await backend.exact(batch, n, fill, { signal: options.signal }));
   } else {
     // Standard N:M separates by group, so the LP optimum is the top-N sum (positive part under atMost).
     const best = await backend.standard(x, n, m, { signal: options.signal });
