@@ -94,107 +94,140 @@ function workers(rt: Runtime, units: number): Promise<WorkerPool> | undefined {
   return pool;
 }
 
-/** Tiles (or rows) per task: enough tasks for balance and progress, few enough to keep overhead low. */
+/** Work units per task: enough tasks for balance and progress, few enough to keep overhead low. */
 function taskSize(total: number, threads: number): number {
   return Math.max(1, Math.ceil(total / (threads * 16)));
 }
 
+type Elements = Float32Array | Float64Array | Uint8Array;
+
+/** An array that streams through linear memory: `perUnit` elements of it per work unit. */
+interface Part {
+  array: Elements;
+  perUnit: number;
+}
+
+/** A view of the same element type on linear memory. */
+function view(k: Kernels, like: Elements, offset: number, length: number): Elements {
+  if (like instanceof Float32Array) return k.f32(offset, length);
+  if (like instanceof Float64Array) return k.f64(offset, length);
+  return k.u8(offset, length);
+}
+
 /**
- * Runs `fn` over [0, total) in pieces, on the pool when the batch is large enough, else inline with
- * progress and abort checks between pieces. `args(start, end, slot)` builds the export's arguments;
- * `slot` picks the caller's scratch block (one per worker).
+ * Runs the export `fn` over [0, total) work units, streaming: each piece's inputs are copied into a
+ * per-slot block of linear memory just before it runs, its outputs copied out as soon as it is done,
+ * so linear memory holds a few pieces, never the whole batch (it never shrinks once grown). Pieces
+ * run on the pool when the batch is large enough (`units` ≥ minParallelUnits), else inline with
+ * progress and abort checks between them. Piece sizes are multiples of `granule` units.
+ * `args(inputs, outputs, count, scratch)` builds the export's arguments for a piece of `count` units.
  */
-async function runKernel(
+async function stream(
   rt: Runtime,
   fn: KernelName,
   total: number,
   units: number,
+  granule: number,
+  parts: { inputs: Part[]; outputs: Part[]; scratch: number },
   ctx: KernelContext,
-  args: (start: number, end: number, slot: number) => number[],
+  args: (inputs: number[], outputs: number[], count: number, scratch: number) => number[],
 ): Promise<void> {
   const pending = workers(rt, units);
-  if (pending) {
-    const p = await pending;
-    const size = taskSize(total, p.size);
+  const p = pending ? await pending : undefined;
+  const size = Math.ceil(taskSize(total, p ? p.size : 4) / granule) * granule;
+  const k = rt.kernels;
+  const all = [...parts.inputs, ...parts.outputs];
+  const perSlot = all.map((part) => size * part.perUnit * part.array.BYTES_PER_ELEMENT);
+  const slots = p ? p.size : 1;
+  const offsets = k.layout(Array.from({ length: slots }, () => [...perSlot, parts.scratch]).flat());
+  const at = (slot: number, i: number): number => offsets[slot * (all.length + 1) + i] as number;
+  const load = (slot: number, start: number, end: number): number[] => {
+    parts.inputs.forEach((part, i) => {
+      const from = part.array.subarray(start * part.perUnit, end * part.perUnit);
+      view(k, part.array, at(slot, i), from.length).set(from);
+    });
+    const inputs = parts.inputs.map((_, i) => at(slot, i));
+    const outputs = parts.outputs.map((_, i) => at(slot, parts.inputs.length + i));
+    return args(inputs, outputs, end - start, at(slot, all.length));
+  };
+  const unload = (slot: number, start: number, end: number): void => {
+    parts.outputs.forEach((part, i) => {
+      const length = (end - start) * part.perUnit;
+      part.array.set(view(k, part.array, at(slot, parts.inputs.length + i), length), start * part.perUnit);
+    });
+  };
+  if (p) {
     const tasks: PoolTask[] = [];
     for (let start = 0; start < total; start += size) {
       const end = Math.min(total, start + size);
-      tasks.push({ size: end - start, args: (slot) => args(start, end, slot) });
+      tasks.push({
+        size: end - start,
+        args: (slot) => load(slot, start, end),
+        finish: (slot) => unload(slot, start, end),
+      });
     }
     await p.run(fn, tasks, total, ctx);
     return;
   }
-  const call = rt.kernels.exports[fn] as (...a: number[]) => void;
-  await runChunked(total, taskSize(total, 4), ctx, (start, end) => call(...args(start, end, 0)));
-}
-
-/** Scratch slots: one per worker that may run (or one inline). */
-function slots(rt: Runtime, units: number): number {
-  return workers(rt, units) ? settings.threads : 1;
+  const call = k.exports[fn] as (...a: number[]) => void;
+  await runChunked(total, size, ctx, (start, end) => {
+    call(...load(0, start, end));
+    unload(0, start, end);
+  });
 }
 
 async function exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<ExactSolution> {
   const rt = await getRuntime();
-  const { count, m } = batch;
-  const k = rt.kernels;
-  const scratch = k.exports.exactScratchBytes(m);
-  const nSlots = slots(rt, count);
-  const [tiles, mask, u, v, bounds, work] = k.layout([
-    count * m * m * 4,
-    count * m * m,
-    count * m * 8,
-    count * m * 8,
-    count * 8,
-    scratch * nSlots,
-  ]) as [number, number, number, number, number, number];
-  k.f32(tiles, count * m * m).set(batch.tiles);
+  const { count, m, tiles } = batch;
+  const mask = new Uint8Array(count * m * m);
+  const u = new Float64Array(count * m);
+  const v = new Float64Array(count * m);
+  const bounds = new Float64Array(count);
   const atMost = fill === 'atMost' ? 1 : 0;
-  await runKernel(rt, 'exactTiles', count, count, ctx, (start, end, slot) => [
-    tiles,
-    m,
-    n,
-    atMost,
-    start,
-    end,
-    mask,
-    u,
-    v,
-    bounds,
-    work + slot * scratch,
-  ]);
+  await stream(
+    rt,
+    'exactTiles',
+    count,
+    count,
+    1,
+    {
+      inputs: [{ array: tiles, perUnit: m * m }],
+      outputs: [
+        { array: mask, perUnit: m * m },
+        { array: u, perUnit: m },
+        { array: v, perUnit: m },
+        { array: bounds, perUnit: 1 },
+      ],
+      scratch: rt.kernels.exports.exactScratchBytes(m),
+    },
+    ctx,
+    ([t], [mk, uu, vv, b], len, scratch) => [t!, m, n, atMost, 0, len, mk!, uu!, vv!, b!, scratch],
+  );
   let upperBound = 0;
-  for (const b of k.f64(bounds, count)) upperBound += b;
-  return {
-    mask: k.u8(mask, count * m * m).slice(),
-    u: k.f64(u, count * m).slice(),
-    v: k.f64(v, count * m).slice(),
-    upperBound,
-  };
+  for (const b of bounds) upperBound += b;
+  return { mask, u, v, upperBound };
 }
 
 async function greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<Uint8Array> {
   const rt = await getRuntime();
-  const { count, m } = batch;
-  const k = rt.kernels;
-  const scratch = k.exports.greedyScratchBytes(m);
-  const [tiles, mask, work] = k.layout([count * m * m * 4, count * m * m, scratch * slots(rt, count)]) as [
-    number,
-    number,
-    number,
-  ];
-  k.f32(tiles, count * m * m).set(batch.tiles);
+  const { count, m, tiles } = batch;
+  const mask = new Uint8Array(count * m * m);
   const atMost = fill === 'atMost' ? 1 : 0;
-  await runKernel(rt, 'greedyTiles', count, count, ctx, (start, end, slot) => [
-    tiles,
-    m,
-    n,
-    atMost,
-    start,
-    end,
-    mask,
-    work + slot * scratch,
-  ]);
-  return k.u8(mask, count * m * m).slice();
+  await stream(
+    rt,
+    'greedyTiles',
+    count,
+    count,
+    1,
+    {
+      inputs: [{ array: tiles, perUnit: m * m }],
+      outputs: [{ array: mask, perUnit: m * m }],
+      scratch: rt.kernels.exports.greedyScratchBytes(m),
+    },
+    ctx,
+    ([t], [mk], len, scratch) => [t!, m, n, atMost, 0, len, mk!, scratch],
+  );
+  return mask;
 }
 
 async function tsenor(
@@ -205,33 +238,26 @@ async function tsenor(
   ctx: KernelContext,
 ): Promise<Uint8Array> {
   const rt = await getRuntime();
-  const { count, m } = batch;
-  const k = rt.kernels;
-  const scratch = k.exports.tsenorScratchBytes(m);
-  const [tiles, mask, work] = k.layout([count * m * m * 4, count * m * m, scratch * slots(rt, count)]) as [
-    number,
-    number,
-    number,
-  ];
-  k.f32(tiles, count * m * m).set(batch.tiles);
+  const { count, m, tiles } = batch;
+  const mask = new Uint8Array(count * m * m);
   const atMost = fill === 'atMost' ? 1 : 0;
   const { tau, iterations, stages, localSearchSteps } = options;
-  // Tasks start on multiples of 4 tiles: the kernel solves four tiles at once, one per SIMD lane.
-  await runKernel(rt, 'tsenorTiles', Math.ceil(count / 4), count, ctx, (start, end, slot) => [
-    tiles,
-    m,
-    n,
-    atMost,
-    tau,
-    iterations,
-    stages,
-    localSearchSteps,
-    4 * start,
-    Math.min(count, 4 * end),
-    mask,
-    work + slot * scratch,
-  ]);
-  return k.u8(mask, count * m * m).slice();
+  // Pieces are multiples of 4 tiles: the kernel solves four tiles at once, one per SIMD lane.
+  await stream(
+    rt,
+    'tsenorTiles',
+    count,
+    count,
+    4,
+    {
+      inputs: [{ array: tiles, perUnit: m * m }],
+      outputs: [{ array: mask, perUnit: m * m }],
+      scratch: rt.kernels.exports.tsenorScratchBytes(m),
+    },
+    ctx,
+    ([t], [mk], len, scratch) => [t!, m, n, atMost, tau, iterations, stages, localSearchSteps, 0, len, mk!, scratch],
+  );
+  return mask;
 }
 
 async function standard(
@@ -242,12 +268,18 @@ async function standard(
 ): Promise<Uint8Array> {
   const rt = await getRuntime();
   const { rows, cols } = scores;
-  const k = rt.kernels;
-  const [data, out] = k.layout([rows * cols * 4, rows * cols]) as [number, number];
-  k.f32(data, rows * cols).set(scores.data);
-  const units = Math.floor((rows * cols) / 256);
-  await runKernel(rt, 'standardRows', rows, units, ctx, (start, end) => [data, cols, n, m, start, end, out]);
-  return k.u8(out, rows * cols).slice();
+  const out = new Uint8Array(rows * cols);
+  await stream(
+    rt,
+    'standardRows',
+    rows,
+    Math.floor((rows * cols) / 256),
+    1,
+    { inputs: [{ array: scores.data, perUnit: cols }], outputs: [{ array: out, perUnit: cols }], scratch: 0 },
+    ctx,
+    ([data], [mk], len) => [data!, cols, n, m, 0, len, mk!],
+  );
+  return out;
 }
 
 /** Groups of 4 per work unit when deciding whether a prox call is worth the pool. */
@@ -256,24 +288,22 @@ const PROX_GROUPS_PER_UNIT = 16;
 async function prox24(z: Float32Array, lambda: number, ctx: KernelContext): Promise<Float32Array> {
   const rt = await getRuntime();
   const groups = z.length / 4;
-  const k = rt.kernels;
-  const scratch = k.exports.prox24ScratchBytes();
-  const units = Math.floor(groups / PROX_GROUPS_PER_UNIT);
-  const [input, out, work] = k.layout([z.length * 4, z.length * 4, scratch * slots(rt, units)]) as [
-    number,
-    number,
-    number,
-  ];
-  k.f32(input, z.length).set(z);
-  await runKernel(rt, 'prox24Groups', groups, units, ctx, (start, end, slot) => [
-    input,
-    lambda,
-    start,
-    end,
-    out,
-    work + slot * scratch,
-  ]);
-  return k.f32(out, z.length).slice();
+  const out = new Float32Array(z.length);
+  await stream(
+    rt,
+    'prox24Groups',
+    groups,
+    Math.floor(groups / PROX_GROUPS_PER_UNIT),
+    1,
+    {
+      inputs: [{ array: z, perUnit: 4 }],
+      outputs: [{ array: out, perUnit: 4 }],
+      scratch: rt.kernels.exports.prox24ScratchBytes(),
+    },
+    ctx,
+    ([input], [output], len, scratch) => [input!, lambda, 0, len, output!, scratch],
+  );
+  return out;
 }
 
 let probe: Promise<Availability> | undefined;

@@ -20,10 +20,14 @@ parentPort.on('message', (msg) => {
 });
 `;
 
-/** One piece of a batch: `size` units of work, and the export's arguments for a given worker. */
+/**
+ * One piece of a batch: `size` units of work; `args` gives the export's arguments for a given worker
+ * (called just before the task is sent to it), `finish` runs on the calling thread when it is done.
+ */
 export interface PoolTask {
   size: number;
   args: (worker: number) => number[];
+  finish?: (worker: number) => void;
 }
 
 interface Reply {
@@ -72,7 +76,7 @@ export class WorkerPool {
       let running = 0;
       let done = 0;
       let failure: unknown;
-      const sizes = new Array<number>(this.workers.length).fill(0);
+      const current = new Array<PoolTask | undefined>(this.workers.length).fill(undefined);
       const finish = (): void => {
         this.onReply = undefined;
         for (const w of this.workers) w.unref();
@@ -83,7 +87,7 @@ export class WorkerPool {
       const dispatch = (worker: number): void => {
         if (failure !== undefined || ctx.signal?.aborted || next >= tasks.length) return;
         const task = tasks[next++] as PoolTask;
-        sizes[worker] = task.size;
+        current[worker] = task;
         running++;
         this.workers[worker]?.postMessage({ fn, args: task.args(worker) });
       };
@@ -92,7 +96,13 @@ export class WorkerPool {
         if (!reply.ok) {
           failure ??= new Error(`a WebAssembly worker failed: ${reply.error}`);
         } else {
-          done += sizes[worker] as number;
+          const task = current[worker] as PoolTask;
+          try {
+            task.finish?.(worker);
+          } catch (e) {
+            failure ??= e;
+          }
+          done += task.size;
           ctx.onProgress?.({ done, total });
         }
         dispatch(worker);
