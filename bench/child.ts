@@ -8,6 +8,9 @@ export interface ChildRequest {
   plan: TimingPlan;
 }
 
+// If the runner goes away (Ctrl-C, killed), so does the case.
+process.once('disconnect', () => process.exit(1));
+
 process.once('message', (request: ChildRequest) => {
   suiteNamed(request.benchCase.suite)
     .measure(request.benchCase, request.plan)
