@@ -20,13 +20,18 @@ let MP2 = 0;
 let score64: usize = 0; // m×MP2 f64 scores (0 in the padding)
 let target64: usize = 0; // m×MP2 f64: the score where an entry may be added, else −inf
 let kept64: usize = 0; // m×MP2 i64 lane masks: all ones where kept
-let pairGains: usize = 0; // m×m f64: pairGains[i·m + i2] for i < i2
+// The exchange search: f32 lanes over rows, tile rows padded to MP4.
+let MP4 = 0;
+let targetT: usize = 0; // m×MP4 f32: the tile transposed, −inf where an entry may not be added
+let freeT: usize = 0; // m×MP4 i32 lane masks: all ones where (row, column) is free
+let moveGain: usize = 0; // m×MP4 f32 (see moveGains)
 let lanesReady = false; // whether score64, target64 and kept64 hold the current tile
 
 /** Scratch bytes for roundingLayout. */
 export function roundingBytes(m: i32): i32 {
   const mp2 = (m + 1) & ~1;
-  return 2 * m * 4 + 4 * m * m * 4 + 4 * 256 * 4 + 16 + 3 * m * mp2 * 8 + m * m * 8;
+  const mp4 = (m + 3) & ~3;
+  return 2 * m * 4 + 4 * m * m * 4 + 4 * 256 * 4 + 16 + 3 * m * mp2 * 8 + 3 * m * mp4 * 4;
 }
 
 /** Places the rounding scratch at `at` for M×M tiles. */
@@ -45,7 +50,10 @@ export function roundingLayout(m: i32, n: i32, atMost: bool, at: usize): void {
   score64 = (hist + 4 * 256 * 4 + 15) & ~(<usize>15);
   target64 = score64 + (<usize>(m * MP2) << 3);
   kept64 = target64 + (<usize>(m * MP2) << 3);
-  pairGains = kept64 + (<usize>(m * MP2) << 3);
+  MP4 = (m + 3) & ~3;
+  targetT = kept64 + (<usize>(m * MP2) << 3);
+  freeT = targetT + (<usize>(m * MP4) << 2);
+  moveGain = freeT + (<usize>(m * MP4) << 2);
 }
 
 /** Points the rounding at one tile's scores and mask. */
@@ -319,36 +327,43 @@ function loadLanes(): void {
 }
 
 /**
- * The gain of the best 2×2 exchange between rows i < i2: the best move of a kept entry from i to
- * i2 (column in i only) plus the best from i2 to i (column in i2 only); −inf when either is missing.
- * Lane-parallel maxima of exactly the f64 differences bestExchangeColumns compares, so the value is
- * the scalar search's, bit for bit.
+ * moveGain[i][i2] = the best gain of moving a kept entry of row i to row i2 within its column
+ * (kept in i, free in i2): max over such columns c of t[i2][c] − s[i][c], −inf when there is none.
+ * Built column by column: each kept (i, c) updates row i of the table against column c of the
+ * targets, f32x4 lanes over i2, so a whole table costs M·N·M/4 vector steps.
  */
-function pairGain(i: i32, i2: i32): f64 {
-  const neg = f64x2.splat(-Infinity);
-  let toI2 = neg;
-  let toI = neg;
-  const r = <usize>(i * MP2) << 3;
-  const r2 = <usize>(i2 * MP2) << 3;
-  for (let c = 0; c < MP2; c += 2) {
-    const off = <usize>c << 3;
-    const k = v128.load(kept64 + r + off);
-    const k2 = v128.load(kept64 + r2 + off);
-    const fromI = f64x2.sub(v128.load(target64 + r2 + off), v128.load(score64 + r + off));
-    const fromI2 = f64x2.sub(v128.load(target64 + r + off), v128.load(score64 + r2 + off));
-    toI2 = f64x2.max(toI2, v128.bitselect(fromI, neg, v128.andnot(k, k2)));
-    toI = f64x2.max(toI, v128.bitselect(fromI2, neg, v128.andnot(k2, k)));
+function moveGains(): void {
+  const neg = f32x4.splat(-Infinity);
+  const blocks = MP4 >> 2;
+  const rowBytes = <usize>MP4 << 2;
+  for (let k = 0; k < M * blocks; k++) v128.store(moveGain + (<usize>k << 4), neg);
+  for (let c = 0; c < M; c++) {
+    for (let i = 0; i < MP4; i++) {
+      store<i32>(freeT + <usize>c * rowBytes + (<usize>i << 2), i < M && !kept(i * M + c) ? -1 : 0);
+    }
   }
-  const a = max(f64x2.extract_lane(toI2, 0), f64x2.extract_lane(toI2, 1));
-  const b = max(f64x2.extract_lane(toI, 0), f64x2.extract_lane(toI, 1));
-  return a + b;
+  for (let c = 0; c < M; c++) {
+    const targets = targetT + <usize>c * rowBytes;
+    const free = freeT + <usize>c * rowBytes;
+    for (let i = 0; i < M; i++) {
+      if (!kept(i * M + c)) continue;
+      const from = f32x4.splat(load<f32>(scores + (<usize>(i * M + c) << 2)));
+      const row = moveGain + <usize>i * rowBytes;
+      for (let b = 0; b < blocks; b++) {
+        const off = <usize>b << 4;
+        const gain = v128.bitselect(f32x4.sub(v128.load(targets + off), from), neg, v128.load(free + off));
+        v128.store(row + off, f32x4.max(v128.load(row + off), gain));
+      }
+    }
+  }
 }
 
-/** Recomputes the stored gain of every row pair that involves row a or b (every pair, for a < 0). */
-function refreshPairs(a: i32, b: i32): void {
-  for (let i = 0; i < M; i++) {
-    for (let i2 = i + 1; i2 < M; i2++) {
-      if (a < 0 || i == a || i2 == a || i == b || i2 == b) store<f64>(pairGains + (<usize>(i * M + i2) << 3), pairGain(i, i2));
+/** Fills targetT: the tile transposed, −inf where an entry may not be added (and in the padding). */
+function loadTargets(): void {
+  for (let c = 0; c < M; c++) {
+    for (let i = 0; i < MP4; i++) {
+      const s = i < M ? load<f32>(scores + (<usize>(i * M + c) << 2)) : <f32>-Infinity;
+      store<f32>(targetT + (<usize>(c * MP4 + i) << 2), i < M && addable(s) ? s : <f32>-Infinity);
     }
   }
 }
@@ -357,8 +372,11 @@ function refreshPairs(a: i32, b: i32): void {
 let exJ = 0;
 let exJ2 = 0;
 
-/** The columns of the best exchange between rows i and i2, first of the best (the reference scan). */
-function exchangeColumns(i: i32, i2: i32): void {
+/**
+ * The columns of the best exchange between rows i and i2, first of the best (the reference scan);
+ * returns its gain in f64.
+ */
+function exchangeColumns(i: i32, i2: i32): f64 {
   const ri = i * M;
   const ri2 = i2 * M;
   let gainJ = -Infinity;
@@ -381,19 +399,24 @@ function exchangeColumns(i: i32, i2: i32): void {
       exJ2 = c;
     }
   }
+  return gainJ + gainJ2;
 }
 
 /**
  * The best improving 2×2 exchange between two rows (ties: the first row pair, then the first
- * columns); applied when it gains. Pair gains come from the table, refreshed for the two rows moved.
+ * columns), chosen on the f32 move-gain table and confirmed in f64; applied when it gains.
  */
 function bestExchange(): bool {
-  let bestGain: f64 = 0;
+  moveGains();
+  const rowBytes = <usize>MP4 << 2;
+  let bestGain: f32 = 0;
   let bi = -1;
   let bi2 = 0;
   for (let i = 0; i < M; i++) {
     for (let i2 = i + 1; i2 < M; i2++) {
-      const gain = load<f64>(pairGains + (<usize>(i * M + i2) << 3));
+      const gain =
+        load<f32>(moveGain + <usize>i * rowBytes + (<usize>i2 << 2)) +
+        load<f32>(moveGain + <usize>i2 * rowBytes + (<usize>i << 2));
       if (gain > bestGain) {
         bestGain = gain;
         bi = i;
@@ -401,15 +424,13 @@ function bestExchange(): bool {
       }
     }
   }
-  if (bi < 0) return false;
-  exchangeColumns(bi, bi2);
+  if (bi < 0 || !(exchangeColumns(bi, bi2) > 0)) return false;
   const bj = exJ;
   const bj2 = exJ2;
   setEntry(bi, bj, false);
   setEntry(bi2, bj2, false);
   setEntry(bi, bj2, true);
   setEntry(bi2, bj, true);
-  refreshPairs(bi, bi2);
   return true;
 }
 
@@ -495,11 +516,6 @@ export function localSearchTile(steps: i32): void {
   countTile();
   let left = steps - repairTile(steps);
   if (left <= 0) return;
-  loadLanes();
-  refreshPairs(-1, -1);
-  for (; left > 0; left--) {
-    if (bestExchange()) continue;
-    if (!(AT_MOST && (bestShift() || bestMerge()))) return;
-    refreshPairs(-1, -1);
-  }
+  loadTargets();
+  while (left > 0 && (bestExchange() || (AT_MOST && (bestShift() || bestMerge())))) left--;
 }
