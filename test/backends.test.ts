@@ -254,7 +254,29 @@ describe('wasm worker pool', () => {
       expect(r.mask).toEqual(results[0]?.mask);
       expect(r.u).toEqual(results[0]?.u);
       expect(r.v).toEqual(results[0]?.v);
+      expect(r.upperBound).toBe(results[0]?.upperBound);
     }
+  });
+
+  it('streams every kernel through the pool with the inline results (odd piece sizes included)', async () => {
+    // 13 tiles: pieces of a few tiles, and a TSENOR piece that is not a multiple of 4 at the end.
+    const x = absGaussianMatrix(13 * 8, 8, 21);
+    const batch: TileBatch = { tiles: x.data, count: 13, m: 8 };
+    const run = async () => ({
+      exact: await wasmBackend.exact(batch, 3, 'exact', {}),
+      greedy: await wasmBackend.greedy(batch, 3, 'atMost', {}),
+      tsenor: await wasmBackend.tsenor(batch, 3, 'exact', DEFAULT_TSENOR_OPTIONS, {}),
+      standard: await wasmBackend.standard(x, 3, 8, {}),
+      prox: await wasmBackend.prox24(x.data, 0.2, {}),
+    });
+    await configureWasm({ threads: 1 });
+    const inline = await run();
+    await configureWasm({ threads: 3, minParallelUnits: 0 });
+    const pooled = await run();
+    await configureWasm({ threads: 2, minParallelUnits: 4096 });
+    expect(pooled).toEqual(inline);
+    expect(inline.greedy).toEqual(await referenceBackend.greedy(batch, 3, 'atMost', {}));
+    expect(inline.standard).toEqual(await referenceBackend.standard(x, 3, 8, {}));
   });
 
   it('stops on abort, inline and on the pool', async () => {
