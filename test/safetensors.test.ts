@@ -200,7 +200,9 @@ describe('safetensors round trips', () => {
       await reader.close();
       await expectError(writeSafetensorsFile(path, []), 'E_IO', /--force/);
       await writeSafetensorsFile(path, [], { force: true });
-      expect((await openSafetensorsFile(path)).tensors).toEqual([]);
+      const empty = await openSafetensorsFile(path);
+      expect(empty.tensors).toEqual([]);
+      await empty.close();
       expect(await readdir(dir)).toEqual(['w.safetensors']);
     } finally {
       await rm(dir, { recursive: true, force: true });

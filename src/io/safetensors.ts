@@ -73,8 +73,14 @@ export async function fileSource(path: string): Promise<ByteSource> {
   let size: number;
   try {
     handle = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NmsparseError('E_IO', `cannot read ${path} (${code ?? String(err)}); check the path and permissions`, { cause: err });
+  }
+  try {
     size = (await handle.stat()).size;
   } catch (err) {
+    await handle.close();
     const code = (err as NodeJS.ErrnoException).code;
     throw new NmsparseError('E_IO', `cannot read ${path} (${code ?? String(err)}); check the path and permissions`, { cause: err });
   }
