@@ -71,18 +71,22 @@ async function readExactly(handle: FileHandle, path: string, position: number, l
 export async function fileSource(path: string): Promise<ByteSource> {
   let handle: FileHandle;
   let size: number;
+  const unreadable = (err: unknown) =>
+    new NmsparseError(
+      'E_IO',
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path and permissions`,
+      { cause: err },
+    );
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new NmsparseError('E_IO', `cannot read ${path} (${code ?? String(err)}); check the path and permissions`, { cause: err });
+    throw unreadable(err);
   }
   try {
     size = (await handle.stat()).size;
   } catch (err) {
     await handle.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new NmsparseError('E_IO', `cannot read ${path} (${code ?? String(err)}); check the path and permissions`, { cause: err });
+    throw unreadable(err);
   }
   return {
     name: path,
