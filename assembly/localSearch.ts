@@ -15,23 +15,21 @@ let keys2: usize = 0;
 let order: usize = 0; // m·m i32 entry order (two buffers)
 let order2: usize = 0;
 let hist: usize = 0; // 4×256 u32: one histogram per key byte
-// The tile in f64 lanes for the swap and exchange searches: per tile row, padded to an even stride MP2.
+// The mask in i64 lane masks for the swap search (all ones where kept), rows padded to an even
+// stride MP2 (zeros in the padding); greedySelect clears it and setEntry keeps it in step.
 let MP2 = 0;
-let score64: usize = 0; // m×MP2 f64 scores (0 in the padding)
-let target64: usize = 0; // m×MP2 f64: the score where an entry may be added, else −inf
-let kept64: usize = 0; // m×MP2 i64 lane masks: all ones where kept
+let kept64: usize = 0;
 // The exchange search: f32 lanes over rows, tile rows padded to MP4.
 let MP4 = 0;
 let targetT: usize = 0; // m×MP4 f32: the tile transposed, −inf where an entry may not be added
 let freeT: usize = 0; // m×MP4 i32 lane masks: all ones where (row, column) is free
 let moveGain: usize = 0; // m×MP4 f32 (see moveGains)
-let lanesReady = false; // whether score64, target64 and kept64 hold the current tile
 
 /** Scratch bytes for roundingLayout. */
 export function roundingBytes(m: i32): i32 {
   const mp2 = (m + 1) & ~1;
   const mp4 = (m + 3) & ~3;
-  return 2 * m * 4 + 4 * m * m * 4 + 4 * 256 * 4 + 16 + 3 * m * mp2 * 8 + 3 * m * mp4 * 4;
+  return 2 * m * 4 + 4 * m * m * 4 + 4 * 256 * 4 + 16 + m * mp2 * 8 + 3 * m * mp4 * 4;
 }
 
 /** Places the rounding scratch at `at` for M×M tiles. */
@@ -47,9 +45,7 @@ export function roundingLayout(m: i32, n: i32, atMost: bool, at: usize): void {
   order2 = order + (<usize>(m * m) << 2);
   hist = order2 + (<usize>(m * m) << 2);
   MP2 = (m + 1) & ~1;
-  score64 = (hist + 4 * 256 * 4 + 15) & ~(<usize>15);
-  target64 = score64 + (<usize>(m * MP2) << 3);
-  kept64 = target64 + (<usize>(m * MP2) << 3);
+  kept64 = (hist + 4 * 256 * 4 + 15) & ~(<usize>15);
   MP4 = (m + 3) & ~3;
   targetT = kept64 + (<usize>(m * MP2) << 3);
   freeT = targetT + (<usize>(m * MP4) << 2);
@@ -60,7 +56,6 @@ export function roundingLayout(m: i32, n: i32, atMost: bool, at: usize): void {
 export function roundingTile(tileScores: usize, tileMask: usize): void {
   scores = tileScores;
   mask = tileMask;
-  lanesReady = false;
 }
 
 @inline function score(k: i32): f64 {
@@ -182,7 +177,7 @@ export function greedySelect(priority: usize): void {
   const sorted = sortEntries(priority);
   const size = M * M;
   memory.fill(mask, 0, size);
-  lanesReady = false;
+  memory.fill(kept64, 0, <usize>(M * MP2) << 3);
   memory.fill(rowCount, 0, <usize>M << 2);
   memory.fill(colCount, 0, <usize>M << 2);
   let taken = 0;
@@ -239,8 +234,8 @@ function addFreeEntry(): bool {
  * ((s[i,j'] + s[i',j]) − s[i',j']), so the maxima are its values; only the winner's j' is looked up.
  */
 function bestSwap(): bool {
-  loadLanes();
   const neg = f64x2.splat(-Infinity);
+  const zero = f64x2.splat(0);
   let bestGain = AT_MOST ? 0 : -Infinity;
   let bi = -1;
   let bj = 0;
@@ -259,7 +254,11 @@ function bestSwap(): bool {
         let best = neg;
         for (let c = 0; c < MP2; c += 2) {
           const off = <usize>c << 3;
-          const gain = f64x2.sub(f64x2.add(v128.load(target64 + r + off), add), v128.load(score64 + r2 + off));
+          // Two f32 scores widened to f64 (past the row end for odd M: those lanes are never open).
+          let target = f64x2.promote_low_f32x4(v128.load64_zero(scores + (<usize>(i * M + c) << 2)));
+          if (AT_MOST) target = v128.bitselect(target, neg, f64x2.gt(target, zero));
+          const out = f64x2.promote_low_f32x4(v128.load64_zero(scores + (<usize>(i2 * M + c) << 2)));
+          const gain = f64x2.sub(f64x2.add(target, add), out);
           const open = v128.andnot(v128.load(kept64 + r2 + off), v128.load(kept64 + r + off));
           best = f64x2.max(best, v128.bitselect(gain, neg, open));
         }
@@ -307,23 +306,6 @@ export function repairTile(budget: i32): i32 {
   }
   while (steps < budget && repairStep()) steps++;
   return steps;
-}
-
-/** Fills score64, target64 and kept64 from the tile's scores and mask, once per tile (setEntry keeps kept64). */
-function loadLanes(): void {
-  if (lanesReady) return;
-  lanesReady = true;
-  const neg = -Infinity;
-  for (let i = 0; i < M; i++) {
-    for (let c = 0; c < MP2; c++) {
-      const at = <usize>(i * MP2 + c) << 3;
-      const inside = c < M;
-      const s = inside ? score(i * M + c) : 0;
-      store<f64>(score64 + at, s);
-      store<f64>(target64 + at, inside && addable(s) ? s : neg);
-      store<i64>(kept64 + at, inside && kept(i * M + c) ? -1 : 0);
-    }
-  }
 }
 
 /**
