@@ -182,14 +182,19 @@ export function greedySelect(priority: usize): void {
   memory.fill(colCount, 0, <usize>M << 2);
   let taken = 0;
   const full = M * N;
+  // Branch-free: which entries are kept is data-dependent and would mispredict half the time.
   for (let k = 0; k < size && taken < full; k++) {
     const e = load<i32>(sorted + (<usize>k << 2));
     const i = e >> 16;
     const j = e & 0xffff;
-    if (rows(i) >= N || cols(j) >= N) continue;
-    if (AT_MOST && !(score(i * M + j) > 0)) continue;
-    setEntry(i, j, true);
-    taken++;
+    const at = i * M + j;
+    const room = i32(rows(i) < N) & i32(cols(j) < N);
+    const keep = AT_MOST ? room & i32(score(at) > 0) : room;
+    store<u8>(mask + at, <u8>keep);
+    store<i64>(kept64 + (<usize>(i * MP2 + j) << 3), -(<i64>keep));
+    store<i32>(rowCount + (<usize>i << 2), rows(i) + keep);
+    store<i32>(colCount + (<usize>j << 2), cols(j) + keep);
+    taken += keep;
   }
 }
 
