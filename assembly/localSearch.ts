@@ -82,11 +82,15 @@ function setEntry(i: i32, j: i32, keep: bool): void {
   store<i32>(colCount + (<usize>j << 2), cols(j) + d);
 }
 
-/** A u32 key that sorts ascending as the f32 sorts descending (−0 as +0). */
-@inline function descendingKey(x: f32): u32 {
-  const bits = reinterpret<u32>(x == 0 ? <f32>0 : x);
-  const ordered = (bits & 0x80000000) != 0 ? ~bits : bits | 0x80000000;
-  return ~ordered;
+/**
+ * u32 keys that sort ascending as the f32 values sort descending (−0 as +0), four at once: the
+ * sign-magnitude bits made two's-complement-ordered (negative: all bits flipped, else the top bit
+ * set), then complemented.
+ */
+@inline function descendingKeys(x: v128): v128 {
+  const bits = v128.andnot(x, f32x4.eq(x, f32x4.splat(0)));
+  const flip = v128.or(i32x4.shr_s(bits, 31), i32x4.splat(0x80000000));
+  return v128.not(v128.xor(bits, flip));
 }
 
 /** Stable insertion sort of `size` keys (ascending) carrying their entries: linear on sorted runs. */
@@ -114,12 +118,13 @@ function insertionSort(keyAt: usize, entryAt: usize, size: i32): void {
  */
 function sortEntries(priority: usize): usize {
   const size = M * M;
+  // Whole vectors, and the last (overlapping) one for a size that is not a multiple of 4.
+  for (let k = 0; k < size; k += 4) {
+    const at = <usize>min(k, size - 4) << 2;
+    v128.store(keys + at, descendingKeys(v128.load(priority + at)));
+  }
   for (let i = 0; i < M; i++) {
-    for (let j = 0; j < M; j++) {
-      const k = i * M + j;
-      store<u32>(keys + (<usize>k << 2), descendingKey(load<f32>(priority + (<usize>k << 2))));
-      store<i32>(order + (<usize>k << 2), (i << 16) | j);
-    }
+    for (let j = 0; j < M; j++) store<i32>(order + (<usize>(i * M + j) << 2), (i << 16) | j);
   }
   if (size <= 32) {
     insertionSort(keys, order, size);
