@@ -503,17 +503,45 @@ export function exactTiles(
 
 /**
  * The tile's LP-dual upper bound N·Σu + N·Σv + Σ max(0, s_ij − u_i − v_j) (potentials clamped at 0
- * under atMost), summed in the order of src/certificate.ts tileUpperBound, so it is that value.
+ * under atMost), summed in the order of src/certificate.ts tileUpperBound (four partial sums by
+ * column mod 4), so it is that value. Clamps are selects (f64.max pays for NaN handling that
+ * potentials never need); the clamped column potentials go to `lim`, free once the tile is solved.
  */
 function tileBound(ut: usize, vt: usize): f64 {
-  const floor: f64 = AT_MOST ? 0 : -INF;
   let potentials: f64 = 0;
-  for (let i = 0; i < M; i++) potentials += max(floor, f64At(ut, i)) + max(floor, f64At(vt, i));
-  let slack: f64 = 0;
   for (let i = 0; i < M; i++) {
-    const ui = max(floor, f64At(ut, i));
-    const row = tile + (<usize>(i * M) << 2);
-    for (let j = 0; j < M; j++) slack += max(0, <f64>load<f32>(row + (<usize>j << 2)) - ui - max(floor, f64At(vt, j)));
+    const vc = clampPotential(f64At(vt, i));
+    setF64(lim, i, vc);
+    potentials += clampPotential(f64At(ut, i)) + vc;
   }
-  return <f64>N * potentials + slack;
+  let s0: f64 = 0;
+  let s1: f64 = 0;
+  let s2: f64 = 0;
+  let s3: f64 = 0;
+  for (let i = 0; i < M; i++) {
+    const ui = clampPotential(f64At(ut, i));
+    const row = tile + (<usize>(i * M) << 2);
+    let j = 0;
+    for (; j + 3 < M; j += 4) {
+      s0 += excess(row, ui, j);
+      s1 += excess(row, ui, j + 1);
+      s2 += excess(row, ui, j + 2);
+      s3 += excess(row, ui, j + 3);
+    }
+    if (j < M) s0 += excess(row, ui, j++);
+    if (j < M) s1 += excess(row, ui, j++);
+    if (j < M) s2 += excess(row, ui, j);
+  }
+  return <f64>N * potentials + (s0 + s1 + (s2 + s3));
+}
+
+/** max(0, x) under atMost (+0 for −0, as Math.max), else x. */
+@inline function clampPotential(x: f64): f64 {
+  return AT_MOST ? select<f64>(x, 0, x > 0) : x;
+}
+
+/** max(0, s_ij − u_i − v_j) for column j of the tile row at `row` (clamped v_j in lim). */
+@inline function excess(row: usize, ui: f64, j: i32): f64 {
+  const d = <f64>load<f32>(row + (<usize>j << 2)) - ui - f64At(lim, j);
+  return select<f64>(d, 0, d > 0);
 }

@@ -26,13 +26,31 @@ export function tileUpperBound(
     vt[i] = vi;
     potentials += Math.max(floor, u[base + i] as number) + vi;
   }
-  let slack = 0;
-  let k = base * m;
+  // Four partial sums by column j mod 4, added as (s0 + s1) + (s2 + s3): independent add chains, and
+  // the order the wasm kernel sums in, so both give the same bits.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   for (let i = 0; i < m; i++) {
     const ui = Math.max(floor, u[base + i] as number);
-    for (let j = 0; j < m; j++, k++) slack += Math.max(0, (tiles[k] as number) - ui - (vt[j] as number));
+    const row = (base + i) * m;
+    let j = 0;
+    for (; j + 3 < m; j += 4) {
+      s0 += Math.max(0, (tiles[row + j] as number) - ui - (vt[j] as number));
+      s1 += Math.max(0, (tiles[row + j + 1] as number) - ui - (vt[j + 1] as number));
+      s2 += Math.max(0, (tiles[row + j + 2] as number) - ui - (vt[j + 2] as number));
+      s3 += Math.max(0, (tiles[row + j + 3] as number) - ui - (vt[j + 3] as number));
+    }
+    // The last m mod 4 columns (j ≡ 0, 1, 2 mod 4).
+    for (let r = 0; j < m; j++, r++) {
+      const x = Math.max(0, (tiles[row + j] as number) - ui - (vt[j] as number));
+      if (r === 0) s0 += x;
+      else if (r === 1) s1 += x;
+      else s2 += x;
+    }
   }
-  return n * potentials + slack;
+  return n * potentials + (s0 + s1 + (s2 + s3));
 }
 
 /** One tile's (clamped) column potentials, reused from tile to tile. */
