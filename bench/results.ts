@@ -45,6 +45,10 @@ export interface RunInfo {
   /** The backends that ran, each with what it runs on (threads, SIMD, adapter). */
   backends: string[];
   command: string;
+  /** The checkout's commit, when run inside a git checkout. */
+  commit?: string;
+  /** 1-minute load average at the start and the end: other work on the machine slows every row. */
+  loadAverage: { start: number; end: number };
   /** Why the native comparison is missing, when it is. */
   nativeNote?: string;
 }

@@ -1,5 +1,6 @@
 // `npm run bench`: every suite's cases, each in its own process; prints a table and writes bench/results.json.
-import { cpus } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { FULL_LIMITS, QUICK_LIMITS, USAGE, parseRunOptions, type RunOptions } from './args.js';
 import { runIsolated } from './isolate.js';
@@ -9,6 +10,14 @@ import { addReferenceSpeedups, writeJsonAtomic, type CaseRow, type Results } fro
 import { chosenBackends, scheduleCase } from './schedule.js';
 import { SUITES } from './suites.js';
 import { formatTable } from './table.js';
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
 
 function progressLine(index: number, total: number, row: CaseRow): string {
   const what = row.measured ? `${row.measured.medianSeconds.toPrecision(3)} s` : `${row.status} (${row.reason})`;
@@ -30,6 +39,7 @@ async function main(options: RunOptions): Promise<void> {
   if (cases.length === 0) throw new Error('no case matches the filters');
 
   const start = performance.now();
+  const loadAtStart = loadavg()[0] ?? 0;
   const rows: CaseRow[] = [];
   for (const [index, c] of cases.entries()) {
     const row = await scheduleCase(c, rows, limits, (performance.now() - start) / 1000, runIsolated);
@@ -52,6 +62,8 @@ async function main(options: RunOptions): Promise<void> {
       quick: options.quick,
       backends: [...backends.map((b) => `${b.name}: ${b.reason}`), ...notes],
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      commit: gitCommit(),
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
       ...(nativeNote ? { nativeNote } : {}),
     },
     rows,
@@ -61,7 +73,9 @@ async function main(options: RunOptions): Promise<void> {
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   } else {
     process.stdout.write(formatTable(rows) + '\n');
-    process.stdout.write(`\n${results.info.cpus}× ${results.info.cpuModel}, Node ${results.info.node}; ${results.info.backends.join('; ')}\n`);
+    const { cpus: cores, cpuModel, node, backends: described, loadAverage } = results.info;
+    const load = `load average ${loadAverage.start.toFixed(1)} → ${loadAverage.end.toFixed(1)}`;
+    process.stdout.write(`\n${cores}× ${cpuModel}, Node ${node}, ${load}; ${described.join('; ')}\n`);
     if (nativeNote) process.stdout.write(`\nnative comparison: ${nativeNote}\n`);
     process.stdout.write(`\nwrote ${options.out} (${((performance.now() - start) / 1000).toFixed(0)} s)\n`);
   }
