@@ -40,6 +40,7 @@ async function main(options: RunOptions): Promise<void> {
 
   const start = performance.now();
   const loadAtStart = loadavg()[0] ?? 0;
+  const commit = gitCommit();
   const rows: CaseRow[] = [];
   for (const [index, c] of cases.entries()) {
     const row = await scheduleCase(c, rows, limits, (performance.now() - start) / 1000, runIsolated);
@@ -62,7 +63,7 @@ async function main(options: RunOptions): Promise<void> {
       quick: options.quick,
       backends: [...backends.map((b) => `${b.name}: ${b.reason}`), ...notes],
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-      commit: gitCommit(),
+      commit,
       loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
       ...(nativeNote ? { nativeNote } : {}),
     },
