@@ -504,8 +504,9 @@ export function exactTiles(
 /**
  * The tile's LP-dual upper bound N·Σu + N·Σv + Σ max(0, s_ij − u_i − v_j) (potentials clamped at 0
  * under atMost), summed in the order of src/certificate.ts tileUpperBound (four partial sums by
- * column mod 4), so it is that value. Clamps are selects (f64.max pays for NaN handling that
- * potentials never need); the clamped column potentials go to `lim`, free once the tile is solved.
+ * column mod 4, held as two f64x2), so it is that value. No data-dependent branches: a scalar f64
+ * select or max becomes a branch in the engine, and half of these go either way. The clamped
+ * column potentials go to `lim`, free once the tile is solved.
  */
 function tileBound(ut: usize, vt: usize): f64 {
   let potentials: f64 = 0;
@@ -514,6 +515,33 @@ function tileBound(ut: usize, vt: usize): f64 {
     setF64(lim, i, vc);
     potentials += clampPotential(f64At(ut, i)) + vc;
   }
+  return <f64>N * potentials + ((M & 3) == 0 ? slackLanes(ut) : slackScalar(ut));
+}
+
+/** The slack sum for M a multiple of 4: lanes (s0, s1) and (s2, s3) of two f64x2. */
+function slackLanes(ut: usize): f64 {
+  const zero = f64x2.splat(0);
+  let s01 = zero;
+  let s23 = zero;
+  for (let i = 0; i < M; i++) {
+    const uv = f64x2.splat(clampPotential(f64At(ut, i)));
+    const row = tile + (<usize>(i * M) << 2);
+    for (let j = 0; j < M; j += 4) {
+      const a = v128.load(row + (<usize>j << 2));
+      const v = lim + (<usize>j << 3);
+      const d01 = f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(a), uv), v128.load(v));
+      const d23 = f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1)), uv), v128.load(v, 16));
+      s01 = f64x2.add(s01, f64x2.pmax(zero, d01));
+      s23 = f64x2.add(s23, f64x2.pmax(zero, d23));
+    }
+  }
+  const s0 = f64x2.extract_lane(s01, 0);
+  const s1 = f64x2.extract_lane(s01, 1);
+  return s0 + s1 + (f64x2.extract_lane(s23, 0) + f64x2.extract_lane(s23, 1));
+}
+
+/** The slack sum for other M, scalar, in the same order. */
+function slackScalar(ut: usize): f64 {
   let s0: f64 = 0;
   let s1: f64 = 0;
   let s2: f64 = 0;
@@ -532,7 +560,7 @@ function tileBound(ut: usize, vt: usize): f64 {
     if (j < M) s1 += excess(row, ui, j++);
     if (j < M) s2 += excess(row, ui, j);
   }
-  return <f64>N * potentials + (s0 + s1 + (s2 + s3));
+  return s0 + s1 + (s2 + s3);
 }
 
 /** max(0, x) under atMost (+0 for −0, as Math.max), else x. */
@@ -540,8 +568,8 @@ function tileBound(ut: usize, vt: usize): f64 {
   return AT_MOST ? select<f64>(x, 0, x > 0) : x;
 }
 
-/** max(0, s_ij − u_i − v_j) for column j of the tile row at `row` (clamped v_j in lim). */
+/** max(0, s_ij − u_i − v_j) for column j of the tile row at `row` (clamped v_j in lim), branch-free. */
 @inline function excess(row: usize, ui: f64, j: i32): f64 {
   const d = <f64>load<f32>(row + (<usize>j << 2)) - ui - f64At(lim, j);
-  return select<f64>(d, 0, d > 0);
+  return f64x2.extract_lane(f64x2.pmax(f64x2.splat(0), f64x2.splat(d)), 0);
 }
