@@ -2,6 +2,8 @@
 // swaps until full) and improving 2×2 exchanges. Every step, scan order and tie rule mirrors
 // src/reference/greedy.ts and src/reference/localSearch.ts, so masks are bit-identical to them.
 
+import { hsum32 } from './simd';
+
 // The tile being rounded: f32 scores and u8 mask (m·m, row-major), counts in i32 scratch.
 let M = 0;
 let N = 0;
@@ -111,6 +113,29 @@ function insertionSort(keyAt: usize, entryAt: usize, size: i32): void {
 }
 
 /**
+ * Small tiles: every entry's rank is the number of keys below it plus the equal ones before it,
+ * counted with i32x4 compares (no data-dependent branches); entries go to order2 by rank. The keys
+ * are padded to a multiple of 4 with 0xFFFFFFFF (no finite value's key) in the keys2 block after them.
+ */
+function rankSort(size: i32): usize {
+  for (let k = size; k < ((size + 3) & ~3); k++) store<u32>(keys + (<usize>k << 2), 0xffffffff);
+  for (let k = 0; k < size; k++) {
+    const key = i32x4.splat(load<i32>(keys + (<usize>k << 2)));
+    const before = i32x4.splat(k);
+    let lanes = i32x4(0, 1, 2, 3);
+    let rank = i32x4.splat(0);
+    for (let b = 0; b < size; b += 4) {
+      const other = v128.load(keys + (<usize>b << 2));
+      const ahead = v128.or(i32x4.lt_u(other, key), v128.and(i32x4.eq(other, key), i32x4.lt_s(lanes, before)));
+      rank = i32x4.sub(rank, ahead);
+      lanes = i32x4.add(lanes, i32x4.splat(4));
+    }
+    store<i32>(order2 + (<usize>hsum32(rank) << 2), load<i32>(order + (<usize>k << 2)));
+  }
+  return order2;
+}
+
+/**
  * Writes the entry order, by descending priority (f32, m·m at `priority`) and ascending index for
  * ties, to `order` as (row << 16 | column). A stable sort of the keys: LSD radix on the top two
  * bytes (sign, exponent and 7 mantissa bits), then insertion sort, which only has to reorder the
@@ -126,10 +151,7 @@ function sortEntries(priority: usize): usize {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < M; j++) store<i32>(order + (<usize>(i * M + j) << 2), (i << 16) | j);
   }
-  if (size <= 32) {
-    insertionSort(keys, order, size);
-    return order;
-  }
+  if (size <= 32) return rankSort(size);
   const low = hist;
   const high = hist + 1024;
   memory.fill(hist, 0, 2 * 256 * 4);
