@@ -111,7 +111,7 @@ function sweep(size: number, seed: number): void {
     [400, 5],
   ];
   for (const [tau, stages] of schedules) {
-    for (const iterations of [50, 80, 100]) {
+    for (const iterations of [50, 60, 80, 100]) {
       for (const localSearchSteps of [0, 16]) {
         const options = { tau, stages, iterations, localSearchSteps };
         const [g, s] = cases.map((c) => tsenor(c, options)) as [ReturnType<typeof tsenor>, ReturnType<typeof tsenor>];
