@@ -292,7 +292,7 @@ function bestSwap(): bool {
           const out = f64x2.promote_low_f32x4(v128.load64_zero(scores + (<usize>(i2 * M + c) << 2)));
           const gain = f64x2.sub(f64x2.add(target, add), out);
           const open = v128.andnot(v128.load(kept64 + r2 + off), v128.load(kept64 + r + off));
-          best = f64x2.max(best, v128.bitselect(gain, neg, open));
+          best = f64x2.pmax(best, v128.bitselect(gain, neg, open)); // no NaN here: pmax is max
         }
         const here = max(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
         if (here > bestGain) {
@@ -366,7 +366,7 @@ function moveGains(): void {
       for (let b = 0; b < blocks; b++) {
         const off = <usize>b << 4;
         const gain = v128.bitselect(f32x4.sub(v128.load(targets + off), from), neg, v128.load(free + off));
-        v128.store(row + off, f32x4.max(v128.load(row + off), gain));
+        v128.store(row + off, f32x4.pmax(v128.load(row + off), gain)); // no NaN: pmax is max
       }
     }
   }

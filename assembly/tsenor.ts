@@ -154,9 +154,10 @@ function boxPass(n: v128, next: bool): void {
       const at = row + (<usize>j << 4);
       const p = f32x4.mul(f32x4.mul(v128.load(S + at), v128.load(lineF + (<usize>j << 4))), v128.load(Q + at));
       // S = min(P, 1); Q = P/S = max(P, 1) (capped): the same values as the branch form, fewer ops.
-      const s = f32x4.min(p, one);
+      // P is never NaN, so the one-instruction pseudo-min/max (pmin/pmax) give min and max.
+      const s = f32x4.pmin(p, one);
       v128.store(S + at, s);
-      v128.store(Q + at, f32x4.min(f32x4.max(p, one), qMax));
+      v128.store(Q + at, f32x4.pmin(f32x4.pmax(p, one), qMax));
       sum = f32x4.add(sum, s);
     }
     if (next) scaleRow(S + row, sum, n, lineG);
