@@ -150,7 +150,8 @@ function warmStart(): void {
   for (let i = 0; i < M; i++) {
     const dst = af + <usize>i * rowBytes;
     const src = tile + (<usize>(i * M) << 2);
-    for (let j = 0; j < M; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+    // + 0 turns −0 into +0 (and changes nothing else), so the network below may use pmax/pmin.
+    for (let j = 0; j < M; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)) + 0);
     for (let j = M; j < MP; j++) store<f32>(dst + (<usize>j << 2), -Infinity);
   }
   memory.copy(sortbuf, af, <usize>M * rowBytes);
@@ -164,8 +165,9 @@ function warmStart(): void {
       const off = <usize>b << 4;
       const p = v128.load(x + off);
       const q = v128.load(y + off);
-      v128.store(x + off, f32x4.max(p, q));
-      v128.store(y + off, f32x4.min(p, q));
+      // No NaN and no −0 here: the one-instruction pseudo-max/min are max/min.
+      v128.store(x + off, f32x4.pmax(p, q));
+      v128.store(y + off, f32x4.pmin(p, q));
     }
   }
   // The threshold row now sits on wire N−1; under atMost it is raised to 0.
