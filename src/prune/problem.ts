@@ -1,5 +1,7 @@
 import { NmsparseError } from '../errors.js';
 import { toMatrix, type MatrixLike } from '../matrix.js';
+import { gramMatrix } from './gram.js';
+import { symmetricProductRows } from './product.js';
 
 /** Calibration data for a linear layer: the inputs X (in × samples) or H = X·Xᵀ (in × in). */
 export type LayerData = { inputs: MatrixLike } | { hessian: MatrixLike };
@@ -32,7 +34,7 @@ export function layerProblem(weights: MatrixLike, data: LayerData): LayerProblem
   }
   const h = 'inputs' in data ? gram(data.inputs, w.cols) : hessian(data.hessian, w.cols);
   const w0h = new Float64Array(w.rows * w.cols);
-  productRows(w.data, h, w.cols, 0, w.rows, w0h);
+  symmetricProductRows(w.data, h, w.cols, 0, w.rows, w0h);
   let reference = 0;
   for (let i = 0; i < w0h.length; i++) reference += (w.data[i] as number) * (w0h[i] as number);
   if (reference === 0 && w.data.some((x) => x !== 0)) {
@@ -41,67 +43,7 @@ export function layerProblem(weights: MatrixLike, data: LayerData): LayerProblem
   return { rows: w.rows, cols: w.cols, w0: w.data, h, w0h, reference };
 }
 
-/**
- * out_r = w_r·H for rows [rowStart, rowEnd) (f64). Four rows share each pass over a row of H, so H is
- * read from memory a quarter as often; a column k where all four rows are zero is skipped.
- */
-function productRows(
-  w: Float32Array,
-  h: Float64Array,
-  n: number,
-  rowStart: number,
-  rowEnd: number,
-  out: Float64Array,
-): void {
-  out.fill(0, rowStart * n, rowEnd * n);
-  for (let r = rowStart; r < rowEnd; r += 4) {
-    if (rowEnd - r < 4) {
-      productRowsOneByOne(w, h, n, r, rowEnd, out);
-      return;
-    }
-    const o0 = r * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
-    for (let k = 0; k < n; k++) {
-      const x0 = w[o0 + k] as number;
-      const x1 = w[o1 + k] as number;
-      const x2 = w[o2 + k] as number;
-      const x3 = w[o3 + k] as number;
-      if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
-      const base = k * n;
-      for (let j = 0; j < n; j++) {
-        const hj = h[base + j] as number;
-        out[o0 + j] = (out[o0 + j] as number) + x0 * hj;
-        out[o1 + j] = (out[o1 + j] as number) + x1 * hj;
-        out[o2 + j] = (out[o2 + j] as number) + x2 * hj;
-        out[o3 + j] = (out[o3 + j] as number) + x3 * hj;
-      }
-    }
-  }
-}
-
-/** The remaining (fewer than four) rows of productRows; `out` is already zeroed. */
-function productRowsOneByOne(
-  w: Float32Array,
-  h: Float64Array,
-  n: number,
-  rowStart: number,
-  rowEnd: number,
-  out: Float64Array,
-): void {
-  for (let r = rowStart; r < rowEnd; r++) {
-    const o = r * n;
-    for (let k = 0; k < n; k++) {
-      const x = w[o + k] as number;
-      if (x === 0) continue;
-      const base = k * n;
-      for (let j = 0; j < n; j++) out[o + j] = (out[o + j] as number) + x * (h[base + j] as number);
-    }
-  }
-}
-
-/** H = X·Xᵀ accumulated in f64 (upper triangle, mirrored). */
+/** H = X·Xᵀ accumulated in f64. */
 function gram(inputs: MatrixLike, n: number): Float64Array {
   const x = toMatrix(inputs, 'inputs');
   if (x.rows !== n) {
@@ -110,20 +52,7 @@ function gram(inputs: MatrixLike, n: number): Float64Array {
       `inputs has ${x.rows} rows but weights has ${n} columns; X must be in × samples (transpose it if it is samples × in)`,
     );
   }
-  const s = x.cols;
-  const h = new Float64Array(n * n);
-  const row = new Float64Array(s);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < s; k++) row[k] = x.data[i * s + k] as number;
-    for (let j = i; j < n; j++) {
-      let acc = 0;
-      const base = j * s;
-      for (let k = 0; k < s; k++) acc += (row[k] as number) * (x.data[base + k] as number);
-      h[i * n + j] = acc;
-      h[j * n + i] = acc;
-    }
-  }
-  return h;
+  return gramMatrix(x.data, n, x.cols);
 }
 
 /** A given H, checked and symmetrised ((H + Hᵀ)/2). */
@@ -152,27 +81,35 @@ export function lossGradientRows(
   rowEnd: number,
   out: Float64Array,
 ): void {
-  productRows(w, p.h, p.cols, rowStart, rowEnd, out);
+  symmetricProductRows(w, p.h, p.cols, rowStart, rowEnd, out);
   for (let i = rowStart * p.cols; i < rowEnd * p.cols; i++) out[i] = 2 * ((out[i] as number) - (p.w0h[i] as number));
 }
 
-/** ‖(W − W₀)X‖²_F = Σ_r d_rᵀ H d_r (f64). */
+/** Rows per product in quadraticLoss (bounds its scratch to LOSS_ROWS × cols). */
+const LOSS_ROWS = 16;
+
+/** ‖(W − W₀)X‖²_F = Σ_r (w_r − w₀_r)·(w_r·H − (W₀H)_r) (f64). */
 export function quadraticLoss(p: LayerProblem, w: Float32Array): number {
   const n = p.cols;
-  const d = new Float64Array(n);
+  const wh = new Float64Array(LOSS_ROWS * n);
   let total = 0;
-  for (let r = 0; r < p.rows; r++) {
-    for (let k = 0; k < n; k++) d[k] = (w[r * n + k] as number) - (p.w0[r * n + k] as number);
-    for (let i = 0; i < n; i++) {
-      const di = d[i] as number;
-      if (di === 0) continue;
-      let acc = 0;
-      const base = i * n;
-      for (let j = 0; j < n; j++) acc += (p.h[base + j] as number) * (d[j] as number);
-      total += di * acc;
+  for (let r = 0; r < p.rows; r += LOSS_ROWS) {
+    const end = Math.min(p.rows, r + LOSS_ROWS);
+    symmetricProductRows(w, p.h, n, r, end, wh, 0);
+    for (let i = r * n; i < end * n; i++) {
+      total += ((w[i] as number) - (p.w0[i] as number)) * ((wh[i - r * n] as number) - (p.w0h[i] as number));
     }
   }
-  return total;
+  // A PSD quadratic form: rounding must not report a negative loss.
+  return Math.max(0, total);
+}
+
+/** The relative loss of w from its gradient 2(w − w₀)H: Σ_r (w_r − w₀_r)·grad_r / 2 / ‖W₀X‖². */
+export function relativeLossFromGradient(p: LayerProblem, w: Float32Array, grad: Float64Array): number {
+  if (p.reference === 0) return 0;
+  let total = 0;
+  for (let i = 0; i < w.length; i++) total += ((w[i] as number) - (p.w0[i] as number)) * (grad[i] as number);
+  return Math.max(0, total / 2) / p.reference;
 }
 
 /** ‖(W − W₀)X‖² / ‖W₀X‖² (0 for an all-zero layer). */

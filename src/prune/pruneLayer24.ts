@@ -7,6 +7,7 @@ import {
   layerProblem,
   lossGradientRows,
   relativeLoss,
+  relativeLossFromGradient,
   STEP_MARGIN,
   type LayerData,
 } from './problem.js';
@@ -38,6 +39,10 @@ export async function pruneLayer24(
   const history: PruneHistoryEntry[] = [];
   if (lipschitz > 0 && rms > 0 && sparseGroupFraction(w) < 1) {
     const grad = new Float64Array(size);
+    // The gradient at w: zero at w = W₀; after each level it gives the level's loss and is the first
+    // FISTA gradient of the next level (whose momentum restarts at y = w).
+    const gradAtW = new Float64Array(size);
+    const y = new Float32Array(size);
     const z = new Float32Array(size);
     // Prox strength τ = λ/L; it starts at initialStrength/rms(W₀) and grows by `growth` per level.
     let tau = o.initialStrength / rms;
@@ -53,22 +58,23 @@ export async function pruneLayer24(
         );
       }
       // FISTA at this λ, momentum restarted (warm start from the previous level).
-      let y = Float32Array.from(w);
+      y.set(w);
       let t = 1;
       for (let it = 0; it < o.iterationsPerLevel; it++) {
         throwIfAborted(o.signal);
-        lossGradientRows(p, y, 0, p.rows, grad);
-        for (let i = 0; i < size; i++) z[i] = (y[i] as number) - (grad[i] as number) / lipschitz;
+        if (it > 0) lossGradientRows(p, y, 0, p.rows, grad);
+        const g = it > 0 ? grad : gradAtW;
+        for (let i = 0; i < size; i++) z[i] = (y[i] as number) - (g[i] as number) / lipschitz;
         const next = await backend.prox24(z, tau, { signal: o.signal });
         const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
         const beta = (t - 1) / tNext;
-        y = new Float32Array(size);
         for (let i = 0; i < size; i++) y[i] = (next[i] as number) + beta * ((next[i] as number) - (w[i] as number));
         w = next;
         t = tNext;
       }
+      lossGradientRows(p, w, 0, p.rows, gradAtW);
       const sparseFraction = sparseGroupFraction(w);
-      history.push({ lambda: tau * lipschitz, loss: relativeLoss(p, w), sparseFraction });
+      history.push({ lambda: tau * lipschitz, loss: relativeLossFromGradient(p, w, gradAtW), sparseFraction });
       o.onProgress?.({ done: level + 1, total: sparseFraction === 1 ? level + 1 : Math.max(level + 2, expectedLevels) });
       if (sparseFraction === 1) break;
       tau *= o.growth;

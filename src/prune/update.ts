@@ -1,5 +1,6 @@
 import { NmsparseError, throwIfAborted } from '../errors.js';
 import { yieldToEventLoop } from '../backends/backend.js';
+import { choleskySolve4 } from './cholesky.js';
 import { lossGradientRows, type LayerProblem } from './problem.js';
 
 /** How the kept weights are refit once the mask is fixed. */
@@ -99,42 +100,20 @@ function solveRidged(
   rhs: Float64Array,
   ridge: number,
 ): Float64Array {
+  // Padded to a multiple of 4 with identity rows (and zero right-hand side), which leave the first k
+  // unknowns unchanged.
+  const size = Math.ceil(k / 4) * 4;
+  const b = new Float64Array(size);
+  b.set(rhs);
   for (let delta = ridge; ; delta *= 100) {
-    const a = new Float64Array(k * k);
+    const a = new Float64Array(size * size);
     for (let i = 0; i < k; i++) {
       const base = (support[i] as number) * n;
-      for (let j = 0; j < k; j++) a[i * k + j] = h[base + (support[j] as number)] as number;
-      a[i * k + i] = (a[i * k + i] as number) + delta;
+      for (let j = 0; j <= i; j++) a[i * size + j] = h[base + (support[j] as number)] as number;
+      a[i * size + i] = (a[i * size + i] as number) + delta;
     }
-    const x = choleskySolve(a, k, rhs);
-    if (x) return x;
+    for (let i = k; i < size; i++) a[i * size + i] = 1;
+    const x = choleskySolve4(a, size, b);
+    if (x) return x.subarray(0, k);
   }
-}
-
-/** Solves A·x = b for symmetric positive definite A (overwritten); undefined when A is not PD. */
-export function choleskySolve(a: Float64Array, k: number, b: Float64Array): Float64Array | undefined {
-  for (let j = 0; j < k; j++) {
-    let d = a[j * k + j] as number;
-    for (let m = 0; m < j; m++) d -= (a[j * k + m] as number) ** 2;
-    if (!(d > 0)) return undefined;
-    const l = Math.sqrt(d);
-    a[j * k + j] = l;
-    for (let i = j + 1; i < k; i++) {
-      let s = a[i * k + j] as number;
-      for (let m = 0; m < j; m++) s -= (a[i * k + m] as number) * (a[j * k + m] as number);
-      a[i * k + j] = s / l;
-    }
-  }
-  const x = Float64Array.from(b);
-  for (let i = 0; i < k; i++) {
-    let s = x[i] as number;
-    for (let m = 0; m < i; m++) s -= (a[i * k + m] as number) * (x[m] as number);
-    x[i] = s / (a[i * k + i] as number);
-  }
-  for (let i = k - 1; i >= 0; i--) {
-    let s = x[i] as number;
-    for (let m = i + 1; m < k; m++) s -= (a[m * k + i] as number) * (x[m] as number);
-    x[i] = s / (a[i * k + i] as number);
-  }
-  return x;
 }
