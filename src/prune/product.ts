@@ -123,7 +123,10 @@ function denseBlock4(
   }
 }
 
-/** Columns [j0, j1) of (one row's listed nonzeros)·H into out from `o`. */
+/**
+ * Columns [j0, j1) of (one row's listed nonzeros)·H into out from `o`: eight rows of H per pass over
+ * the list (the index and value loads are shared by eight products), a last pass of four if needed.
+ */
 function gatheredRow(
   h: Float64Array,
   n: number,
@@ -136,15 +139,39 @@ function gatheredRow(
   out: Float64Array,
   o: number,
 ): void {
-  for (let j = j0; j < j1; j += 4) {
+  let j = j0;
+  for (; j + 8 <= j1; j += 8) {
     const b0 = j * n;
     const b1 = b0 + n;
     const b2 = b1 + n;
     const b3 = b2 + n;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
+    const b4 = b3 + n;
+    const b5 = b4 + n;
+    const b6 = b5 + n;
+    const b7 = b6 + n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    for (let q = at; q < at + m; q++) {
+      const k = index[q] as number;
+      const x = value[q] as number;
+      s0 += x * (h[b0 + k] as number);
+      s1 += x * (h[b1 + k] as number);
+      s2 += x * (h[b2 + k] as number);
+      s3 += x * (h[b3 + k] as number);
+      s4 += x * (h[b4 + k] as number);
+      s5 += x * (h[b5 + k] as number);
+      s6 += x * (h[b6 + k] as number);
+      s7 += x * (h[b7 + k] as number);
+    }
+    const c = o + j;
+    out[c] = s0; out[c + 1] = s1; out[c + 2] = s2; out[c + 3] = s3;
+    out[c + 4] = s4; out[c + 5] = s5; out[c + 6] = s6; out[c + 7] = s7;
+  }
+  if (j < j1) {
+    const b0 = j * n;
+    const b1 = b0 + n;
+    const b2 = b1 + n;
+    const b3 = b2 + n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (let q = at; q < at + m; q++) {
       const k = index[q] as number;
       const x = value[q] as number;
@@ -153,9 +180,7 @@ function gatheredRow(
       s2 += x * (h[b2 + k] as number);
       s3 += x * (h[b3 + k] as number);
     }
-    out[o + j] = s0;
-    out[o + j + 1] = s1;
-    out[o + j + 2] = s2;
-    out[o + j + 3] = s3;
+    const c = o + j;
+    out[c] = s0; out[c + 1] = s1; out[c + 2] = s2; out[c + 3] = s3;
   }
 }
