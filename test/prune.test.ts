@@ -253,6 +253,7 @@ describe('input checks', () => {
     await expectCode(pruneLayer24(weights, {} as never), 'E_OPTION');
     await expectCode(pruneLayer24(weights, { inputs }, { update: 'best' as never }), 'E_OPTION');
     await expectCode(pruneLayer24(weights, { inputs }, { growth: 1 }), 'E_OPTION');
+    await expectCode(pruneLayer24(weights, { inputs }, { tailGrowth: 0.5 }), 'E_OPTION');
     await expectCode(magnitudePrune24(weights, { inputs }, { updateIterations: 0 }), 'E_OPTION');
     await expectCode(pruneLayer24(weights, { inputs }, { maxLevels: 1, backend: 'reference' }), 'E_OPTION');
   });

@@ -21,6 +21,12 @@ export interface ProxPruneOptions extends PruneOptions {
   initialStrength?: number;
   /** Factor by which λ grows between levels (default 1.3). */
   growth?: number;
+  /**
+   * Factor by which λ grows once 99% of the groups are 2:4 (default 3 with update 'exact' or
+   * 'gradient', which refit the kept weights anyway; `growth` with update 'none', whose result is the
+   * prox iterate itself). The last groups need λ far above the rest while the mask hardly changes.
+   */
+  tailGrowth?: number;
   /** FISTA iterations at each λ (default 10). */
   iterationsPerLevel?: number;
   /** Safety cap on λ levels (default 200); reaching it is an error, never a silently dense result. */
@@ -61,6 +67,7 @@ export const DEFAULT_PRUNE_OPTIONS = Object.freeze({
   ridge: 1e-8,
   initialStrength: 1e-3,
   growth: 1.3,
+  tailGrowth: 3,
   iterationsPerLevel: 10,
   maxLevels: 200,
 });
@@ -76,8 +83,9 @@ export type ResolvedPruneOptions = Required<Omit<ProxPruneOptions, 'signal' | 'o
   Pick<ProxPruneOptions, 'signal' | 'onProgress' | 'backend'>;
 
 export function resolvePruneOptions(options: ProxPruneOptions | undefined): ResolvedPruneOptions {
-  const o = { ...DEFAULT_PRUNE_OPTIONS, ...(options ?? {}) };
-  validateUpdate(o.update);
+  const given = { ...DEFAULT_PRUNE_OPTIONS, ...(options ?? {}) };
+  validateUpdate(given.update);
+  const o = { ...given, tailGrowth: options?.tailGrowth ?? (given.update === 'none' ? given.growth : given.tailGrowth) };
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
   return {
     ...o,
@@ -85,6 +93,7 @@ export function resolvePruneOptions(options: ProxPruneOptions | undefined): Reso
     ridge: checkNumber('ridge', o.ridge, (v) => v > 0, 'a positive number'),
     initialStrength: checkNumber('initialStrength', o.initialStrength, (v) => v > 0, 'a positive number'),
     growth: checkNumber('growth', o.growth, (v) => v > 1, 'a number > 1'),
+    tailGrowth: checkNumber('tailGrowth', o.tailGrowth, (v) => v > 1, 'a number > 1'),
     iterationsPerLevel: checkNumber('iterationsPerLevel', o.iterationsPerLevel, positiveInt, 'a positive integer'),
     maxLevels: checkNumber('maxLevels', o.maxLevels, positiveInt, 'a positive integer'),
   };

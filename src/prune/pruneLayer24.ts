@@ -15,6 +15,9 @@ import { maskedUpdate } from './update.js';
 import { maskFromSparse, sparseGroupFraction } from './mask24.js';
 import { now, resolvePruneOptions, type ProxPruneOptions, type PruneHistoryEntry, type PruneResult } from './options.js';
 
+/** From this fraction of 2:4 groups on, λ grows by tailGrowth. */
+const TAIL_FRACTION = 0.99;
+
 /**
  * Prunes a linear layer to 2:4 with the proximal method (Kübler et al. 2025): minimise
  * ‖(W − W₀)X‖²_F + λ·R(W) by FISTA with step 1/L (L = 2·λmax(H)), raising λ geometrically until every
@@ -77,7 +80,7 @@ export async function pruneLayer24(
       history.push({ lambda: tau * lipschitz, loss: relativeLossFromGradient(p, w, gradAtW), sparseFraction });
       o.onProgress?.({ done: level + 1, total: sparseFraction === 1 ? level + 1 : Math.max(level + 2, expectedLevels) });
       if (sparseFraction === 1) break;
-      tau *= o.growth;
+      tau *= sparseFraction >= TAIL_FRACTION ? o.tailGrowth : o.growth;
     }
   }
   const mask = maskFromSparse(w, p.w0);
