@@ -22,12 +22,11 @@ export interface ProxPruneOptions extends PruneOptions {
   /** Factor by which λ grows between levels (default 1.3). */
   growth?: number;
   /**
-   * Factor by which λ grows once 99% of the groups are 2:4 (default 3 with update 'exact' or
-   * 'gradient', which refit the kept weights anyway; `growth` with update 'none', whose result is the
-   * prox iterate itself). The last groups need λ far above the rest while the mask hardly changes.
+   * Factor by which λ grows once 99% of the groups are 2:4 (default 3): the last groups need λ far
+   * above the rest while the mask hardly changes.
    */
   tailGrowth?: number;
-  /** FISTA iterations at each λ (default 10). */
+  /** FISTA iterations at each λ (default 5). */
   iterationsPerLevel?: number;
   /** Safety cap on λ levels (default 200); reaching it is an error, never a silently dense result. */
   maxLevels?: number;
@@ -68,7 +67,7 @@ export const DEFAULT_PRUNE_OPTIONS = Object.freeze({
   initialStrength: 1e-3,
   growth: 1.3,
   tailGrowth: 3,
-  iterationsPerLevel: 10,
+  iterationsPerLevel: 5,
   maxLevels: 200,
 });
 
@@ -83,9 +82,8 @@ export type ResolvedPruneOptions = Required<Omit<ProxPruneOptions, 'signal' | 'o
   Pick<ProxPruneOptions, 'signal' | 'onProgress' | 'backend'>;
 
 export function resolvePruneOptions(options: ProxPruneOptions | undefined): ResolvedPruneOptions {
-  const given = { ...DEFAULT_PRUNE_OPTIONS, ...(options ?? {}) };
-  validateUpdate(given.update);
-  const o = { ...given, tailGrowth: options?.tailGrowth ?? (given.update === 'none' ? given.growth : given.tailGrowth) };
+  const o = { ...DEFAULT_PRUNE_OPTIONS, ...(options ?? {}) };
+  validateUpdate(o.update);
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
   return {
     ...o,

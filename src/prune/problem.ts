@@ -104,12 +104,12 @@ export function quadraticLoss(p: LayerProblem, w: Float32Array): number {
   return Math.max(0, total);
 }
 
-/** The relative loss of w from its gradient 2(w − w₀)H: Σ_r (w_r − w₀_r)·grad_r / 2 / ‖W₀X‖². */
-export function relativeLossFromGradient(p: LayerProblem, w: Float32Array, grad: Float64Array): number {
+/** The relative loss of w from its product with H: Σ_r (w_r − w₀_r)·(w_r·H − (W₀H)_r) / ‖W₀X‖². */
+export function relativeLossFromProduct(p: LayerProblem, w: Float32Array, wh: Float64Array): number {
   if (p.reference === 0) return 0;
   let total = 0;
-  for (let i = 0; i < w.length; i++) total += ((w[i] as number) - (p.w0[i] as number)) * (grad[i] as number);
-  return Math.max(0, total / 2) / p.reference;
+  for (let i = 0; i < w.length; i++) total += ((w[i] as number) - (p.w0[i] as number)) * ((wh[i] as number) - (p.w0h[i] as number));
+  return Math.max(0, total) / p.reference;
 }
 
 /** ‖(W − W₀)X‖² / ‖W₀X‖² (0 for an all-zero layer). */

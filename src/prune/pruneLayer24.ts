@@ -5,12 +5,12 @@ import type { MatrixLike } from '../matrix.js';
 import {
   largestEigenvalue,
   layerProblem,
-  lossGradientRows,
   relativeLoss,
-  relativeLossFromGradient,
+  relativeLossFromProduct,
   STEP_MARGIN,
   type LayerData,
 } from './problem.js';
+import { symmetricProductRows } from './product.js';
 import { maskedUpdate } from './update.js';
 import { maskFromSparse, sparseGroupFraction } from './mask24.js';
 import { now, resolvePruneOptions, type ProxPruneOptions, type PruneHistoryEntry, type PruneResult } from './options.js';
@@ -41,12 +41,14 @@ export async function pruneLayer24(
   let w: Float32Array = Float32Array.from(p.w0);
   const history: PruneHistoryEntry[] = [];
   if (lipschitz > 0 && rms > 0 && sparseGroupFraction(w) < 1) {
-    const grad = new Float64Array(size);
-    // The gradient at w: zero at w = W₀; after each level it gives the level's loss and is the first
-    // FISTA gradient of the next level (whose momentum restarts at y = w).
-    const gradAtW = new Float64Array(size);
-    const y = new Float32Array(size);
+    // FISTA keeps the products of its prox outputs with H: y·H is then a combination of two of them
+    // (y = w + β(w − w_prev)), and the loss of every level's last iterate comes for free.
+    let wh = Float64Array.from(p.w0h);
+    const yh = Float64Array.from(p.w0h);
+    let nextH = new Float64Array(size);
+    const y = Float32Array.from(w);
     const z = new Float32Array(size);
+    let t = 1;
     // Prox strength τ = λ/L; it starts at initialStrength/rms(W₀) and grows by `growth` per level.
     let tau = o.initialStrength / rms;
     // Every group is 2:4 once τ·max|z| > 4 (the prox's top-two bound); z stays near W₀ in scale.
@@ -60,24 +62,31 @@ export async function pruneLayer24(
           `the prox did not reach 2:4 within maxLevels = ${o.maxLevels} λ levels; raise maxLevels or growth`,
         );
       }
-      // FISTA at this λ, momentum restarted (warm start from the previous level).
-      y.set(w);
-      let t = 1;
+      // FISTA at this λ; the momentum carries over from the previous level (restarting it at every
+      // level measured ~2-5% higher losses with twice the iterations).
       for (let it = 0; it < o.iterationsPerLevel; it++) {
         throwIfAborted(o.signal);
-        if (it > 0) lossGradientRows(p, y, 0, p.rows, grad);
-        const g = it > 0 ? grad : gradAtW;
-        for (let i = 0; i < size; i++) z[i] = (y[i] as number) - (g[i] as number) / lipschitz;
+        // z = y − ∇/L with ∇ = 2(y·H − W₀·H).
+        const scale = 2 / lipschitz;
+        for (let i = 0; i < size; i++) {
+          z[i] = (y[i] as number) - scale * ((yh[i] as number) - (p.w0h[i] as number));
+        }
         const next = await backend.prox24(z, tau, { signal: o.signal });
+        symmetricProductRows(next, p.h, p.cols, 0, p.rows, nextH);
         const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
         const beta = (t - 1) / tNext;
-        for (let i = 0; i < size; i++) y[i] = (next[i] as number) + beta * ((next[i] as number) - (w[i] as number));
+        for (let i = 0; i < size; i++) {
+          const x = next[i] as number;
+          const xh = nextH[i] as number;
+          y[i] = x + beta * (x - (w[i] as number));
+          yh[i] = xh + beta * (xh - (wh[i] as number));
+        }
+        [wh, nextH] = [nextH, wh];
         w = next;
         t = tNext;
       }
-      lossGradientRows(p, w, 0, p.rows, gradAtW);
       const sparseFraction = sparseGroupFraction(w);
-      history.push({ lambda: tau * lipschitz, loss: relativeLossFromGradient(p, w, gradAtW), sparseFraction });
+      history.push({ lambda: tau * lipschitz, loss: relativeLossFromProduct(p, w, wh), sparseFraction });
       o.onProgress?.({ done: level + 1, total: sparseFraction === 1 ? level + 1 : Math.max(level + 2, expectedLevels) });
       if (sparseFraction === 1) break;
       tau *= sparseFraction >= TAIL_FRACTION ? o.tailGrowth : o.growth;
