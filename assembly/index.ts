@@ -11,3 +11,4 @@ export function heapBase(): usize {
 export { greedyTiles, greedyScratchBytes } from './greedy';
 export { tsenorTiles, tsenorScratchBytes } from './tsenor';
 export { prox24Groups, prox24ScratchBytes } from './prox24';
+export { bandTiles, bandScratchBytes } from './bands';

@@ -1,8 +1,10 @@
 import {
   resolveBackend,
+  type Backend,
   type BackendChoice,
   type BackendName,
   type KernelContext,
+  type MatrixMaskSolution,
   type Progress,
   type TileBatch,
   type TransposableMethod,
@@ -20,6 +22,7 @@ import {
   validateStandardShape,
   validateTransposableShape,
   type Fill,
+  type Matrix,
   type MatrixLike,
 } from './matrix.js';
 import { resolveTsenorOptions, validateMethod } from './options.js';
@@ -100,6 +103,34 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
   };
 }
 
+/** The tile path for backends without transposableMatrix: gather, solve the batch, scatter. */
+async function solveTiles(
+  backend: Backend,
+  x: Matrix,
+  n: number,
+  m: number,
+  method: TransposableMethod,
+  fill: Fill,
+  tsenor: TsenorOptions,
+  ctx: KernelContext,
+): Promise<MatrixMaskSolution> {
+  const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
+  let tileMask: Uint8Array;
+  let upperBound: number | undefined;
+  if (method === 'exact') {
+    const solution = await backend.exact(batch, n, fill, ctx);
+    tileMask = solution.mask;
+    upperBound = batchUpperBound(batch, n, fill, solution);
+  } else {
+    tileMask =
+      method === 'greedy'
+        ? await backend.greedy(batch, n, fill, ctx)
+        : await backend.tsenor(batch, n, fill, tsenor, ctx);
+  }
+  const objective = maskedSum(batch.tiles, tileMask);
+  return { mask: scatterTiles(tileMask, x.rows, x.cols, m), objective, upperBound };
+}
+
 /**
  * Transposable N:M mask: in every M×M tile, N kept per row and per column (exactly N under fill
  * 'exact', at most N under 'atMost'), maximising the sum of kept scores.
@@ -118,30 +149,22 @@ export async function transposableMask(
   const tsenor = resolveTsenorOptions(options.tsenor);
   const x = toMatrix(scores, 'scores');
   validateTransposableShape(x, m);
-  // Gathered before any await: the solvers work on a private copy of the caller's data.
-  const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
-  const backend = await resolveBackend(options.backend, batch.tiles.length);
-  const ctx = context(options);
-
-  let tileMask: Uint8Array;
-  let upperBound: number | undefined;
-  if (method === 'exact') {
-    const solution = await backend.exact(batch, n, fill, ctx);
-    tileMask = solution.mask;
-    upperBound = batchUpperBound(batch, n, fill, solution);
-  } else {
-    tileMask =
-      method === 'greedy'
-        ? await backend.greedy(batch, n, fill, ctx)
-        : await backend.tsenor(batch, n, fill, tsenor, ctx);
-    if (options.certify) {
-      const solution = await backend.exact(batch, n, fill, { signal: options.signal });
-      upperBound = batchUpperBound(batch, n, fill, solution);
-    }
-  }
-  const objective = maskedSum(batch.tiles, tileMask);
+  // Copied before any await: the solvers work on a private snapshot of the caller's data (toMatrix
+  // already copied anything that was not a Float32Array).
+  const own = x.data === (scores as { data?: unknown }).data ? { ...x, data: x.data.slice() } : x;
+  const backend = await resolveBackend(options.backend, x.data.length);
+  const solve = (which: TransposableMethod, ctx: KernelContext): Promise<MatrixMaskSolution> =>
+    backend.transposableMatrix
+      ? backend.transposableMatrix(own, n, m, which, fill, tsenor, ctx)
+      : solveTiles(backend, own, n, m, which, fill, tsenor, ctx);
+  const result = await solve(method, context(options));
+  const upperBound =
+    options.certify && method !== 'exact'
+      ? (await solve('exact', { signal: options.signal })).upperBound
+      : result.upperBound;
+  const { mask, objective } = result;
   return {
-    mask: scatterTiles(tileMask, x.rows, x.cols, m),
+    mask,
     rows: x.rows,
     cols: x.cols,
     n,

@@ -3,16 +3,17 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ExactSolution, TileBatch } from '../src/backends/backend.js';
+import type { ExactSolution, TileBatch, TransposableMethod } from '../src/backends/backend.js';
 import { listBackends, resolveBackend } from '../src/backends/backend.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { configureWasm, wasmBackend } from '../src/backends/wasm.js';
 import { batchUpperBound, recomputedUpperBound, relativeGap, tileUpperBound } from '../src/certificate.js';
-import { maskedSum, type Fill, type Matrix } from '../src/matrix.js';
+import { transposableMask } from '../src/masks.js';
+import { gatherTiles, maskedSum, scatterTiles, type Fill, type Matrix } from '../src/matrix.js';
 import { checkTransposable } from '../src/validity.js';
 import { DEFAULT_TSENOR_OPTIONS } from '../src/options.js';
-import { tileBatchArb, type ValueKind } from './helpers/tiles.js';
-import { absGaussianMatrix, gaussianMatrix } from './helpers/random.js';
+import { PATTERNS, tileBatchArb, type ValueKind } from './helpers/tiles.js';
+import { absGaussianMatrix, gaussianMatrix, tiedMatrix } from './helpers/random.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILLS: Fill[] = ['exact', 'atMost'];
@@ -301,5 +302,99 @@ describe('wasm worker pool', () => {
   it('rejects bad settings with E_OPTION', async () => {
     await expect(configureWasm({ threads: 0 })).rejects.toMatchObject({ code: 'E_OPTION' });
     await expect(configureWasm({ minParallelUnits: -1 })).rejects.toMatchObject({ code: 'E_OPTION' });
+  });
+});
+
+/** The tile path of src/masks.ts on the wasm tile kernels: gather, solve, scatter, sum, bound. */
+async function viaTiles(x: Matrix, n: number, m: number, method: TransposableMethod, fill: Fill) {
+  const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
+  let tileMask: Uint8Array;
+  let upperBound: number | undefined;
+  if (method === 'exact') {
+    const solution = await wasmBackend.exact(batch, n, fill, {});
+    tileMask = solution.mask;
+    upperBound = recomputedUpperBound(batch, n, fill, solution);
+  } else {
+    tileMask =
+      method === 'greedy'
+        ? await wasmBackend.greedy(batch, n, fill, {})
+        : await wasmBackend.tsenor(batch, n, fill, DEFAULT_TSENOR_OPTIONS, {});
+  }
+  return { mask: scatterTiles(tileMask, x.rows, x.cols, m), objective: maskedSum(batch.tiles, tileMask), upperBound };
+}
+
+/** A random matrix of whole M×M tiles: signed Gaussian, |Gaussian|, small tied integers or huge values. */
+const matrixArb = fc
+  .record({
+    pattern: fc.constantFrom(...PATTERNS, [3, 5] as const, [7, 12] as const),
+    tileRows: fc.integer({ min: 1, max: 3 }),
+    tileCols: fc.integer({ min: 1, max: 6 }),
+    kind: fc.constantFrom('gaussian', 'abs', 'ties', 'huge'),
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+  })
+  .map(({ pattern: [n, m], tileRows, tileCols, kind, seed }) => {
+    const rows = tileRows * m;
+    const cols = tileCols * m;
+    const x =
+      kind === 'ties'
+        ? tiedMatrix(rows, cols, seed)
+        : kind === 'abs'
+          ? absGaussianMatrix(rows, cols, seed)
+          : gaussianMatrix(rows, cols, seed);
+    if (kind === 'huge') x.data.forEach((v, k) => (x.data[k] = v * 1e30));
+    return { x, n, m };
+  });
+
+describe('wasm transposableMatrix (row-major bands, no tile copies)', () => {
+  const methods: TransposableMethod[] = ['exact', 'greedy', 'tsenor'];
+
+  it('gives the tile path’s masks, its objective and (exact) its recomputed bound, inline and on the pool', async () => {
+    for (const [threads, minParallelUnits] of [
+      [1, 4096],
+      [2, 0],
+    ] as const) {
+      await configureWasm({ threads, minParallelUnits });
+      await fc.assert(
+        fc.asyncProperty(
+          matrixArb,
+          fc.constantFrom(...methods),
+          fc.constantFrom(...FILLS),
+          async ({ x, n, m }, method, fill) => {
+            const ours = await wasmBackend.transposableMatrix!(x, n, m, method, fill, DEFAULT_TSENOR_OPTIONS, {});
+            const tiles = await viaTiles(x, n, m, method, fill);
+            expect(ours.mask).toEqual(tiles.mask);
+            expect(objectivesClose(ours.objective, tiles.objective, 1e-12), `${ours.objective} vs ${tiles.objective}`).toBe(
+              true,
+            );
+            expect(ours.upperBound).toBe(tiles.upperBound);
+            if (method === 'exact') expect(relativeGap(ours.upperBound!, ours.objective)).toBe(0);
+          },
+        ),
+        { seed: 42, numRuns: 120 },
+      );
+    }
+    await configureWasm({ threads: 2, minParallelUnits: 4096 });
+  });
+
+  it('transposableMask: wasm and reference agree (greedy bit-identical, exact optimal), whatever the caller does meanwhile', async () => {
+    await fc.assert(
+      fc.asyncProperty(matrixArb, fc.constantFrom(...FILLS), async ({ x, n, m }, fill) => {
+        const original = x.data.slice();
+        for (const method of ['greedy', 'exact'] as const) {
+          // The caller overwrites its data right after the call starts: the result must not see it.
+          const pending = transposableMask(x, { n, m, method, fill, backend: 'wasm' });
+          x.data.fill(0);
+          const ours = await pending;
+          x.data.set(original);
+          const ref = await transposableMask(x, { n, m, method, fill, backend: 'reference' });
+          if (method === 'greedy') expect(ours.mask).toEqual(ref.mask);
+          expect(objectivesClose(ours.objective, ref.objective, 1e-9), `${ours.objective} vs ${ref.objective}`).toBe(true);
+          const kept = maskedSum(x.data, ours.mask);
+          expect(objectivesClose(ours.objective, kept, 1e-12), `${ours.objective} vs ${kept}`).toBe(true);
+          if (method === 'exact') expect(ours.gap).toBe(0);
+        }
+      }),
+      { seed: 42, numRuns: 60 },
+    );
   });
 });

@@ -46,6 +46,16 @@ export interface ExactSolution {
   upperBound?: number;
 }
 
+/** A transposable mask of a whole matrix, from Backend.transposableMatrix. */
+export interface MatrixMaskSolution {
+  /** Row-major 0/1 mask, rows·cols entries. */
+  mask: Uint8Array;
+  /** Σ of the kept scores (f64). */
+  objective: number;
+  /** For exact: Σ over the tiles, in tile order, of the LP-dual bound of the solution's potentials. */
+  upperBound?: number;
+}
+
 export interface Availability {
   available: boolean;
   /** Why not, when not available; what it runs on, when available. */
@@ -68,6 +78,20 @@ export interface Backend {
   exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<ExactSolution>;
   greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<Uint8Array>;
   tsenor(batch: TileBatch, n: number, fill: Fill, options: TsenorOptions, ctx: KernelContext): Promise<Uint8Array>;
+  /**
+   * Optional: a transposable mask straight from the row-major matrix (no tile copies on the calling
+   * thread), the same masks as the tile kernels. It reads `scores.data` after awaiting, so the caller
+   * passes data nobody else mutates.
+   */
+  transposableMatrix?(
+    scores: Matrix,
+    n: number,
+    m: number,
+    method: TransposableMethod,
+    fill: Fill,
+    options: TsenorOptions,
+    ctx: KernelContext,
+  ): Promise<MatrixMaskSolution>;
   /** The 2:4 proximal operator on every group of 4 consecutive values (z.length a multiple of 4). */
   prox24(z: Float32Array, lambda: number, ctx: KernelContext): Promise<Float32Array>;
 }

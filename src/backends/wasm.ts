@@ -1,5 +1,5 @@
 import { NmsparseError } from '../errors.js';
-import type { Fill } from '../matrix.js';
+import type { Fill, Matrix } from '../matrix.js';
 import {
   registerBackend,
   runChunked,
@@ -7,7 +7,9 @@ import {
   type Backend,
   type ExactSolution,
   type KernelContext,
+  type MatrixMaskSolution,
   type TileBatch,
+  type TransposableMethod,
   type TsenorOptions,
 } from './backend.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
@@ -282,6 +284,73 @@ async function standard(
   return out;
 }
 
+const BAND_KERNELS: Record<TransposableMethod, number> = { exact: 0, greedy: 1, tsenor: 2 };
+
+/**
+ * A transposable mask straight from the row-major matrix: bands of M rows stream into linear memory
+ * and are tiled, solved and untiled there (on the pool for large batches).
+ */
+async function transposableMatrix(
+  scores: Matrix,
+  n: number,
+  m: number,
+  method: TransposableMethod,
+  fill: Fill,
+  options: TsenorOptions,
+  ctx: KernelContext,
+): Promise<MatrixMaskSolution> {
+  const rt = await getRuntime();
+  const { rows, cols, data } = scores;
+  const bands = rows / m;
+  const tilesPerBand = cols / m;
+  const mask = new Uint8Array(rows * cols);
+  const objectives = new Float64Array(bands);
+  const bounds = new Float64Array(method === 'exact' ? bands * tilesPerBand : 0);
+  const kind = BAND_KERNELS[method];
+  const { tau, iterations, stages, localSearchSteps } = options;
+  await stream(
+    rt,
+    'bandTiles',
+    bands,
+    bands * tilesPerBand,
+    1,
+    {
+      inputs: [{ array: data, perUnit: m * cols }],
+      outputs: [
+        { array: mask, perUnit: m * cols },
+        { array: objectives, perUnit: 1 },
+        { array: bounds, perUnit: bounds.length / bands },
+      ],
+      scratch: rt.kernels.exports.bandScratchBytes(kind, m, cols),
+    },
+    ctx,
+    ([x], [mk, obj, b], len, scratch) => [
+      kind,
+      x!,
+      cols,
+      m,
+      n,
+      fill === 'atMost' ? 1 : 0,
+      tau,
+      iterations,
+      stages,
+      localSearchSteps,
+      0,
+      len,
+      mk!,
+      obj!,
+      b!,
+      scratch,
+    ],
+  );
+  let objective = 0;
+  for (const o of objectives) objective += o;
+  if (method !== 'exact') return { mask, objective };
+  let upperBound = 0;
+  for (const b of bounds) upperBound += b;
+  return { mask, objective, upperBound };
+}
+
 /** Groups of 4 per work unit when deciding whether a prox call is worth the pool. */
 const PROX_GROUPS_PER_UNIT = 16;
 
@@ -327,6 +396,8 @@ export const wasmBackend: Backend = {
   exact: (batch, n, fill, ctx) => exclusive(() => exact(batch, n, fill, ctx)),
   greedy: (batch, n, fill, ctx) => exclusive(() => greedy(batch, n, fill, ctx)),
   tsenor: (batch, n, fill, options, ctx) => exclusive(() => tsenor(batch, n, fill, options, ctx)),
+  transposableMatrix: (scores, n, m, method, fill, options, ctx) =>
+    exclusive(() => transposableMatrix(scores, n, m, method, fill, options, ctx)),
   prox24: (z, lambda, ctx) => exclusive(() => prox24(z, lambda, ctx)),
 };
 

@@ -53,6 +53,25 @@ export interface KernelExports {
     mask: number,
     scratch: number,
   ): void;
+  bandScratchBytes(kind: number, m: number, cols: number): number;
+  bandTiles(
+    kind: number,
+    scores: number,
+    cols: number,
+    m: number,
+    n: number,
+    atMost: number,
+    tau: number,
+    iterations: number,
+    stages: number,
+    localSearchSteps: number,
+    start: number,
+    end: number,
+    mask: number,
+    objectives: number,
+    bounds: number,
+    scratch: number,
+  ): void;
   prox24ScratchBytes(): number;
   prox24Groups(z: number, lambda: number, start: number, end: number, out: number, scratch: number): void;
 }
