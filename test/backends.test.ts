@@ -382,9 +382,12 @@ describe('wasm transposableMatrix (row-major bands, no tile copies)', () => {
         const original = x.data.slice();
         for (const method of ['greedy', 'exact'] as const) {
           // The caller overwrites its data right after the call starts: the result must not see it.
-          const pending = transposableMask(x, { n, m, method, fill, backend: 'wasm' });
+          let progress = { done: 0, total: 0 };
+          const pending = transposableMask(x, { n, m, method, fill, backend: 'wasm', onProgress: (p) => (progress = p) });
           x.data.fill(0);
           const ours = await pending;
+          const tiles = (x.rows / m) * (x.cols / m);
+          expect(progress).toEqual({ done: tiles, total: tiles });
           x.data.set(original);
           const ref = await transposableMask(x, { n, m, method, fill, backend: 'reference' });
           if (method === 'greedy') expect(ours.mask).toEqual(ref.mask);

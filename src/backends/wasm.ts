@@ -323,7 +323,11 @@ async function transposableMatrix(
       ],
       scratch: rt.kernels.exports.bandScratchBytes(kind, m, cols),
     },
-    ctx,
+    // Progress in tiles, as the tile kernels report it.
+    {
+      signal: ctx.signal,
+      onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ done: p.done * tilesPerBand, total: p.total * tilesPerBand })),
+    },
     ([x], [mk, obj, b], len, scratch) => [
       kind,
       x!,
