@@ -20,8 +20,10 @@ const TAIL_FRACTION = 0.99;
 
 /**
  * Prunes a linear layer to 2:4 with the proximal method (Kübler et al. 2025): minimise
- * ‖(W − W₀)X‖²_F + λ·R(W) by FISTA with step 1/L (L = 2·λmax(H)), raising λ geometrically until every
- * group of 4 is 2:4; then the support is fixed and the kept weights are refit (`update`).
+ * ‖(W − W₀)X‖²_F + λ·R(W) by FISTA with step 1/L (L = 2·λmax(H)), raising λ geometrically (by
+ * `growth`, then `tailGrowth` once 99% of the groups are 2:4) until every group of 4 is 2:4, with one
+ * momentum sequence along the whole λ path; then the support is fixed and the kept weights are refit
+ * (`update`). Each FISTA iteration costs one rows × cols by cols × cols product and one prox.
  */
 export async function pruneLayer24(
   weights: MatrixLike,
@@ -49,6 +51,7 @@ export async function pruneLayer24(
     const y = Float32Array.from(w);
     const z = new Float32Array(size);
     let t = 1;
+    const scale = 2 / lipschitz;
     // Prox strength τ = λ/L; it starts at initialStrength/rms(W₀) and grows by `growth` per level.
     let tau = o.initialStrength / rms;
     // Every group is 2:4 once τ·max|z| > 4 (the prox's top-two bound); z stays near W₀ in scale.
@@ -67,7 +70,6 @@ export async function pruneLayer24(
       for (let it = 0; it < o.iterationsPerLevel; it++) {
         throwIfAborted(o.signal);
         // z = y − ∇/L with ∇ = 2(y·H − W₀·H).
-        const scale = 2 / lipschitz;
         for (let i = 0; i < size; i++) {
           z[i] = (y[i] as number) - scale * ((yh[i] as number) - (p.w0h[i] as number));
         }
