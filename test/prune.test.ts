@@ -77,6 +77,18 @@ describe('pruneLayer24 on a correlated synthetic layer (AR(1) inputs, ρ = 0.9)'
     expect(seen).toEqual(r.history.map((_, i) => i + 1));
   });
 
+  it("reports the loss of the prox iterate in its history (update 'none' returns that iterate)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), async (seed) => {
+        const { weights, inputs } = ar1Layer(12, 32, 96, 0.9, seed);
+        const r = await pruneLayer24(weights, { inputs }, { update: 'none', backend: 'reference' });
+        const last = r.history.at(-1)!.loss;
+        expect(Math.abs(last - r.relativeLoss)).toBeLessThanOrEqual(1e-9 * r.relativeLoss);
+      }),
+      { seed: 42, numRuns: 10 },
+    );
+  });
+
   it('gives the same result from H = X·Xᵀ as from X', async () => {
     const { weights, inputs } = ar1Layer(8, 32, 128, 0.9, 3);
     const p = layerProblem(weights, { inputs });
