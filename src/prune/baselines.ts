@@ -1,6 +1,6 @@
 import type { MatrixLike } from '../matrix.js';
-import { largestEigenvalue, layerProblem, relativeLoss, STEP_MARGIN, type LayerData, type LayerProblem } from './problem.js';
-import { maskedUpdate } from './update.js';
+import { largestEigenvalue, layerProblem, STEP_MARGIN, type LayerData, type LayerProblem } from './problem.js';
+import { refitOnMask } from './result.js';
 import { topTwoMask } from './mask24.js';
 import { now, resolvePruneOptions, type PruneMethod, type PruneOptions, type PruneResult } from './options.js';
 
@@ -29,21 +29,5 @@ async function scorePrune(
   const p = layerProblem(weights, data);
   const mask = topTwoMask(score(p), p.rows, p.cols);
   const lipschitz = o.update === 'gradient' ? STEP_MARGIN * 2 * largestEigenvalue(p.h, p.cols) : 0;
-  const pruned = await maskedUpdate(p, mask, p.w0, o.update, {
-    iterations: o.updateIterations,
-    lipschitz,
-    ridge: o.ridge,
-    signal: o.signal,
-  });
-  return {
-    weights: pruned,
-    mask,
-    rows: p.rows,
-    cols: p.cols,
-    method,
-    update: o.update,
-    relativeLoss: relativeLoss(p, pruned),
-    history: [],
-    seconds: (now() - start) / 1000,
-  };
+  return refitOnMask(p, mask, p.w0, o, lipschitz, method, start, { history: [] });
 }

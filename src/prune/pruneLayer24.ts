@@ -5,13 +5,12 @@ import type { MatrixLike } from '../matrix.js';
 import {
   largestEigenvalue,
   layerProblem,
-  relativeLoss,
   relativeLossFromProduct,
   STEP_MARGIN,
   type LayerData,
 } from './problem.js';
 import { symmetricProductRows } from './product.js';
-import { maskedUpdate } from './update.js';
+import { refitOnMask } from './result.js';
 import { maskFromSparse, sparseGroupFraction } from './mask24.js';
 import { now, resolvePruneOptions, type ProxPruneOptions, type PruneHistoryEntry, type PruneResult } from './options.js';
 
@@ -95,22 +94,5 @@ export async function pruneLayer24(
     }
   }
   const mask = maskFromSparse(w, p.w0);
-  const pruned = await maskedUpdate(p, mask, w, o.update, {
-    iterations: o.updateIterations,
-    lipschitz,
-    ridge: o.ridge,
-    signal: o.signal,
-  });
-  return {
-    weights: pruned,
-    mask,
-    rows: p.rows,
-    cols: p.cols,
-    method: 'prox',
-    update: o.update,
-    relativeLoss: relativeLoss(p, pruned),
-    history,
-    backend: backend.name,
-    seconds: (now() - start) / 1000,
-  };
+  return refitOnMask(p, mask, w, o, lipschitz, 'prox', start, { history, backend: backend.name });
 }
