@@ -1,10 +1,10 @@
 // The mean certified gap of tsenor and greedy on seeded Gaussian matrices (the README's table; issue 2's
 // done-criterion), plus TSENOR's hard column-scaled case.
-import type { BackendChoice, TransposableMethod } from '../src/backends/backend.js';
 import { transposableMask } from '../src/masks.js';
 import { MATRIX_SEED, PATTERNS } from './mask-suite.js';
 import { scoreMatrix, type MatrixKind } from './random.js';
 import { percent } from './table.js';
+import type { BackendChoice, TransposableMethod } from '../src/core/types.js';
 
 export interface GapRow {
   matrix: MatrixKind;

@@ -1,8 +1,8 @@
 // `npm run bench:gaps`: prints the certified-gap table of gap-report.ts.
 import { parseArgs } from 'node:util';
-import type { BackendChoice } from '../src/backends/backend.js';
 import { formatGapTable, measureGaps } from './gap-report.js';
 import { MATRIX_SEED } from './mask-suite.js';
+import type { BackendChoice } from '../src/core/types.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,9 +1,9 @@
-import { certify } from '../src/certify.js';
+import { certify } from '../src/verify/certify.js';
 import { standardMask, transposableMask, type MaskResult } from '../src/masks.js';
-import type { BackendName, TransposableMethod } from '../src/backends/backend.js';
 import { scoreMatrix, type MatrixKind } from './random.js';
 import type { CaseBase, Measured, Suite, SuiteConfig } from './suite.js';
 import { peakRssMiB, timeCall, type TimingPlan } from './timing.js';
+import type { BackendName, TransposableMethod } from '../src/core/types.js';
 
 export type MaskMethod = 'standard' | TransposableMethod;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNpy } from '../src/io/npy.js';
-import type { Matrix } from '../src/matrix.js';
+import type { Matrix } from '../src/core/matrix.js';
 
 /** One run of the native tool (`nmx`), as it reports itself (best of `reps` timed repetitions). */
 export interface NativeRun {

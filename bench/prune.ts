@@ -1,14 +1,14 @@
-import type { BackendName } from '../src/backends/backend.js';
 import { resolveBackend } from '../src/backends/backend.js';
 import '../src/backends/all.js';
-import { gaussianMatrix } from '../src/random.js';
+import { gaussianMatrix } from '../src/core/random.js';
 import { magnitudePrune24, wandaPrune24 } from '../src/prune/baselines.js';
-import type { PruneMethod, PruneResult } from '../src/prune/options.js';
+import type { PruneMethod, PruneResult } from '../src/prune/pruneOptions.js';
 import { pruneLayer24 } from '../src/prune/pruneLayer24.js';
 import type { UpdateMethod } from '../src/prune/update.js';
-import { ar1Layer } from '../test/helpers/ar1Layer.js';
+import { ar1Layer } from '../test/support/ar1Layer.js';
 import type { CaseBase, Measured, Suite, SuiteConfig } from './suite.js';
 import { peakRssMiB, timeCall, type TimingPlan } from './timing.js';
+import type { BackendName } from '../src/core/types.js';
 
 /** `prox24`: the operator alone on a Gaussian size×size matrix; `<method>+<update>`: a layer pruner. */
 export interface PruneCase extends CaseBase {

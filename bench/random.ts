@@ -1,5 +1,5 @@
-import type { Matrix } from '../src/matrix.js';
-import { columnScaledMatrix, gaussianMatrix } from '../src/random.js';
+import type { Matrix } from '../src/core/matrix.js';
+import { columnScaledMatrix, gaussianMatrix } from '../src/core/random.js';
 
 export type MatrixKind = 'gaussian' | 'column-scaled';
 

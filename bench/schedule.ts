@@ -1,4 +1,4 @@
-import { listBackends, resolveBackend, type BackendInfo, type BackendName } from '../src/backends/backend.js';
+import { listBackends, resolveBackend, type BackendInfo } from '../src/backends/backend.js';
 import '../src/backends/all.js';
 import { gpuIsHardware } from '../src/backends/gpu.js';
 import type { RunLimits } from './args.js';
@@ -6,6 +6,7 @@ import type { IsolatedOutcome } from './isolate.js';
 import type { CaseRow } from './results.js';
 import type { CaseBase } from './suite.js';
 import type { TimingPlan } from './timing.js';
+import type { BackendName } from '../src/core/types.js';
 
 /** Runs one case somewhere (in its own process for real runs) within a time limit. */
 export type CaseExecutor = (benchCase: CaseBase, plan: TimingPlan, timeoutSeconds: number) => Promise<IsolatedOutcome>;

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { encodeTensorData, SafetensorsWriter, type FloatDtype, type TensorEntry } from '../src/io/safetensors.js';
-import { gaussianSource, mulberry32 } from '../src/random.js';
+import { gaussianSource, mulberry32 } from '../src/core/random.js';
 
 const { values, positionals } = parseArgs({
   options: {

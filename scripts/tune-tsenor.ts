@@ -9,14 +9,14 @@
  *
  * Options: --size S (default 1024), --seed K (default 1).
  */
-import type { ExactSolution, TileBatch, TsenorOptions } from '../src/backends/backend.js';
-import { batchUpperBound, relativeGap } from '../src/certificate.js';
-import { gatherTiles, maskedSum, type Matrix } from '../src/matrix.js';
-import { DEFAULT_TSENOR_OPTIONS } from '../src/options.js';
-import { columnScaledMatrix, gaussianMatrix } from '../src/random.js';
+import { batchUpperBound, relativeGap } from '../src/verify/dualBound.js';
+import { gatherTiles, maskedSum, type Matrix } from '../src/core/matrix.js';
+import { DEFAULT_TSENOR_OPTIONS } from '../src/core/maskOptions.js';
+import { columnScaledMatrix, gaussianMatrix } from '../src/core/random.js';
 import { exactTiles } from '../src/reference/exact.js';
 import { greedyTiles } from '../src/reference/greedy.js';
 import { tsenorTiles } from '../src/reference/tsenor.js';
+import type { ExactSolution, TileBatch, TsenorOptions } from '../src/core/types.js';
 
 type Kind = 'gaussian' | 'column-scaled';
 

@@ -1,6 +1,7 @@
 // The public API of nmsparse. Modules inside the package import from each other, never from here.
-export { NmsparseError, type NmsparseErrorCode } from './errors.js';
-export { toMatrix, type Matrix, type MatrixLike, type Fill } from './matrix.js';
+export { NmsparseError, type NmsparseErrorCode } from './core/errors.js';
+export { toMatrix, type Matrix, type MatrixLike } from './core/matrix.js';
+export type { BackendChoice, BackendName, Fill, Progress, TransposableMethod, TsenorOptions } from './core/types.js';
 export { scoresFrom, type ScoreKind } from './scores.js';
 export {
   standardMask,
@@ -11,20 +12,12 @@ export {
   type TransposableMaskOptions,
   type TransposableMaskResult,
 } from './masks.js';
-export { certify, type Certificate, type CertifyOptions, type MaskLike } from './certify.js';
-export type { Violation } from './validity.js';
-export { DEFAULT_TSENOR_OPTIONS } from './options.js';
+export { certify, type Certificate, type CertifyOptions, type MaskLike } from './verify/certify.js';
+export type { Violation } from './verify/validity.js';
+export { DEFAULT_TSENOR_OPTIONS } from './core/maskOptions.js';
 export { configureWasm, type WasmSettings } from './backends/wasm.js';
 export { configureGpu, releaseGpu, type GpuSettings } from './backends/gpu.js';
-export {
-  listBackends,
-  type BackendChoice,
-  type BackendInfo,
-  type BackendName,
-  type Progress,
-  type TransposableMethod,
-  type TsenorOptions,
-} from './backends/backend.js';
+export { listBackends, type BackendInfo } from './backends/backend.js';
 export { prox24, reg24, type Prox24Options, type Prox24Result } from './prune/prox.js';
 export { pruneLayer24 } from './prune/pruneLayer24.js';
 export { magnitudePrune24, wandaPrune24 } from './prune/baselines.js';
@@ -35,6 +28,6 @@ export {
   type PruneOptions,
   type PruneResult,
   type ProxPruneOptions,
-} from './prune/options.js';
+} from './prune/pruneOptions.js';
 export type { LayerData } from './prune/problem.js';
 export type { UpdateMethod } from './prune/update.js';

@@ -1,31 +1,9 @@
-import {
-  resolveBackend,
-  type Backend,
-  type BackendChoice,
-  type BackendName,
-  type KernelContext,
-  type MatrixMaskSolution,
-  type Progress,
-  type TileBatch,
-  type TransposableMethod,
-  type TsenorOptions,
-} from './backends/backend.js';
+import { resolveBackend, type Backend } from './backends/backend.js';
 import './backends/all.js';
-import { batchUpperBound, relativeGap } from './certificate.js';
-import {
-  gatherTiles,
-  maskedSum,
-  scatterTiles,
-  toMatrix,
-  validateFill,
-  validatePattern,
-  validateStandardShape,
-  validateTransposableShape,
-  type Fill,
-  type Matrix,
-  type MatrixLike,
-} from './matrix.js';
-import { resolveTsenorOptions, validateMethod } from './options.js';
+import { batchUpperBound, relativeGap } from './verify/dualBound.js';
+import { gatherTiles, maskedSum, scatterTiles, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from './core/matrix.js';
+import { resolveTsenorOptions, validateMethod } from './core/maskOptions.js';
+import type { Fill, BackendChoice, BackendName, KernelContext, MatrixMaskSolution, Progress, TileBatch, TransposableMethod, TsenorOptions } from './core/types.js';
 
 export interface CommonOptions {
   /** Keep N of every M. */

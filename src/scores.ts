@@ -1,5 +1,5 @@
-import { NmsparseError } from './errors.js';
-import { toMatrix, type Matrix, type MatrixLike } from './matrix.js';
+import { NmsparseError } from './core/errors.js';
+import { toMatrix, type Matrix, type MatrixLike } from './core/matrix.js';
 
 export type ScoreKind = 'abs' | 'raw';
 

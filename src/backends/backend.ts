@@ -1,60 +1,16 @@
-import { NmsparseError, throwIfAborted } from '../errors.js';
-import type { Fill, Matrix } from '../matrix.js';
-
-export type BackendName = 'reference' | 'wasm' | 'gpu';
-export type BackendChoice = BackendName | 'auto';
-export type TransposableMethod = 'exact' | 'tsenor' | 'greedy';
-
-/** TSENOR knobs (see README for the measured defaults). */
-export interface TsenorOptions {
-  /** Entropy strength: larger is closer to the LP optimum and needs more iterations. */
-  tau: number;
-  /** Dykstra iterations in all (each: row scaling, column scaling, box step). */
-  iterations: number;
-  /** τ schedule: the iterations are split over this many stages, τ doubling up to `tau` (1 = fixed τ). */
-  stages: number;
-  /** Local-search steps per tile after rounding. */
-  localSearchSteps: number;
-}
-
-export interface Progress {
-  /** Units of work done (tiles for mask solvers, rows for standard masks). */
-  done: number;
-  total: number;
-}
-
-export interface KernelContext {
-  signal?: AbortSignal;
-  onProgress?: (progress: Progress) => void;
-}
-
-/** A batch of M×M tiles, row-major each, `count·m·m` values. */
-export interface TileBatch {
-  tiles: Float32Array;
-  count: number;
-  m: number;
-}
-
-/** An exact solution: the masks and the optimal LP dual potentials (u per tile row, v per tile column). */
-export interface ExactSolution {
-  mask: Uint8Array;
-  /** count·m row potentials. */
-  u: Float64Array;
-  /** count·m column potentials. */
-  v: Float64Array;
-  /** Σ over the tiles of the LP-dual bound of (u, v), when the backend computed it with the solve. */
-  upperBound?: number;
-}
-
-/** A transposable mask of a whole matrix, from Backend.transposableMatrix. */
-export interface MatrixMaskSolution {
-  /** Row-major 0/1 mask, rows·cols entries. */
-  mask: Uint8Array;
-  /** Σ of the kept scores (f64). */
-  objective: number;
-  /** For exact: Σ over the tiles, in tile order, of the LP-dual bound of the solution's potentials. */
-  upperBound?: number;
-}
+import { NmsparseError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import type {
+  BackendChoice,
+  BackendName,
+  ExactSolution,
+  Fill,
+  KernelContext,
+  MatrixMaskSolution,
+  TileBatch,
+  TransposableMethod,
+  TsenorOptions,
+} from '../core/types.js';
 
 export interface Availability {
   available: boolean;
@@ -142,32 +98,4 @@ export async function resolveBackend(choice: BackendChoice | undefined, entries 
     throw new NmsparseError('E_BACKEND', `backend '${wanted}' is not available: ${a.reason}`);
   }
   return b;
-}
-
-/**
- * Runs `work(start, end)` over [0, total) in chunks, reporting progress and honouring the AbortSignal
- * between chunks. It yields to the event loop between chunks so that an abort can actually arrive.
- */
-export async function runChunked(
-  total: number,
-  chunk: number,
-  ctx: KernelContext,
-  work: (start: number, end: number) => void,
-): Promise<void> {
-  throwIfAborted(ctx.signal);
-  for (let start = 0; start < total; start += chunk) {
-    const end = Math.min(total, start + chunk);
-    work(start, end);
-    ctx.onProgress?.({ done: end, total });
-    if (end < total) {
-      await yieldToEventLoop();
-      throwIfAborted(ctx.signal);
-    }
-  }
-}
-
-/** Lets pending events (an abort, a progress repaint) run; setImmediate where there is one (Node). */
-export function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
-  return new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
 }

@@ -1,22 +1,14 @@
-import { NmsparseError, throwIfAborted } from '../errors.js';
-import type { Fill } from '../matrix.js';
+import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { standardMaskRows } from '../reference/standard.js';
 import { countTile, localSearchTile, repairTile, tileState } from '../reference/localSearch.js';
 import { normalise, stageTaus } from '../reference/tsenor.js';
-import {
-  registerBackend,
-  resolveBackend,
-  yieldToEventLoop,
-  type Availability,
-  type Backend,
-  type KernelContext,
-  type TileBatch,
-  type TsenorOptions,
-} from './backend.js';
+import { registerBackend, resolveBackend, type Availability, type Backend } from './backend.js';
 import { referenceBackend } from './reference.js';
 import { GpuEngine, type DykstraStage } from './gpu/engine.js';
 import { KEPT } from './gpu/kernels.js';
 import { startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
+import type { Fill, KernelContext, TileBatch, TsenorOptions } from '../core/types.js';
+import { yieldToEventLoop } from '../core/chunks.js';
 
 /** Values per GPU launch (default): bounds device memory per plan and the time between progress reports. */
 const DEFAULT_ENTRIES_PER_LAUNCH = 1 << 20;

@@ -3,7 +3,9 @@ import { exactTiles } from '../reference/exact.js';
 import { greedyTiles } from '../reference/greedy.js';
 import { tsenorTiles } from '../reference/tsenor.js';
 import { prox24Groups } from '../reference/prox24.js';
-import { registerBackend, runChunked, type Backend, type ExactSolution } from './backend.js';
+import { registerBackend, type Backend } from './backend.js';
+import type { ExactSolution } from '../core/types.js';
+import { runChunked } from '../core/chunks.js';
 
 /** Tiles per chunk between progress reports and abort checks. */
 const TILE_CHUNK = 512;

@@ -1,19 +1,10 @@
-import { NmsparseError } from '../errors.js';
-import type { Fill, Matrix } from '../matrix.js';
-import {
-  registerBackend,
-  runChunked,
-  type Availability,
-  type Backend,
-  type ExactSolution,
-  type KernelContext,
-  type MatrixMaskSolution,
-  type TileBatch,
-  type TransposableMethod,
-  type TsenorOptions,
-} from './backend.js';
+import { NmsparseError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import { registerBackend, type Availability, type Backend } from './backend.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
+import type { Fill, ExactSolution, KernelContext, MatrixMaskSolution, TileBatch, TransposableMethod, TsenorOptions } from '../core/types.js';
+import { runChunked } from '../core/chunks.js';
 
 /** How the wasm backend spreads work (Node only; elsewhere everything runs inline). */
 export interface WasmSettings {

@@ -7,7 +7,7 @@
  * Under Node the module is the shared-memory build, so a worker pool can run on the same memory.
  */
 
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 
 /** The kernels' exports (pointers are byte offsets into the linear memory). */
 export interface KernelExports {

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
-import { NmsparseError, throwIfAborted } from '../errors.js';
-import type { KernelContext } from './backend.js';
+import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import type { KernelName, WasmModule } from './wasmModule.js';
+import type { KernelContext } from '../core/types.js';
 
 /**
  * Each worker instantiates the kernels on the shared memory and runs one export call per message.

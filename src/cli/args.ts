@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 
 /** Parses argv strictly; any unknown flag or missing value is an E_OPTION usage error. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import type { BackendChoice, Progress, TransposableMethod } from '../backends/backend.js';
-import { certify, type Certificate } from '../certify.js';
-import { NmsparseError, throwIfAborted } from '../errors.js';
+import { certify, type Certificate } from '../verify/certify.js';
+import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { checkOutputPath } from '../io/atomicWrite.js';
 import { decodeFloats } from '../io/floatCodec.js';
 import {
@@ -14,13 +13,14 @@ import {
   type TensorInfo,
 } from '../io/safetensors.js';
 import { standardMask, transposableMask } from '../masks.js';
-import { validatePattern, type Fill } from '../matrix.js';
+import { validatePattern } from '../core/matrix.js';
 import { scoresFrom, type ScoreKind } from '../scores.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from './args.js';
 import { eligibility, matrixShape, regexFlag, type Selection } from './eligibility.js';
 import { withInterrupt } from './interrupt.js';
 import { ProgressReporter, progressMode } from './progress.js';
 import { BACKEND_CHOICES, FILL_CHOICES, METHOD_CHOICES, SCORE_CHOICES, formatGap, print } from './shared.js';
+import type { Fill, BackendChoice, Progress, TransposableMethod } from '../core/types.js';
 
 const MASK_USAGE =
   'nmsparse mask MODEL.safetensors --n N --m M [--transposable] [--method exact|tsenor|greedy] [--fill exact|at-most] ' +

@@ -1,6 +1,6 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { standardMask, transposableMask } from '../masks.js';
-import { gaussianMatrix } from '../random.js';
+import { gaussianMatrix } from '../core/random.js';
 import { scoresFrom } from '../scores.js';
 import { choiceFlag, parseCommandArgs } from './args.js';
 import { BACKEND_CHOICES, formatGap, print } from './shared.js';

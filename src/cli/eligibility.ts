@@ -1,4 +1,4 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { isFloatDtype, type TensorInfo } from '../io/safetensors.js';
 
 /** Which tensors of a checkpoint get a mask. */

@@ -1,6 +1,6 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { openSafetensorsFile, type TensorInfo } from '../io/safetensors.js';
-import { validatePattern } from '../matrix.js';
+import { validatePattern } from '../core/matrix.js';
 import { integerFlag, parseCommandArgs } from './args.js';
 import { eligibility, regexFlag, type Selection } from './eligibility.js';
 import { print } from './shared.js';

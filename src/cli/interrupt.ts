@@ -1,4 +1,4 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;

@@ -1,4 +1,4 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
 import { maskCommand } from './mask.js';

@@ -1,4 +1,4 @@
-import { certify } from '../certify.js';
+import { certify } from '../verify/certify.js';
 import { writeNpyFile } from '../io/npy.js';
 import { standardMask, transposableMask, type MaskResult } from '../masks.js';
 import { scoresFrom } from '../scores.js';
@@ -6,7 +6,7 @@ import { choiceFlag, integerFlag, parseCommandArgs } from './args.js';
 import { maskCheckpointCommand } from './checkpoint.js';
 import { readMatrixNpy } from './matrixFile.js';
 import { BACKEND_CHOICES, FILL_CHOICES, METHOD_CHOICES, SCORE_CHOICES, formatGap, print } from './shared.js';
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 
 const USAGE =
   'nmsparse mask IN.npy --n N --m M [--transposable] [--method exact|tsenor|greedy] [--fill exact|at-most] ' +

@@ -1,6 +1,6 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { readNpyFile } from '../io/npy.js';
-import type { Matrix } from '../matrix.js';
+import type { Matrix } from '../core/matrix.js';
 
 /** Reads a 2-D float .npy file as an f32 Matrix (validation of values happens in the API). */
 export async function readMatrixNpy(path: string, what: string): Promise<Matrix> {

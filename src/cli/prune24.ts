@@ -1,11 +1,11 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { writeNpyFile } from '../io/npy.js';
 import { magnitudePrune24, wandaPrune24 } from '../prune/baselines.js';
-import type { PruneMethod, PruneOptions, PruneResult } from '../prune/options.js';
+import type { PruneMethod, PruneOptions, PruneResult } from '../prune/pruneOptions.js';
 import type { LayerData } from '../prune/problem.js';
 import { pruneLayer24 } from '../prune/pruneLayer24.js';
 import type { UpdateMethod } from '../prune/update.js';
-import type { MatrixLike } from '../matrix.js';
+import type { MatrixLike } from '../core/matrix.js';
 import { choiceFlag, parseCommandArgs } from './args.js';
 import { readMatrixNpy } from './matrixFile.js';
 import { BACKEND_CHOICES, print } from './shared.js';

@@ -1,6 +1,5 @@
-import type { BackendChoice, TransposableMethod } from '../backends/backend.js';
-import type { Fill } from '../matrix.js';
 import type { ScoreKind } from '../scores.js';
+import type { Fill, BackendChoice, TransposableMethod } from '../core/types.js';
 
 /** CLI spellings of option values, mapped to the API's. */
 export const METHOD_CHOICES: Record<string, TransposableMethod> = { exact: 'exact', tsenor: 'tsenor', greedy: 'greedy' };

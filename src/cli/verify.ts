@@ -1,5 +1,5 @@
-import { certify } from '../certify.js';
-import { NmsparseError } from '../errors.js';
+import { certify } from '../verify/certify.js';
+import { NmsparseError } from '../core/errors.js';
 import { scoresFrom } from '../scores.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from './args.js';
 import { verifyCheckpointCommand } from './checkpoint.js';

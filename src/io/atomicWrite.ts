@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 
 export interface AtomicWriteOptions {
   /** Replace an existing output file (default: refuse). */

@@ -1,4 +1,4 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 
 /** Float encodings stored in files; all are little-endian. */
 export type FloatEncoding = 'f16' | 'bf16' | 'f32' | 'f64';

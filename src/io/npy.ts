@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { writeBytesAtomic, type AtomicWriteOptions } from './atomicWrite.js';
 import { decodeFloats, encodeFloats, type FloatEncoding } from './floatCodec.js';
 import { parsePyLiteral, type PyValue } from './pyLiteral.js';

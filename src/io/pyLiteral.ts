@@ -1,4 +1,4 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 
 /** The Python literals that appear in .npy headers. Tuples and lists are both arrays. */
 export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { createAtomicFile, type AtomicFile, type AtomicWriteOptions } from './atomicWrite.js';
 import { decodeFloats, encodeFloats } from './floatCodec.js';
 import {

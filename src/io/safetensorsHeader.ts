@@ -1,4 +1,4 @@
-import { NmsparseError } from '../errors.js';
+import { NmsparseError } from '../core/errors.js';
 import type { FloatEncoding } from './floatCodec.js';
 import { boundedElementCount } from './shape.js';
 

@@ -1,8 +1,8 @@
-import type { MatrixLike } from '../matrix.js';
+import type { MatrixLike } from '../core/matrix.js';
 import { largestEigenvalue, layerProblem, STEP_MARGIN, type LayerData, type LayerProblem } from './problem.js';
 import { refitOnMask } from './result.js';
 import { topTwoMask } from './mask24.js';
-import { now, resolvePruneOptions, type PruneMethod, type PruneOptions, type PruneResult } from './options.js';
+import { now, resolvePruneOptions, type PruneMethod, type PruneOptions, type PruneResult } from './pruneOptions.js';
 
 /** Magnitude 2:4: keep the two largest |w| of every group of 4, then the same refit as the prox pruner. */
 export function magnitudePrune24(weights: MatrixLike, data: LayerData, options?: PruneOptions): Promise<PruneResult> {

@@ -1,5 +1,5 @@
-import { NmsparseError } from '../errors.js';
-import { toMatrix, type MatrixLike } from '../matrix.js';
+import { NmsparseError } from '../core/errors.js';
+import { toMatrix, type MatrixLike } from '../core/matrix.js';
 import { gramMatrix } from './gram.js';
 import { symmetricProductRows } from './product.js';
 

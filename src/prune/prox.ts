@@ -1,8 +1,9 @@
-import { NmsparseError } from '../errors.js';
-import { resolveBackend, type BackendChoice, type BackendName } from '../backends/backend.js';
+import { NmsparseError } from '../core/errors.js';
+import { resolveBackend } from '../backends/backend.js';
 import '../backends/all.js';
-import { firstNonFinite, toMatrix, type MatrixLike } from '../matrix.js';
+import { firstNonFinite, toMatrix, type MatrixLike } from '../core/matrix.js';
 import { reg24 as referenceReg24 } from '../reference/prox24.js';
+import type { BackendChoice, BackendName } from '../core/types.js';
 
 export interface Prox24Options {
   /** Which backend evaluates the prox (default 'auto'); every backend returns the global minimiser. */

@@ -1,7 +1,7 @@
-import { NmsparseError, throwIfAborted } from '../errors.js';
+import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { resolveBackend } from '../backends/backend.js';
 import '../backends/all.js';
-import type { MatrixLike } from '../matrix.js';
+import type { MatrixLike } from '../core/matrix.js';
 import {
   largestEigenvalue,
   layerProblem,
@@ -12,7 +12,7 @@ import {
 import { symmetricProductRows } from './product.js';
 import { refitOnMask } from './result.js';
 import { maskFromSparse, sparseGroupFraction } from './mask24.js';
-import { now, resolvePruneOptions, type ProxPruneOptions, type PruneHistoryEntry, type PruneResult } from './options.js';
+import { now, resolvePruneOptions, type ProxPruneOptions, type PruneHistoryEntry, type PruneResult } from './pruneOptions.js';
 
 /** From this fraction of 2:4 groups on, λ grows by tailGrowth. */
 const TAIL_FRACTION = 0.99;

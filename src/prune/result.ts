@@ -1,6 +1,6 @@
 import { relativeLoss, type LayerProblem } from './problem.js';
 import { maskedUpdate } from './update.js';
-import { now, type PruneMethod, type PruneResult, type ResolvedPruneOptions } from './options.js';
+import { now, type PruneMethod, type PruneResult, type ResolvedPruneOptions } from './pruneOptions.js';
 
 /**
  * The last step every 2:4 pruner shares: refit the kept weights on the fixed mask (starting from `from`)

@@ -1,7 +1,7 @@
-import { NmsparseError, throwIfAborted } from '../errors.js';
-import { yieldToEventLoop } from '../backends/backend.js';
+import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { choleskySolve4 } from './cholesky.js';
 import { lossGradientRows, type LayerProblem } from './problem.js';
+import { yieldToEventLoop } from '../core/chunks.js';
 
 /** How the kept weights are refit once the mask is fixed. */
 export type UpdateMethod = 'gradient' | 'exact' | 'none';

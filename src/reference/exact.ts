@@ -38,9 +38,8 @@
  * The final duals (u − p, v + p) are ≥ 0, so every kept entry has a_ij ≥ u_i + v_j ≥ 0; units of
  * score exactly 0 (which ties can leave) gain nothing and are dropped from the mask.
  */
-import type { ExactSolution, TileBatch } from '../backends/backend.js';
-import type { Fill } from '../matrix.js';
 import { nthLargest, selectTopN } from './topN.js';
+import type { Fill, ExactSolution, TileBatch } from '../core/types.js';
 
 /**
  * Rounds of (row pass, column pass) after the warm start. Measured on 1024² |Gaussian|: paths per tile

@@ -1,6 +1,5 @@
-import type { TileBatch } from '../backends/backend.js';
-import type { Fill } from '../matrix.js';
 import { repairTile, tileState, type TileState } from './localSearch.js';
+import type { Fill, TileBatch } from '../core/types.js';
 
 /**
  * Greedy selection on the tile at `state.base`: entries in descending `priority` (ties: lower row-major

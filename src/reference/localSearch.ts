@@ -1,4 +1,4 @@
-import type { Fill } from '../matrix.js';
+import type { Fill } from '../core/types.js';
 
 /**
  * One M×M tile being rounded: its scores and its mask live in batch-sized arrays at offset `base`

@@ -1,7 +1,6 @@
-import type { TileBatch, TsenorOptions } from '../backends/backend.js';
-import type { Fill } from '../matrix.js';
 import { greedySelect } from './greedy.js';
 import { localSearchTile, tileState } from './localSearch.js';
+import type { Fill, TileBatch, TsenorOptions } from '../core/types.js';
 
 /** Scratch buffers for one tile, reused from tile to tile. */
 interface Work {

@@ -1,4 +1,4 @@
-import { NmsparseError } from '../../errors.js';
+import { NmsparseError } from '../../core/errors.js';
 
 /** The slice of gpu.js (2.24, `mode: 'webgpu'`) that nmsparse uses. */
 export interface GpuKernel {

@@ -1,0 +1,30 @@
+import { throwIfAborted } from './errors.js';
+import type { KernelContext } from './types.js';
+
+/**
+ * Runs `work(start, end)` over [0, total) in chunks, reporting progress and honouring the AbortSignal
+ * between chunks. It yields to the event loop between chunks so that an abort can actually arrive.
+ */
+export async function runChunked(
+  total: number,
+  chunk: number,
+  ctx: KernelContext,
+  work: (start: number, end: number) => void,
+): Promise<void> {
+  throwIfAborted(ctx.signal);
+  for (let start = 0; start < total; start += chunk) {
+    const end = Math.min(total, start + chunk);
+    work(start, end);
+    ctx.onProgress?.({ done: end, total });
+    if (end < total) {
+      await yieldToEventLoop();
+      throwIfAborted(ctx.signal);
+    }
+  }
+}
+
+/** Lets pending events (an abort, a progress repaint) run; setImmediate where there is one (Node). */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
+  return new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+}

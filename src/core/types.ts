@@ -1,0 +1,60 @@
+// The types every layer shares: problem settings, kernel inputs and outputs, progress. Depends on nothing.
+
+/** Under fill 'exact' every tile row and column keeps exactly N; under 'atMost' at most N. */
+export type Fill = 'exact' | 'atMost';
+
+export type BackendName = 'reference' | 'wasm' | 'gpu';
+export type BackendChoice = BackendName | 'auto';
+export type TransposableMethod = 'exact' | 'tsenor' | 'greedy';
+
+/** TSENOR knobs (see README for the measured defaults). */
+export interface TsenorOptions {
+  /** Entropy strength: larger is closer to the LP optimum and needs more iterations. */
+  tau: number;
+  /** Dykstra iterations in all (each: row scaling, column scaling, box step). */
+  iterations: number;
+  /** τ schedule: the iterations are split over this many stages, τ doubling up to `tau` (1 = fixed τ). */
+  stages: number;
+  /** Local-search steps per tile after rounding. */
+  localSearchSteps: number;
+}
+
+export interface Progress {
+  /** Units of work done (tiles for mask solvers, rows for standard masks). */
+  done: number;
+  total: number;
+}
+
+export interface KernelContext {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** A batch of M×M tiles, row-major each, `count·m·m` values. */
+export interface TileBatch {
+  tiles: Float32Array;
+  count: number;
+  m: number;
+}
+
+/** An exact solution: the masks and the optimal LP dual potentials (u per tile row, v per tile column). */
+export interface ExactSolution {
+  mask: Uint8Array;
+  /** count·m row potentials. */
+  u: Float64Array;
+  /** count·m column potentials. */
+  v: Float64Array;
+  /** Σ over the tiles of the LP-dual bound of (u, v), when the backend computed it with the solve. */
+  upperBound?: number;
+}
+
+/** A transposable mask of a whole matrix, from Backend.transposableMatrix. */
+export interface MatrixMaskSolution {
+  /** Row-major 0/1 mask, rows·cols entries. */
+  mask: Uint8Array;
+  /** Σ of the kept scores (f64). */
+  objective: number;
+  /** For exact: Σ over the tiles, in tile order, of the LP-dual bound of the solution's potentials. */
+  upperBound?: number;
+}
+

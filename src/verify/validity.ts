@@ -1,0 +1,99 @@
+import type { Fill } from '../core/types.js';
+
+/** One way a mask breaks its N:M rule, located in the full matrix (0-based indices). */
+export type Violation =
+  | { kind: 'value'; row: number; col: number; value: number }
+  | { kind: 'group'; row: number; col: number; count: number; expected: string }
+  | { kind: 'tileRow'; tileRow: number; tileCol: number; row: number; count: number; expected: string }
+  | { kind: 'tileColumn'; tileRow: number; tileCol: number; col: number; count: number; expected: string };
+
+export interface ValidityReport {
+  valid: boolean;
+  /** How many violations there are in all. */
+  violationCount: number;
+  /** The first few violations, in row-major order of where they start. */
+  violations: Violation[];
+}
+
+/** How many violations are listed in full. */
+export const MAX_LISTED_VIOLATIONS = 10;
+
+class ViolationLog {
+  count = 0;
+  readonly listed: Violation[] = [];
+  add(v: Violation): void {
+    if (this.count++ < MAX_LISTED_VIOLATIONS) this.listed.push(v);
+  }
+  report(): ValidityReport {
+    return { valid: this.count === 0, violationCount: this.count, violations: this.listed };
+  }
+}
+
+function countOk(count: number, n: number, fill: Fill): boolean {
+  return fill === 'exact' ? count === n : count <= n;
+}
+
+function expectedText(n: number, fill: Fill): string {
+  return fill === 'exact' ? `exactly ${n}` : `at most ${n}`;
+}
+
+function logBadValues(mask: ArrayLike<number>, cols: number, log: ViolationLog): void {
+  for (let k = 0; k < mask.length; k++) {
+    const x = mask[k] as number;
+    if (x !== 0 && x !== 1) log.add({ kind: 'value', row: Math.floor(k / cols), col: k % cols, value: x });
+  }
+}
+
+/** Checks a standard N:M mask: 0/1 values and N kept in every group of M along each row. */
+export function checkStandard(
+  mask: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  n: number,
+  m: number,
+  fill: Fill = 'exact',
+): ValidityReport {
+  const log = new ViolationLog();
+  logBadValues(mask, cols, log);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c += m) {
+      let count = 0;
+      for (let j = 0; j < m; j++) count += mask[r * cols + c + j] === 1 ? 1 : 0;
+      if (!countOk(count, n, fill)) log.add({ kind: 'group', row: r, col: c, count, expected: expectedText(n, fill) });
+    }
+  }
+  return log.report();
+}
+
+/** Checks a transposable N:M mask: 0/1 values and N per row and per column of every M×M tile. */
+export function checkTransposable(
+  mask: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  n: number,
+  m: number,
+  fill: Fill,
+): ValidityReport {
+  const log = new ViolationLog();
+  logBadValues(mask, cols, log);
+  const expected = expectedText(n, fill);
+  for (let tr = 0; tr < rows / m; tr++) {
+    for (let tc = 0; tc < cols / m; tc++) {
+      for (let i = 0; i < m; i++) {
+        let rowCount = 0;
+        let colCount = 0;
+        for (let j = 0; j < m; j++) {
+          rowCount += mask[(tr * m + i) * cols + tc * m + j] === 1 ? 1 : 0;
+          colCount += mask[(tr * m + j) * cols + tc * m + i] === 1 ? 1 : 0;
+        }
+        if (!countOk(rowCount, n, fill)) {
+          log.add({ kind: 'tileRow', tileRow: tr, tileCol: tc, row: tr * m + i, count: rowCount, expected });
+        }
+        if (!countOk(colCount, n, fill)) {
+          log.add({ kind: 'tileColumn', tileRow: tr, tileCol: tc, col: tc * m + i, count: colCount, expected });
+        }
+      }
+    }
+  }
+  return log.report();
+}

@@ -1,0 +1,332 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { NmsparseError } from '../../src/core/errors.js';
+import { encodeNpy, parseNpy } from '../../src/io/npy.js';
+import { magnitudePrune24, wandaPrune24 } from '../../src/prune/baselines.js';
+import type { PruneResult } from '../../src/prune/pruneOptions.js';
+import { layerProblem, lossGradientRows } from '../../src/prune/problem.js';
+import { prox24, reg24 } from '../../src/prune/prox.js';
+import { pruneLayer24 } from '../../src/prune/pruneLayer24.js';
+import { prox24Groups } from '../../src/reference/prox24.js';
+import { prune24Command } from '../../src/cli/prune24.js';
+import { symmetricProductRows } from '../../src/prune/product.js';
+import { gramMatrix } from '../../src/prune/gram.js';
+import { choleskySolve4 } from '../../src/prune/cholesky.js';
+import { mulberry32 } from '../../src/core/random.js';
+import { ar1Layer } from '../support/ar1Layer.js';
+
+/** Exactly two ones per group of 4, and the weights vanish off the mask. */
+function expectExactly24(r: PruneResult): void {
+  for (let g = 0; g < r.mask.length; g += 4) {
+    expect(r.mask[g]! + r.mask[g + 1]! + r.mask[g + 2]! + r.mask[g + 3]!).toBe(2);
+  }
+  r.weights.forEach((x, i) => {
+    if (!r.mask[i]) expect(x).toBe(0);
+    expect(Number.isFinite(x)).toBe(true);
+  });
+}
+
+async function expectCode(promise: Promise<unknown> | (() => unknown), code: string): Promise<void> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (err) {
+    expect(err).toBeInstanceOf(NmsparseError);
+    expect((err as NmsparseError).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected NmsparseError ${code}`);
+}
+
+describe('pruneLayer24 on a correlated synthetic layer (AR(1) inputs, ρ = 0.9)', () => {
+  it('beats Wanda and magnitude with the same update, and every result is exactly 2:4', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), async (seed) => {
+        const { weights, inputs } = ar1Layer(16, 64, 256, 0.9, seed);
+        for (const update of ['exact', 'gradient', 'none'] as const) {
+          const prox = await pruneLayer24(weights, { inputs }, { update, backend: 'reference' });
+          const wanda = await wandaPrune24(weights, { inputs }, { update });
+          const magnitude = await magnitudePrune24(weights, { inputs }, { update });
+          for (const r of [prox, wanda, magnitude]) expectExactly24(r);
+          expect(prox.relativeLoss).toBeLessThan(wanda.relativeLoss);
+          expect(prox.relativeLoss).toBeLessThan(magnitude.relativeLoss);
+        }
+      }),
+      { seed: 42, numRuns: 3 },
+    );
+  }, 60_000);
+
+  it('records a λ path that ends 2:4, and reports progress', async () => {
+    const { weights, inputs } = ar1Layer(8, 32, 128, 0.9, 7);
+    const seen: number[] = [];
+    let last = { done: 0, total: 0 };
+    const r = await pruneLayer24(weights, { inputs }, {
+      backend: 'reference',
+      onProgress: (p) => {
+        seen.push(p.done);
+        expect(p.total).toBeGreaterThanOrEqual(p.done);
+        last = p;
+      },
+    });
+    expect(last.done).toBe(last.total);
+    expect(r.history.length).toBeGreaterThan(1);
+    expect(r.history.at(-1)!.sparseFraction).toBe(1);
+    for (let i = 1; i < r.history.length; i++) expect(r.history[i]!.lambda).toBeGreaterThan(r.history[i - 1]!.lambda);
+    expect(seen).toEqual(r.history.map((_, i) => i + 1));
+  });
+
+  it("reports the loss of the prox iterate in its history (update 'none' returns that iterate)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), async (seed) => {
+        const { weights, inputs } = ar1Layer(12, 32, 96, 0.9, seed);
+        const r = await pruneLayer24(weights, { inputs }, { update: 'none', backend: 'reference' });
+        const last = r.history.at(-1)!.loss;
+        expect(Math.abs(last - r.relativeLoss)).toBeLessThanOrEqual(1e-9 * r.relativeLoss);
+      }),
+      { seed: 42, numRuns: 10 },
+    );
+  });
+
+  it('gives the same result from H = X·Xᵀ as from X', async () => {
+    const { weights, inputs } = ar1Layer(8, 32, 128, 0.9, 3);
+    const p = layerProblem(weights, { inputs });
+    const hessian = { rows: 32, cols: 32, data: Float32Array.from(p.h) };
+    const fromX = await wandaPrune24(weights, { inputs });
+    const fromH = await wandaPrune24(weights, { hessian });
+    expect(Array.from(fromH.mask)).toEqual(Array.from(fromX.mask));
+    expect(fromH.relativeLoss).toBeCloseTo(fromX.relativeLoss, 5);
+  });
+});
+
+describe('masked updates', () => {
+  it('exact solves the least squares on the support (zero gradient there) and beats gradient and none', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), async (seed) => {
+        const { weights, inputs } = ar1Layer(6, 16, 64, 0.5, seed);
+        const exact = await magnitudePrune24(weights, { inputs }, { update: 'exact' });
+        const gradient = await magnitudePrune24(weights, { inputs }, { update: 'gradient' });
+        const none = await magnitudePrune24(weights, { inputs }, { update: 'none' });
+        expect(exact.relativeLoss).toBeLessThanOrEqual(gradient.relativeLoss * (1 + 1e-6));
+        expect(gradient.relativeLoss).toBeLessThanOrEqual(none.relativeLoss);
+        const p = layerProblem(weights, { inputs });
+        const grad = new Float64Array(exact.weights.length);
+        lossGradientRows(p, exact.weights, 0, p.rows, grad);
+        let scale = 0;
+        for (let i = 0; i < p.h.length; i++) scale = Math.max(scale, Math.abs(p.h[i]!));
+        exact.mask.forEach((m, i) => m && expect(Math.abs(grad[i]!)).toBeLessThan(1e-3 * scale));
+        none.mask.forEach((m, i) => m && expect(none.weights[i]).toBe(p.w0[i]));
+      }),
+      { seed: 42, numRuns: 10 },
+    );
+  });
+
+  it('exact copes with a singular H (fewer samples than inputs) through the ridge', async () => {
+    const { weights, inputs } = ar1Layer(4, 32, 8, 0.9, 11);
+    const r = await pruneLayer24(weights, { inputs }, { update: 'exact', backend: 'reference' });
+    expectExactly24(r);
+    expect(Number.isFinite(r.relativeLoss)).toBe(true);
+  });
+});
+
+/** Values in [-1, 1), with about `zeros` of them exactly 0 (per-row patterns differ). */
+function sparseValues(length: number, zeros: number, seed: number): Float32Array {
+  const next = mulberry32(seed);
+  return Float32Array.from({ length }, () => (next() < zeros ? 0 : 2 * next() - 1));
+}
+
+function closeTo(actual: number, expected: number, scale: number): void {
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12 * scale);
+}
+
+describe('dense kernels (f64 accumulation, equal to plain loops up to summation order)', () => {
+  const shapes = fc.record({
+    rows: fc.integer({ min: 1, max: 70 }),
+    groups: fc.integer({ min: 1, max: 20 }),
+    zeros: fc.constantFrom(0, 0.3, 0.5, 0.9, 1),
+    seed: fc.integer({ min: 1, max: 1 << 30 }),
+  });
+
+  it('symmetricProductRows = W·H for dense, 2:4-like and empty rows, any row range', () => {
+    fc.assert(
+      fc.property(shapes, ({ rows, groups, zeros, seed }) => {
+        const n = 4 * groups;
+        const x = sparseValues(n * (n + 3), 0, seed + 1);
+        const h = gramMatrix(x, n, n + 3);
+        const w = sparseValues(rows * n, zeros, seed);
+        const start = seed % rows;
+        const out = new Float64Array((rows - start) * n);
+        symmetricProductRows(w, h, n, start, rows, out, 0);
+        for (let r = start; r < rows; r++) {
+          for (let j = 0; j < n; j++) {
+            let expected = 0;
+            let scale = 0;
+            for (let k = 0; k < n; k++) {
+              expected += w[r * n + k]! * h[k * n + j]!;
+              scale += Math.abs(w[r * n + k]! * h[k * n + j]!);
+            }
+            closeTo(out[(r - start) * n + j]!, expected, scale);
+          }
+        }
+      }),
+      { seed: 42, numRuns: 60 },
+    );
+  });
+
+  it('gramMatrix = X·Xᵀ, exactly symmetric', () => {
+    fc.assert(
+      fc.property(shapes, ({ rows, groups, seed }) => {
+        const n = 4 * groups;
+        const x = sparseValues(n * rows * 5, 0.2, seed);
+        const s = rows * 5;
+        const h = gramMatrix(x, n, s);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let expected = 0;
+            let scale = 0;
+            for (let k = 0; k < s; k++) {
+              expected += x[i * s + k]! * x[j * s + k]!;
+              scale += Math.abs(x[i * s + k]! * x[j * s + k]!);
+            }
+            closeTo(h[i * n + j]!, expected, scale);
+            expect(h[i * n + j]).toBe(h[j * n + i]);
+          }
+        }
+      }),
+      { seed: 42, numRuns: 25 },
+    );
+  });
+
+  it('choleskySolve4 solves SPD systems and refuses indefinite ones', () => {
+    fc.assert(
+      fc.property(shapes, ({ rows, groups, seed }) => {
+        const k = 4 * groups;
+        const x = sparseValues(k * (k + rows), 0, seed);
+        const spd = gramMatrix(x, k, k + rows);
+        const b = Float64Array.from(sparseValues(k, 0, seed + 7));
+        const solution = choleskySolve4(Float64Array.from(spd), k, b)!;
+        expect(solution).toBeDefined();
+        for (let i = 0; i < k; i++) {
+          let ax = 0;
+          for (let j = 0; j < k; j++) ax += spd[i * k + j]! * solution[j]!;
+          expect(Math.abs(ax - b[i]!)).toBeLessThan(1e-6 * (1 + Math.abs(b[i]!)));
+        }
+        const indefinite = Float64Array.from(spd);
+        const at = (seed % k) * (k + 1);
+        indefinite[at] = -1;
+        expect(choleskySolve4(indefinite, k, b)).toBeUndefined();
+      }),
+      { seed: 42, numRuns: 40 },
+    );
+  });
+});
+
+describe('prox24 and reg24 (public wrappers)', () => {
+  it('match the reference kernel for matrices and flat arrays', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 8, maxLength: 8 }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        async (values, lambda) => {
+          const z = Float32Array.from(values);
+          const expected = new Float32Array(8);
+          prox24Groups(z, lambda, 0, 2, expected);
+          const flat = await prox24(z, lambda, { backend: 'reference' });
+          const matrix = await prox24({ rows: 2, cols: 4, data: z }, lambda, { backend: 'reference' });
+          expect(Array.from(flat.values)).toEqual(Array.from(expected));
+          expect(Array.from(matrix.values)).toEqual(Array.from(expected));
+          expect(reg24({ rows: 2, cols: 4, data: z })).toBe(reg24(z));
+        },
+      ),
+      { seed: 42, numRuns: 100 },
+    );
+  });
+
+  it('rejects bad input with stable codes', async () => {
+    await expectCode(prox24(new Float32Array(6), 1), 'E_SHAPE');
+    await expectCode(prox24(new Float32Array(4), -1), 'E_OPTION');
+    await expectCode(prox24(new Float32Array(4), Number.NaN), 'E_OPTION');
+    await expectCode(prox24(Float32Array.from([1, Number.NaN, 0, 0]), 1), 'E_NONFINITE');
+    await expectCode(prox24({ rows: 2, cols: 6, data: new Float32Array(12) }, 1), 'E_SHAPE');
+    await expectCode(() => reg24(new Float32Array(3)), 'E_SHAPE');
+  });
+});
+
+describe('input checks', () => {
+  const { weights, inputs } = ar1Layer(4, 16, 32, 0.9, 1);
+  it('rejects bad shapes, values and options', async () => {
+    await expectCode(pruneLayer24({ rows: 4, cols: 6, data: new Float32Array(24) }, { inputs }), 'E_SHAPE');
+    await expectCode(pruneLayer24(weights, { inputs: { rows: 12, cols: 32, data: new Float32Array(384) } }), 'E_SHAPE');
+    await expectCode(pruneLayer24(weights, { hessian: { rows: 16, cols: 8, data: new Float32Array(128) } }), 'E_SHAPE');
+    const nan = Float32Array.from(weights.data);
+    nan[5] = Number.NaN;
+    await expectCode(wandaPrune24({ rows: 4, cols: 16, data: nan }, { inputs }), 'E_NONFINITE');
+    await expectCode(pruneLayer24(weights, {} as never), 'E_OPTION');
+    await expectCode(pruneLayer24(weights, { inputs }, { update: 'best' as never }), 'E_OPTION');
+    await expectCode(pruneLayer24(weights, { inputs }, { growth: 1 }), 'E_OPTION');
+    await expectCode(pruneLayer24(weights, { inputs }, { tailGrowth: 0.5 }), 'E_OPTION');
+    await expectCode(magnitudePrune24(weights, { inputs }, { updateIterations: 0 }), 'E_OPTION');
+    await expectCode(pruneLayer24(weights, { inputs }, { maxLevels: 1, backend: 'reference' }), 'E_OPTION');
+  });
+
+  it('stops with E_ABORTED when the signal fires', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expectCode(pruneLayer24(weights, { inputs }, { signal: controller.signal, backend: 'reference' }), 'E_ABORTED');
+    await expectCode(wandaPrune24(weights, { inputs }, { signal: controller.signal, update: 'gradient' }), 'E_ABORTED');
+  });
+});
+
+describe('nmsparse prune24', () => {
+  async function files() {
+    const dir = await mkdtemp(join(tmpdir(), 'nmsparse-prune24-'));
+    const { weights, inputs } = ar1Layer(8, 32, 64, 0.9, 5);
+    const w = join(dir, 'w.npy');
+    const x = join(dir, 'x.npy');
+    await writeFile(w, encodeNpy(weights.data, [8, 32], 'f32'));
+    await writeFile(x, encodeNpy(inputs.data, [32, 64], 'f32'));
+    return { dir, w, x };
+  }
+
+  it('writes 2:4 weights and the mask, and compares with the baselines', async () => {
+    const { dir, w, x } = await files();
+    const out = join(dir, 'pruned.npy');
+    const maskOut = join(dir, 'mask.npy');
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (lines.push(s), true)) as typeof process.stdout.write;
+    try {
+      const code = await prune24Command([w, '--inputs', x, '-o', out, '--mask-out', maskOut, '--compare', '--json']);
+      expect(code).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    const report = JSON.parse(lines.join(''));
+    expect(report.results).toHaveLength(9);
+    const pruned = parseNpy(await readFile(out));
+    const mask = parseNpy(await readFile(maskOut));
+    expect(pruned.shape).toEqual([8, 32]);
+    for (let g = 0; g < 256; g += 4) {
+      let nonzero = 0;
+      let kept = 0;
+      for (let i = g; i < g + 4; i++) {
+        if (pruned.data[i] !== 0) nonzero++;
+        kept += mask.data[i]!;
+      }
+      expect(nonzero).toBeLessThanOrEqual(2);
+      expect(kept).toBe(2);
+    }
+  });
+
+  it('reports usage errors as E_OPTION', async () => {
+    const { dir, w, x } = await files();
+    const out = join(dir, 'o.npy');
+    await expectCode(prune24Command([w, '-o', out]), 'E_OPTION');
+    await expectCode(prune24Command([w, '--inputs', x, '--hessian', x, '-o', out]), 'E_OPTION');
+    await expectCode(prune24Command([w, '--inputs', x]), 'E_OPTION');
+    await expectCode(prune24Command([w, '--inputs', x, '-o', out, '--method', 'sparsegpt']), 'E_OPTION');
+    await expectCode(prune24Command([w, '--inputs', x, '-o', out, '--update', 'best']), 'E_OPTION');
+    await expectCode(prune24Command([w, '--inputs', x, '-o', w, '--force']), 'E_IO');
+  });
+});

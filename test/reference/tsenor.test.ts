@@ -1,0 +1,190 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { batchUpperBound, relativeGap } from '../../src/verify/dualBound.js';
+import { NmsparseError } from '../../src/core/errors.js';
+import { gatherTiles, maskedSum } from '../../src/core/matrix.js';
+import { DEFAULT_TSENOR_OPTIONS, resolveTsenorOptions } from '../../src/core/maskOptions.js';
+import { exactTiles } from '../../src/reference/exact.js';
+import { greedySelect, greedyTiles } from '../../src/reference/greedy.js';
+import { localSearchTile, tileState } from '../../src/reference/localSearch.js';
+import { tsenorTiles } from '../../src/reference/tsenor.js';
+import { checkTransposable } from '../../src/verify/validity.js';
+import { absGaussianMatrix, columnScaledMatrix } from '../support/random.js';
+import { tileBatchArb } from '../support/tiles.js';
+import type { Fill, ExactSolution, TileBatch, TsenorOptions } from '../../src/core/types.js';
+
+const FILLS: readonly Fill[] = ['exact', 'atMost'];
+
+/** Cheap options for property runs (the defaults are measured separately below). */
+const optionsArb: fc.Arbitrary<TsenorOptions> = fc.record({
+  tau: fc.constantFrom(1, 20, 200, 1000),
+  iterations: fc.integer({ min: 1, max: 30 }),
+  stages: fc.integer({ min: 1, max: 4 }),
+  localSearchSteps: fc.integer({ min: 0, max: 8 }),
+});
+
+function tsenor(batch: TileBatch, n: number, fill: Fill, options: TsenorOptions = DEFAULT_TSENOR_OPTIONS): Uint8Array {
+  const out = new Uint8Array(batch.count * batch.m * batch.m);
+  tsenorTiles(batch, n, fill, options, 0, batch.count, out);
+  return out;
+}
+
+function exact(batch: TileBatch, n: number, fill: Fill): ExactSolution {
+  const cells = batch.count * batch.m;
+  const out = { mask: new Uint8Array(cells * batch.m), u: new Float64Array(cells), v: new Float64Array(cells) };
+  exactTiles(batch, n, fill, 0, batch.count, out);
+  return out;
+}
+
+/** A batch of tiles is a (count·M)×M matrix with one tile per block of M rows. */
+function valid(mask: Uint8Array, batch: TileBatch, n: number, fill: Fill): boolean {
+  return checkTransposable(mask, batch.count * batch.m, batch.m, n, batch.m, fill).valid;
+}
+
+function tileSums(batch: TileBatch, mask: Uint8Array): number[] {
+  const size = batch.m * batch.m;
+  return Array.from({ length: batch.count }, (_, t) =>
+    maskedSum(batch.tiles.subarray(t * size, (t + 1) * size), mask.subarray(t * size, (t + 1) * size)),
+  );
+}
+
+function keepsOnlyPositive(batch: TileBatch, mask: Uint8Array): boolean {
+  return mask.every((k, i) => k === 0 || (batch.tiles[i] as number) > 0);
+}
+
+describe('tsenorTiles', () => {
+  it('is valid for every input and options: full under exact, positive scores only under atMost', () => {
+    fc.assert(
+      fc.property(tileBatchArb(), optionsArb, ({ batch, n }, options) => {
+        expect(valid(tsenor(batch, n, 'exact', options), batch, n, 'exact')).toBe(true);
+        const atMost = tsenor(batch, n, 'atMost', options);
+        expect(valid(atMost, batch, n, 'atMost')).toBe(true);
+        expect(keepsOnlyPositive(batch, atMost)).toBe(true);
+      }),
+      { seed: 42, numRuns: 250 },
+    );
+  });
+
+  it('never beats the exact optimum, tile by tile (nor does greedy)', () => {
+    fc.assert(
+      fc.property(tileBatchArb(['gaussian', 'ties', 'positive', 'zeros']), optionsArb, ({ batch, n }, options) => {
+        for (const fill of FILLS) {
+          const best = tileSums(batch, exact(batch, n, fill).mask);
+          const greedy = new Uint8Array(batch.tiles.length);
+          greedyTiles(batch, n, fill, 0, batch.count, greedy);
+          for (const mask of [tsenor(batch, n, fill, options), greedy]) {
+            tileSums(batch, mask).forEach((s, t) => expect(s).toBeLessThanOrEqual((best[t] as number) + 1e-9));
+          }
+        }
+      }),
+      { seed: 42, numRuns: 150 },
+    );
+  });
+
+  it('gives the same mask when the scores are scaled by a power of two', () => {
+    fc.assert(
+      fc.property(tileBatchArb(['gaussian', 'ties', 'huge']), fc.integer({ min: -30, max: 30 }), ({ batch, n }, e) => {
+        const scaled = { ...batch, tiles: batch.tiles.map((x) => x * 2 ** e) };
+        fc.pre(scaled.tiles.every((y, k) => y / 2 ** e === batch.tiles[k])); // no f32 overflow or underflow
+        for (const fill of FILLS) expect(tsenor(scaled, n, fill)).toEqual(tsenor(batch, n, fill));
+      }),
+      { seed: 42, numRuns: 100 },
+    );
+  });
+
+  it('finds the optimum of a tile whose best mask is clear, even with values from 1e-30 to 1e30', () => {
+    // A circulant 8:16 tile: kept entries are 1e30·(1 + small), the rest 1e-30.
+    const m = 16;
+    const n = 8;
+    const tiles = new Float32Array(m * m);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) tiles[i * m + j] = (j - i + m) % m < n ? 1e30 * (1 + ((i * 7 + j) % 5) / 8) : 1e-30;
+    }
+    const batch = { tiles, count: 1, m };
+    const mask = tsenor(batch, n, 'exact');
+    expect(valid(mask, batch, n, 'exact')).toBe(true);
+    expect(maskedSum(tiles, mask)).toBe(maskedSum(tiles, exact(batch, n, 'exact').mask));
+  });
+
+  it('keeps the mean certified gap on seeded Gaussian 8:16 matrices within 0.2% (column-scaled too)', () => {
+    for (const scores of [absGaussianMatrix(256, 256, 7), columnScaledMatrix(256, 256, 7)]) {
+      const abs = scores.data.map(Math.abs);
+      const batch = { tiles: gatherTiles({ ...scores, data: abs }, 16), count: 256, m: 16 };
+      const upperBound = batchUpperBound(batch, 8, 'exact', exact(batch, 8, 'exact'));
+      const gap = relativeGap(upperBound, maskedSum(batch.tiles, tsenor(batch, 8, 'exact')));
+      expect(gap).toBeGreaterThanOrEqual(0);
+      expect(gap).toBeLessThanOrEqual(0.002);
+    }
+  });
+});
+
+describe('localSearchTile', () => {
+  /** A valid partial tile: a greedy mask over random priorities with random entries then dropped. */
+  const partialArb = tileBatchArb(['gaussian', 'ties', 'zeros'], 1).chain(({ batch, n }) =>
+    fc
+      .tuple(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: batch.m ** 2, maxLength: batch.m ** 2 }),
+        fc.array(fc.boolean(), { minLength: batch.m ** 2, maxLength: batch.m ** 2 }),
+      )
+      .map(([priority, drop]) => {
+        const mask = new Uint8Array(batch.m ** 2);
+        greedySelect(tileState(batch.tiles, mask, batch.m, n, 'exact'), priority, 0, new Int32Array(batch.m ** 2));
+        mask.forEach((k, i) => (mask[i] = drop[i] ? 0 : k));
+        return { batch, n, mask };
+      }),
+  );
+
+  it('repairs any valid partial tile to a full one under fill exact, even with no steps to spare', () => {
+    fc.assert(
+      fc.property(partialArb, fc.integer({ min: 0, max: 4 }), ({ batch, n, mask }, steps) => {
+        localSearchTile(tileState(batch.tiles, mask, batch.m, n, 'exact'), steps);
+        return valid(mask, batch, n, 'exact');
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it('under fill atMost only gains and stays valid', () => {
+    fc.assert(
+      fc.property(partialArb, fc.integer({ min: 0, max: 16 }), ({ batch, n, mask }, steps) => {
+        mask.forEach((k, i) => (mask[i] = k && (batch.tiles[i] as number) > 0 ? 1 : 0));
+        const before = maskedSum(batch.tiles, mask);
+        localSearchTile(tileState(batch.tiles, mask, batch.m, n, 'atMost'), steps);
+        expect(valid(mask, batch, n, 'atMost')).toBe(true);
+        expect(keepsOnlyPositive(batch, mask)).toBe(true);
+        expect(maskedSum(batch.tiles, mask)).toBeGreaterThanOrEqual(before);
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it('improves a full tile monotonically with more steps', () => {
+    fc.assert(
+      fc.property(partialArb, ({ batch, n, mask }) => {
+        localSearchTile(tileState(batch.tiles, mask, batch.m, n, 'exact'), 0);
+        let last = maskedSum(batch.tiles, mask);
+        for (let k = 0; k < 4; k++) {
+          localSearchTile(tileState(batch.tiles, mask, batch.m, n, 'exact'), 1);
+          const now = maskedSum(batch.tiles, mask);
+          expect(now).toBeGreaterThanOrEqual(last);
+          last = now;
+        }
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+});
+
+describe('resolveTsenorOptions', () => {
+  it('fills in the defaults and rejects bad values with E_OPTION', () => {
+    expect(resolveTsenorOptions(undefined)).toEqual(DEFAULT_TSENOR_OPTIONS);
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { tau: -1 }, { iterations: 0 }, { localSearchSteps: -1 }]) {
+      expect(() => resolveTsenorOptions(bad)).toThrow(NmsparseError);
+      try {
+        resolveTsenorOptions(bad);
+      } catch (e) {
+        expect((e as NmsparseError).code).toBe('E_OPTION');
+      }
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { certify } from '../../src/verify/certify.js';
+import { NmsparseError } from '../../src/core/errors.js';
+import { standardMask, transposableMask } from '../../src/masks.js';
+import { gaussianMatrix } from '../../src/core/random.js';
+import { scoresFrom } from '../../src/scores.js';
+
+const GOLDEN = [
+  [2, 8, 9, 9],
+  [9, 1, 3, 9],
+  [5, 6, 3, 9],
+  [2, 4, 6, 9],
+];
+
+describe('golden 2:4 transposable case', () => {
+  it('greedy keeps 57 with lower-index ties; exact keeps 61 under both fills, certified', async () => {
+    const greedy = await transposableMask(GOLDEN, { n: 2, m: 4, method: 'greedy', backend: 'reference', certify: true });
+    expect(greedy.objective).toBe(57);
+    expect(greedy.upperBound).toBeCloseTo(61, 9);
+    expect(greedy.gap).toBeCloseTo(4 / 61, 12);
+    for (const fill of ['exact', 'atMost'] as const) {
+      const exact = await transposableMask(GOLDEN, { n: 2, m: 4, fill, backend: 'reference' });
+      expect(exact.objective).toBe(61);
+      expect(exact.gap).toBe(0);
+      const c = await certify(GOLDEN, exact.mask, { n: 2, m: 4, transposable: true, fill, backend: 'reference' });
+      expect(c).toMatchObject({ valid: true, objective: 61, gap: 0 });
+    }
+  });
+});
+
+describe('certify', () => {
+  it('certifies exact masks with gap 0 and others with gap ≥ 0 on Gaussian matrices', async () => {
+    const w = scoresFrom(gaussianMatrix(64, 64, 3));
+    for (const [n, m] of [
+      [2, 4],
+      [4, 8],
+      [8, 16],
+      [16, 32],
+    ] as const) {
+      for (const method of ['exact', 'greedy', 'tsenor'] as const) {
+        const r = await transposableMask(w, { n, m, method, backend: 'reference' });
+        const c = await certify(w, r.mask, { n, m, transposable: true, backend: 'reference' });
+        expect(c.valid).toBe(true);
+        expect(c.objective).toBeCloseTo(r.objective, 6);
+        if (method === 'exact') expect(Math.abs(c.gap)).toBeLessThanOrEqual(1e-9);
+        else expect(c.gap).toBeGreaterThanOrEqual(0);
+      }
+    }
+  });
+
+  it('certifies standard masks: the top-N mask has gap 0, any other valid mask a positive gap', async () => {
+    const w = scoresFrom(gaussianMatrix(8, 16, 5));
+    const best = await standardMask(w, { n: 2, m: 4 });
+    expect(await certify(w, best.mask, { n: 2, m: 4 })).toMatchObject({ valid: true, gap: 0 });
+    // Keep the first two of every group instead: valid, but not optimal on this seed.
+    const firstTwo = Uint8Array.from({ length: 8 * 16 }, (_, k) => (k % 4 < 2 ? 1 : 0));
+    const c = await certify(w, firstTwo, { n: 2, m: 4 });
+    expect(c.valid).toBe(true);
+    expect(c.gap).toBeGreaterThan(0);
+  });
+
+  it('locates violations: wrong counts per tile row and column, and non-0/1 values', async () => {
+    const scores = scoresFrom(gaussianMatrix(8, 8, 9));
+    const r = await transposableMask(scores, { n: 2, m: 4, backend: 'reference' });
+    const broken = Uint8Array.from(r.mask);
+    // Flip one kept entry of tile (1, 0) off: its row and its column each drop to 1.
+    const k = broken.findIndex((x, i) => x === 1 && Math.floor(i / 8) >= 4 && i % 8 < 4);
+    broken[k] = 0;
+    const c = await certify(scores, broken, { n: 2, m: 4, transposable: true });
+    expect(c.valid).toBe(false);
+    expect(c.violationCount).toBe(2);
+    expect(c.violations).toEqual(
+      expect.arrayContaining([
+        { kind: 'tileRow', tileRow: 1, tileCol: 0, row: Math.floor(k / 8), count: 1, expected: 'exactly 2' },
+        { kind: 'tileColumn', tileRow: 1, tileCol: 0, col: k % 8, count: 1, expected: 'exactly 2' },
+      ]),
+    );
+    // Under atMost the same mask is valid.
+    expect((await certify(scores, broken, { n: 2, m: 4, transposable: true, fill: 'atMost' })).valid).toBe(true);
+    broken[k] = 2;
+    const c2 = await certify(scores, broken, { n: 2, m: 4, transposable: true });
+    expect(c2.violations[0]).toEqual({ kind: 'value', row: Math.floor(k / 8), col: k % 8, value: 2 });
+  });
+
+  it('lists at most 10 violations but counts them all', async () => {
+    const scores = scoresFrom(gaussianMatrix(16, 16, 1));
+    const c = await certify(scores, new Uint8Array(256), { n: 2, m: 4, transposable: true });
+    expect(c.violationCount).toBe(16 * 2 * 4);
+    expect(c.violations).toHaveLength(10);
+  });
+
+  it('any valid mask scores at most the certified upper bound (random masks from random permutations)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1000 }), async (seed) => {
+        const scores = scoresFrom(gaussianMatrix(8, 8, seed), 'raw');
+        // A circulant valid 2:4 mask per tile: row i keeps columns (i + s) and (i + s + 1) mod 4.
+        const mask = new Uint8Array(64);
+        for (let i = 0; i < 8; i++) {
+          for (let d = 0; d < 2; d++) {
+            mask[i * 8 + ((i + seed + d) % 4)] = 1;
+            mask[i * 8 + 4 + ((i + 2 * seed + d) % 4)] = 1;
+          }
+        }
+        const c = await certify(scores, mask, { n: 2, m: 4, transposable: true, backend: 'reference' });
+        expect(c.valid).toBe(true);
+        expect(c.objective).toBeLessThanOrEqual(c.upperBound + 1e-9 * Math.abs(c.upperBound));
+      }),
+      { seed: 5, numRuns: 50 },
+    );
+  });
+
+  it('rejects bad inputs with NmsparseError', async () => {
+    const s = scoresFrom(gaussianMatrix(4, 4, 1));
+    const cases = [
+      () => certify(s, new Uint8Array(15), { n: 2, m: 4, transposable: true }),
+      () => certify(s, { rows: 2, cols: 8, data: new Uint8Array(16) }, { n: 2, m: 4 }),
+      () => certify(s, new Uint8Array(16), { n: 2, m: 3, transposable: true }),
+      () => certify(s, new Uint8Array(16), { n: 0, m: 4 }),
+      () => certify(s, new Uint8Array(16), { n: 2, m: 4, fill: 'some' as never }),
+    ];
+    for (const f of cases) await expect(f()).rejects.toBeInstanceOf(NmsparseError);
+  });
+});
