@@ -1,4 +1,4 @@
-import { resolveBackend } from '../src/backends/backend.js';
+import { runKernel } from '../src/backends/registry.js';
 import '../src/backends/all.js';
 import { gaussianMatrix } from '../src/core/random.js';
 import { magnitudePrune24, wandaPrune24 } from '../src/prune/baselines.js';
@@ -77,9 +77,8 @@ export const pruneSuite: Suite<PruneCase> = {
     const backend = c.backend as BackendName;
     if (c.method === 'prox24') {
       const z = gaussianMatrix(c.size, c.size, c.seed).data;
-      const kernel = await resolveBackend(backend);
       const baseline = peakRssMiB();
-      const timing = await timeCall(() => kernel.prox24(z, PROX_LAMBDA, {}), plan);
+      const timing = await timeCall(() => runKernel('prox24', backend, z.length, { z, lambda: PROX_LAMBDA }, {}), plan);
       return {
         medianSeconds: timing.medianSeconds,
         minSeconds: timing.minSeconds,

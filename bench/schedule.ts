@@ -1,4 +1,4 @@
-import { listBackends, resolveBackend, type BackendInfo } from '../src/backends/backend.js';
+import { backendInfo, listBackends, resolveBackend, type BackendInfo } from '../src/backends/registry.js';
 import '../src/backends/all.js';
 import { gpuIsHardware } from '../src/backends/gpu.js';
 import type { RunLimits } from './args.js';
@@ -35,8 +35,7 @@ export async function chosenBackends(wanted: string[], quick: boolean): Promise<
     // Probe only the named backends (starting a GPU adapter that will not run costs seconds).
     const named: BackendInfo[] = [];
     for (const name of wanted) {
-      const backend = await resolveBackend(name as BackendName);
-      named.push({ name: backend.name, ...(await backend.available()) });
+      named.push(await backendInfo(await resolveBackend(name as BackendName)));
     }
     return { backends: named.sort((a, b) => runRank(a.name) - runRank(b.name)), notes: [] };
   }

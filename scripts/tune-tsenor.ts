@@ -9,7 +9,7 @@
  *
  * Options: --size S (default 1024), --seed K (default 1).
  */
-import { batchUpperBound, relativeGap } from '../src/verify/dualBound.js';
+import { batchUpperBound, relativeGap } from '../src/reference/dualBound.js';
 import { gatherTiles, maskedSum, type Matrix } from '../src/core/matrix.js';
 import { DEFAULT_TSENOR_OPTIONS } from '../src/core/maskOptions.js';
 import { columnScaledMatrix, gaussianMatrix } from '../src/core/random.js';

@@ -17,7 +17,7 @@ export type { Violation } from './verify/validity.js';
 export { DEFAULT_TSENOR_OPTIONS } from './core/maskOptions.js';
 export { configureWasm, type WasmSettings } from './backends/wasm.js';
 export { configureGpu, releaseGpu, type GpuSettings } from './backends/gpu.js';
-export { listBackends, type BackendInfo } from './backends/backend.js';
+export { listBackends, KERNEL_CONTRACTS, type BackendInfo, type KernelName } from './backends/registry.js';
 export { prox24, reg24, type Prox24Options, type Prox24Result } from './prune/prox.js';
 export { pruneLayer24 } from './prune/pruneLayer24.js';
 export { magnitudePrune24, wandaPrune24 } from './prune/baselines.js';

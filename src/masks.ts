@@ -1,9 +1,22 @@
-import { resolveBackend, type Backend } from './backends/backend.js';
+/**
+ * The mask API: standard and transposable N:M masks. Validates everything before any work, takes a
+ * private snapshot of the caller's scores, and asks the kernel registry to run the solve; the result
+ * names the backend that really ran each kernel.
+ */
 import './backends/all.js';
-import { batchUpperBound, relativeGap } from './verify/dualBound.js';
-import { gatherTiles, maskedSum, scatterTiles, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from './core/matrix.js';
+import { runKernel, type KernelName } from './backends/registry.js';
 import { resolveTsenorOptions, validateMethod } from './core/maskOptions.js';
-import type { Fill, BackendChoice, BackendName, KernelContext, MatrixMaskSolution, Progress, TileBatch, TransposableMethod, TsenorOptions } from './core/types.js';
+import {
+  maskedSum,
+  toMatrix,
+  validateFill,
+  validatePattern,
+  validateStandardShape,
+  validateTransposableShape,
+  type MatrixLike,
+} from './core/matrix.js';
+import type { BackendChoice, BackendName, Fill, KernelContext, Progress, TransposableMethod, TsenorOptions } from './core/types.js';
+import { relativeGap } from './reference/dualBound.js';
 
 export interface CommonOptions {
   /** Keep N of every M. */
@@ -24,7 +37,10 @@ export interface MaskResult {
   m: number;
   /** Σ of the kept scores (f64). */
   objective: number;
+  /** The backend that ran the solve (for a transposable mask: the tile solver's, when it was another). */
   backend: BackendName;
+  /** Every kernel the call ran, with the backend that ran it (a backend may hand a kernel to another). */
+  kernels: Partial<Record<KernelName, BackendName>>;
   /** Wall-clock seconds of the whole call. */
   seconds: number;
 }
@@ -57,8 +73,19 @@ function now(): number {
   return globalThis.performance ? performance.now() : Date.now();
 }
 
-function context(options: CommonOptions): KernelContext {
-  return { signal: options.signal, onProgress: options.onProgress };
+/** A kernel context that records which backend ran each kernel; the last one recorded did the solve. */
+function recordingContext(options: CommonOptions): { ctx: KernelContext; ran: Partial<Record<KernelName, BackendName>>; last: () => BackendName } {
+  const ran: Partial<Record<KernelName, BackendName>> = {};
+  let last: BackendName = 'reference';
+  const ctx: KernelContext = {
+    signal: options.signal,
+    onProgress: options.onProgress,
+    onKernel: (kernel, backend) => {
+      ran[kernel as KernelName] = backend;
+      last = backend;
+    },
+  };
+  return { ctx, ran, last: () => last };
 }
 
 /** Standard N:M mask: the N largest scores of every M consecutive entries of a row (ties: lower index). */
@@ -67,8 +94,8 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
   validatePattern(options?.n, options?.m);
   const x = toMatrix(scores, 'scores');
   validateStandardShape(x, options.m);
-  const backend = await resolveBackend(options.backend, x.data.length);
-  const mask = await backend.standard(x, options.n, options.m, context(options));
+  const rec = recordingContext(options);
+  const { value: mask, backend } = await runKernel('standardMask', options.backend, x.data.length, { scores: x, n: options.n, m: options.m }, rec.ctx);
   return {
     mask,
     rows: x.rows,
@@ -76,37 +103,10 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
     n: options.n,
     m: options.m,
     objective: maskedSum(x.data, mask),
-    backend: backend.name,
+    backend,
+    kernels: rec.ran,
     seconds: (now() - start) / 1000,
   };
-}
-
-/** The tile path for backends without transposableMatrix: gather, solve the batch, scatter. */
-async function solveTiles(
-  backend: Backend,
-  x: Matrix,
-  n: number,
-  m: number,
-  method: TransposableMethod,
-  fill: Fill,
-  tsenor: TsenorOptions,
-  ctx: KernelContext,
-): Promise<MatrixMaskSolution> {
-  const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
-  let tileMask: Uint8Array;
-  let upperBound: number | undefined;
-  if (method === 'exact') {
-    const solution = await backend.exact(batch, n, fill, ctx);
-    tileMask = solution.mask;
-    upperBound = batchUpperBound(batch, n, fill, solution);
-  } else {
-    tileMask =
-      method === 'greedy'
-        ? await backend.greedy(batch, n, fill, ctx)
-        : await backend.tsenor(batch, n, fill, tsenor, ctx);
-  }
-  const objective = maskedSum(batch.tiles, tileMask);
-  return { mask: scatterTiles(tileMask, x.rows, x.cols, m), objective, upperBound };
 }
 
 /**
@@ -130,15 +130,14 @@ export async function transposableMask(
   // Copied before any await: the solvers work on a private snapshot of the caller's data (toMatrix
   // already copied anything that was not a Float32Array).
   const own = x.data === (scores as { data?: unknown }).data ? { ...x, data: x.data.slice() } : x;
-  const backend = await resolveBackend(options.backend, x.data.length);
-  const solve = (which: TransposableMethod, ctx: KernelContext): Promise<MatrixMaskSolution> =>
-    backend.transposableMatrix
-      ? backend.transposableMatrix(own, n, m, which, fill, tsenor, ctx)
-      : solveTiles(backend, own, n, m, which, fill, tsenor, ctx);
-  const result = await solve(method, context(options));
+  const rec = recordingContext(options);
+  const solve = async (which: TransposableMethod, ctx: KernelContext) =>
+    (await runKernel('transposableMatrix', options.backend, x.data.length, { scores: own, n, m, method: which, fill, tsenor }, ctx)).value;
+  const result = await solve(method, rec.ctx);
+  const backend = rec.last();
   const upperBound =
     options.certify && method !== 'exact'
-      ? (await solve('exact', { signal: options.signal })).upperBound
+      ? (await solve('exact', { signal: options.signal, onKernel: rec.ctx.onKernel })).upperBound
       : result.upperBound;
   const { mask, objective } = result;
   return {
@@ -151,7 +150,8 @@ export async function transposableMask(
     fill,
     objective,
     ...(upperBound === undefined ? {} : { upperBound, gap: relativeGap(upperBound, objective) }),
-    backend: backend.name,
+    backend,
+    kernels: rec.ran,
     seconds: (now() - start) / 1000,
   };
 }

@@ -1,14 +1,14 @@
-import { NmsparseError, throwIfAborted } from '../core/errors.js';
+import { NmsparseError } from '../core/errors.js';
 import { standardMaskRows } from '../reference/standard.js';
 import { countTile, localSearchTile, repairTile, tileState } from '../reference/localSearch.js';
 import { normalise, stageTaus } from '../reference/tsenor.js';
-import { registerBackend, resolveBackend, type Availability, type Backend } from './backend.js';
-import { referenceBackend } from './reference.js';
+import { registerBackend, registerKernel, type Availability } from './registry.js';
+import { registerTiledTransposable } from './tiled.js';
 import { GpuEngine, type DykstraStage } from './gpu/engine.js';
 import { KEPT } from './gpu/kernels.js';
 import { startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
 import type { Fill, KernelContext, TileBatch, TsenorOptions } from '../core/types.js';
-import { yieldToEventLoop } from '../core/chunks.js';
+import { runChunked } from '../core/chunks.js';
 
 /** Values per GPU launch (default): bounds device memory per plan and the time between progress reports. */
 const DEFAULT_ENTRIES_PER_LAUNCH = 1 << 20;
@@ -58,25 +58,6 @@ async function withEngine<T>(work: (e: GpuEngine) => Promise<T>): Promise<T> {
         idleTimer = null;
         if (busy === 0) void release();
       }, GPU_IDLE_RELEASE_MS);
-    }
-  }
-}
-
-/** Calls `work(start, count)` for chunks of at most `chunk` units, with progress and cancellation between them. */
-async function forChunks(
-  total: number,
-  chunk: number,
-  ctx: KernelContext,
-  work: (start: number, count: number) => Promise<void>,
-): Promise<void> {
-  throwIfAborted(ctx.signal);
-  for (let start = 0; start < total; start += chunk) {
-    const count = Math.min(chunk, total - start);
-    await work(start, count);
-    ctx.onProgress?.({ done: start + count, total });
-    if (start + count < total) {
-      await yieldToEventLoop();
-      throwIfAborted(ctx.signal);
     }
   }
 }
@@ -145,11 +126,6 @@ function dykstraStages(options: TsenorOptions): DykstraStage[] {
   return stages;
 }
 
-/** The CPU backend that `exact` and `prox24` run on: wasm when it is there, else the reference. */
-async function cpuBackend(): Promise<Backend> {
-  return resolveBackend('wasm').catch(() => referenceBackend);
-}
-
 let availability: Promise<Availability> | null = null;
 
 /** Starts the GPU and checks one standard mask against the reference, so that "available" means it ran. */
@@ -162,11 +138,10 @@ async function probe(): Promise<Availability> {
       if (!got.every((x, k) => x === want[k])) throw new Error('the probe kernel gave a wrong standard mask');
       return { adapter: e.adapter, software: e.software };
     });
-    const cpu = (await cpuBackend()).name;
     const kind = software ? 'a software GPU (CPU rasteriser: correct, not fast)' : 'a hardware GPU';
     return {
       available: true,
-      reason: `gpu.js WebGPU kernels on ${adapter}, ${kind}; exact and prox24 run on the CPU (${cpu} backend)`,
+      reason: `gpu.js WebGPU kernels on ${adapter}, ${kind}; exact and prox24 fall back to the CPU (wasm, else reference)`,
     };
   } catch (e) {
     return { available: false, reason: e instanceof Error ? e.message : String(e) };
@@ -175,7 +150,7 @@ async function probe(): Promise<Availability> {
 
 /** Whether the adapter is a hardware GPU (false for CPU rasterisers such as llvmpipe, or no GPU). */
 export async function gpuIsHardware(): Promise<boolean> {
-  if (!(await gpuBackend.available()).available) return false;
+  if (!(await gpuAvailable()).available) return false;
   return withEngine(async (e) => !e.software);
 }
 
@@ -207,80 +182,74 @@ export async function releaseGpu(): Promise<void> {
   if (busy === 0) await release();
 }
 
+/** Starts the device once and checks one kernel, so that "available" means it ran. */
+function gpuAvailable(): Promise<Availability> {
+  return (availability ??= probe());
+}
+
 /**
- * gpu.js kernels over WebGPU: standard masks, greedy selection and TSENOR's Dykstra iterations run
- * on the GPU for all tiles of a launch at once; the local-search repair after rounding, `exact` and
- * `prox24` run on the CPU.
+ * gpu.js kernels over WebGPU: standard masks, greedy selection and TSENOR's Dykstra iterations run on
+ * the GPU for all tiles of a launch at once; the local-search repair after rounding runs on the CPU
+ * as part of these kernels. `exactTiles` and `prox24` are not implemented here: the dispatcher runs
+ * them on wasm (else reference) and records that.
  */
-export const gpuBackend: Backend = {
-  name: 'gpu',
-  available: () => (availability ??= probe()),
-  preferredFor: gpuPreferred,
+registerBackend({ name: 'gpu', available: gpuAvailable, preferredFor: gpuPreferred });
 
-  async standard(scores, n, m, ctx) {
-    const total = (scores.rows * scores.cols) / m;
-    const launch = Math.min(total, MAX_GROUPS_PER_LAUNCH, Math.max(1, Math.floor(entriesPerLaunch / m)));
-    const out = new Uint8Array(scores.rows * scores.cols);
-    await withEngine((e) =>
-      forChunks(total, launch, ctx, async (start, count) => {
-        const values = padded(scores.data, start * m, count * m, launch * m);
-        const kept = await e.standard(values, launch, n, m);
-        for (let k = 0; k < count * m; k++) out[start * m + k] = kept[k] as number;
-      }),
-    );
-    return out;
-  },
+registerKernel('standardMask', 'gpu', async ({ scores, n, m }, ctx) => {
+  const total = (scores.rows * scores.cols) / m;
+  const launch = Math.min(total, MAX_GROUPS_PER_LAUNCH, Math.max(1, Math.floor(entriesPerLaunch / m)));
+  const out = new Uint8Array(scores.rows * scores.cols);
+  await withEngine((e) =>
+    runChunked(total, launch, ctx, async (start, end) => {
+      const values = padded(scores.data, start * m, (end - start) * m, launch * m);
+      const kept = await e.standard(values, launch, n, m);
+      for (let k = 0; k < (end - start) * m; k++) out[start * m + k] = kept[k] as number;
+    }),
+  );
+  return out;
+});
 
-  async greedy(batch, n, fill, ctx) {
-    const { m, count } = batch;
-    const size = m * m;
-    const out = new Uint8Array(count * size);
-    const launch = tilesPerLaunch(count, m);
-    const state = tileState(batch.tiles, out, m, n, fill);
-    await withEngine((e) =>
-      forChunks(count, launch, ctx, async (start, chunk) => {
-        const priority = padded(batch.tiles, start * size, chunk * size, launch * size);
-        await greedyOnGpu(e, batch, priority, start, chunk, launch, n, fill, out);
-        if (fill !== 'exact') return;
-        for (let t = start; t < start + chunk; t++) {
-          state.base = t * size;
-          countTile(state);
-          repairTile(state, 0);
-        }
-      }),
-    );
-    return out;
-  },
+registerKernel('greedyTiles', 'gpu', async ({ batch, n, fill }, ctx) => {
+  const { m, count } = batch;
+  const size = m * m;
+  const out = new Uint8Array(count * size);
+  const launch = tilesPerLaunch(count, m);
+  const state = tileState(batch.tiles, out, m, n, fill);
+  await withEngine((e) =>
+    runChunked(count, launch, ctx, async (start, end) => {
+      const priority = padded(batch.tiles, start * size, (end - start) * size, launch * size);
+      await greedyOnGpu(e, batch, priority, start, end - start, launch, n, fill, out);
+      if (fill !== 'exact') return;
+      for (let t = start; t < end; t++) {
+        state.base = t * size;
+        countTile(state);
+        repairTile(state, 0);
+      }
+    }),
+  );
+  return out;
+});
 
-  async tsenor(batch, n, fill, options, ctx) {
-    const { m, count } = batch;
-    const size = m * m;
-    const out = new Uint8Array(count * size);
-    const launch = tilesPerLaunch(count, m);
-    const stages = dykstraStages(options);
-    const firstTau = stageTaus(options.tau, options.stages)[0] as number;
-    const state = tileState(batch.tiles, out, m, n, fill);
-    await withEngine((e) =>
-      forChunks(count, launch, ctx, async (start, chunk) => {
-        const logS0 = initialLogS(batch, fill, firstTau, start, chunk, launch);
-        const logS = await e.dykstra(logS0, launch, n, m, stages);
-        await greedyOnGpu(e, batch, logS, start, chunk, launch, n, fill, out);
-        for (let t = start; t < start + chunk; t++) {
-          state.base = t * size;
-          localSearchTile(state, options.localSearchSteps);
-        }
-      }),
-    );
-    return out;
-  },
+registerKernel('tsenorTiles', 'gpu', async ({ batch, n, fill, options }, ctx) => {
+  const { m, count } = batch;
+  const size = m * m;
+  const out = new Uint8Array(count * size);
+  const launch = tilesPerLaunch(count, m);
+  const stages = dykstraStages(options);
+  const firstTau = stageTaus(options.tau, options.stages)[0] as number;
+  const state = tileState(batch.tiles, out, m, n, fill);
+  await withEngine((e) =>
+    runChunked(count, launch, ctx, async (start, end) => {
+      const logS0 = initialLogS(batch, fill, firstTau, start, end - start, launch);
+      const logS = await e.dykstra(logS0, launch, n, m, stages);
+      await greedyOnGpu(e, batch, logS, start, end - start, launch, n, fill, out);
+      for (let t = start; t < end; t++) {
+        state.base = t * size;
+        localSearchTile(state, options.localSearchSteps);
+      }
+    }),
+  );
+  return out;
+});
 
-  async exact(batch, n, fill, ctx) {
-    return (await cpuBackend()).exact(batch, n, fill, ctx);
-  },
-
-  async prox24(z, lambda, ctx) {
-    return (await cpuBackend()).prox24(z, lambda, ctx);
-  },
-};
-
-registerBackend(gpuBackend);
+registerTiledTransposable('gpu');

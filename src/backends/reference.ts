@@ -1,59 +1,58 @@
-import { standardMaskRows } from '../reference/standard.js';
+/**
+ * The reference backend: the readable TypeScript solvers of src/reference, the spec of record that the
+ * other backends are tested against (test/backends/conformance.test.ts). Work runs in chunks on the
+ * calling thread, with progress and abort checks between chunks.
+ */
+import { runChunked } from '../core/chunks.js';
+import type { ExactSolution } from '../core/types.js';
 import { exactTiles } from '../reference/exact.js';
 import { greedyTiles } from '../reference/greedy.js';
-import { tsenorTiles } from '../reference/tsenor.js';
 import { prox24Groups } from '../reference/prox24.js';
-import { registerBackend, type Backend } from './backend.js';
-import type { ExactSolution } from '../core/types.js';
-import { runChunked } from '../core/chunks.js';
+import { standardMaskRows } from '../reference/standard.js';
+import { tsenorTiles } from '../reference/tsenor.js';
+import { registerBackend, registerKernel } from './registry.js';
+import { registerTiledTransposable } from './tiled.js';
 
 /** Tiles per chunk between progress reports and abort checks. */
 const TILE_CHUNK = 512;
 
-/** The readable TypeScript solvers: the spec of record that the other backends are tested against. */
-export const referenceBackend: Backend = {
+registerBackend({
   name: 'reference',
   available: async () => ({ available: true, reason: 'pure TypeScript, runs everywhere' }),
+});
 
-  async standard(scores, n, m, ctx) {
-    const out = new Uint8Array(scores.rows * scores.cols);
-    const rowChunk = Math.max(1, Math.floor((TILE_CHUNK * m * m) / scores.cols));
-    await runChunked(scores.rows, rowChunk, ctx, (start, end) =>
-      standardMaskRows(scores.data, scores.rows, scores.cols, n, m, start, end, out),
-    );
-    return out;
-  },
+registerKernel('standardMask', 'reference', async ({ scores, n, m }, ctx) => {
+  const out = new Uint8Array(scores.rows * scores.cols);
+  const rowChunk = Math.max(1, Math.floor((TILE_CHUNK * m * m) / scores.cols));
+  await runChunked(scores.rows, rowChunk, ctx, (start, end) => {
+    standardMaskRows(scores.data, scores.rows, scores.cols, n, m, start, end, out);
+  });
+  return out;
+});
 
-  async exact(batch, n, fill, ctx) {
-    const size = batch.count * batch.m;
-    const out: ExactSolution = {
-      mask: new Uint8Array(size * batch.m),
-      u: new Float64Array(size),
-      v: new Float64Array(size),
-    };
-    await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) => exactTiles(batch, n, fill, start, end, out));
-    return out;
-  },
+registerKernel('exactTiles', 'reference', async ({ batch, n, fill }, ctx) => {
+  const size = batch.count * batch.m;
+  const out: ExactSolution = { mask: new Uint8Array(size * batch.m), u: new Float64Array(size), v: new Float64Array(size) };
+  await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) => exactTiles(batch, n, fill, start, end, out));
+  return out;
+});
 
-  async greedy(batch, n, fill, ctx) {
-    const out = new Uint8Array(batch.count * batch.m * batch.m);
-    await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) => greedyTiles(batch, n, fill, start, end, out));
-    return out;
-  },
+registerKernel('greedyTiles', 'reference', async ({ batch, n, fill }, ctx) => {
+  const out = new Uint8Array(batch.count * batch.m * batch.m);
+  await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) => greedyTiles(batch, n, fill, start, end, out));
+  return out;
+});
 
-  async tsenor(batch, n, fill, options, ctx) {
-    const out = new Uint8Array(batch.count * batch.m * batch.m);
-    await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) =>
-      tsenorTiles(batch, n, fill, options, start, end, out),
-    );
-    return out;
-  },
+registerKernel('tsenorTiles', 'reference', async ({ batch, n, fill, options }, ctx) => {
+  const out = new Uint8Array(batch.count * batch.m * batch.m);
+  await runChunked(batch.count, TILE_CHUNK, ctx, (start, end) => tsenorTiles(batch, n, fill, options, start, end, out));
+  return out;
+});
 
-  async prox24(z, lambda, ctx) {
-    const out = new Float32Array(z.length);
-    await runChunked(z.length / 4, TILE_CHUNK * 64, ctx, (start, end) => prox24Groups(z, lambda, start, end, out));
-    return out;
-  },
-};
+registerKernel('prox24', 'reference', async ({ z, lambda }, ctx) => {
+  const out = new Float32Array(z.length);
+  await runChunked(z.length / 4, TILE_CHUNK * 64, ctx, (start, end) => prox24Groups(z, lambda, start, end, out));
+  return out;
+});
 
-registerBackend(referenceBackend);
+registerTiledTransposable('reference');

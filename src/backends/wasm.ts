@@ -1,6 +1,6 @@
 import { NmsparseError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
-import { registerBackend, type Availability, type Backend } from './backend.js';
+import { registerBackend, registerKernel, type Availability, type KernelSignatures } from './registry.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
 import type { Fill, ExactSolution, KernelContext, MatrixMaskSolution, TileBatch, TransposableMethod, TsenorOptions } from '../core/types.js';
@@ -169,7 +169,9 @@ async function stream(
   });
 }
 
-async function exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<ExactSolution> {
+type Args<K extends keyof KernelSignatures> = Parameters<KernelSignatures[K]>[0];
+
+async function exact({ batch, n, fill }: Args<'exactTiles'>, ctx: KernelContext): Promise<ExactSolution> {
   const rt = await getRuntime();
   const { count, m, tiles } = batch;
   const mask = new Uint8Array(count * m * m);
@@ -201,7 +203,7 @@ async function exact(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext
   return { mask, u, v, upperBound };
 }
 
-async function greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContext): Promise<Uint8Array> {
+async function greedy({ batch, n, fill }: Args<'greedyTiles'>, ctx: KernelContext): Promise<Uint8Array> {
   const rt = await getRuntime();
   const { count, m, tiles } = batch;
   const mask = new Uint8Array(count * m * m);
@@ -223,13 +225,7 @@ async function greedy(batch: TileBatch, n: number, fill: Fill, ctx: KernelContex
   return mask;
 }
 
-async function tsenor(
-  batch: TileBatch,
-  n: number,
-  fill: Fill,
-  options: TsenorOptions,
-  ctx: KernelContext,
-): Promise<Uint8Array> {
+async function tsenor({ batch, n, fill, options }: Args<'tsenorTiles'>, ctx: KernelContext): Promise<Uint8Array> {
   const rt = await getRuntime();
   const { count, m, tiles } = batch;
   const mask = new Uint8Array(count * m * m);
@@ -253,12 +249,7 @@ async function tsenor(
   return mask;
 }
 
-async function standard(
-  scores: { rows: number; cols: number; data: Float32Array },
-  n: number,
-  m: number,
-  ctx: KernelContext,
-): Promise<Uint8Array> {
+async function standard({ scores, n, m }: Args<'standardMask'>, ctx: KernelContext): Promise<Uint8Array> {
   const rt = await getRuntime();
   const { rows, cols } = scores;
   const out = new Uint8Array(rows * cols);
@@ -282,12 +273,7 @@ const BAND_KERNELS: Record<TransposableMethod, number> = { exact: 0, greedy: 1, 
  * and are tiled, solved and untiled there (on the pool for large batches).
  */
 async function transposableMatrix(
-  scores: Matrix,
-  n: number,
-  m: number,
-  method: TransposableMethod,
-  fill: Fill,
-  options: TsenorOptions,
+  { scores, n, m, method, fill, tsenor: options }: Args<'transposableMatrix'>,
   ctx: KernelContext,
 ): Promise<MatrixMaskSolution> {
   const rt = await getRuntime();
@@ -349,7 +335,7 @@ async function transposableMatrix(
 /** Groups of 4 per work unit when deciding whether a prox call is worth the pool. */
 const PROX_GROUPS_PER_UNIT = 16;
 
-async function prox24(z: Float32Array, lambda: number, ctx: KernelContext): Promise<Float32Array> {
+async function prox24({ z, lambda }: Args<'prox24'>, ctx: KernelContext): Promise<Float32Array> {
   const rt = await getRuntime();
   const groups = z.length / 4;
   const out = new Float32Array(z.length);
@@ -373,7 +359,7 @@ async function prox24(z: Float32Array, lambda: number, ctx: KernelContext): Prom
 let probe: Promise<Availability> | undefined;
 
 /** WebAssembly SIMD kernels (AssemblyScript), on a worker-thread pool under Node. */
-export const wasmBackend: Backend = {
+registerBackend({
   name: 'wasm',
   available() {
     probe ??= getRuntime().then(
@@ -387,13 +373,12 @@ export const wasmBackend: Backend = {
     );
     return probe;
   },
-  standard: (scores, n, m, ctx) => exclusive(() => standard(scores, n, m, ctx)),
-  exact: (batch, n, fill, ctx) => exclusive(() => exact(batch, n, fill, ctx)),
-  greedy: (batch, n, fill, ctx) => exclusive(() => greedy(batch, n, fill, ctx)),
-  tsenor: (batch, n, fill, options, ctx) => exclusive(() => tsenor(batch, n, fill, options, ctx)),
-  transposableMatrix: (scores, n, m, method, fill, options, ctx) =>
-    exclusive(() => transposableMatrix(scores, n, m, method, fill, options, ctx)),
-  prox24: (z, lambda, ctx) => exclusive(() => prox24(z, lambda, ctx)),
-};
+});
 
-registerBackend(wasmBackend);
+// Calls share one linear memory, so each kernel takes its turn.
+registerKernel('standardMask', 'wasm', (args, ctx) => exclusive(() => standard(args, ctx)));
+registerKernel('exactTiles', 'wasm', (args, ctx) => exclusive(() => exact(args, ctx)));
+registerKernel('greedyTiles', 'wasm', (args, ctx) => exclusive(() => greedy(args, ctx)));
+registerKernel('tsenorTiles', 'wasm', (args, ctx) => exclusive(() => tsenor(args, ctx)));
+registerKernel('transposableMatrix', 'wasm', (args, ctx) => exclusive(() => transposableMatrix(args, ctx)));
+registerKernel('prox24', 'wasm', (args, ctx) => exclusive(() => prox24(args, ctx)));

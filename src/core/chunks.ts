@@ -1,20 +1,22 @@
+// The chunk runner every backend uses for work on the calling thread (docs/backends.md).
 import { throwIfAborted } from './errors.js';
 import type { KernelContext } from './types.js';
 
 /**
  * Runs `work(start, end)` over [0, total) in chunks, reporting progress and honouring the AbortSignal
  * between chunks. It yields to the event loop between chunks so that an abort can actually arrive.
+ * `work` may be asynchronous (a GPU launch); the next chunk starts when it has finished.
  */
 export async function runChunked(
   total: number,
   chunk: number,
   ctx: KernelContext,
-  work: (start: number, end: number) => void,
+  work: (start: number, end: number) => void | Promise<void>,
 ): Promise<void> {
   throwIfAborted(ctx.signal);
   for (let start = 0; start < total; start += chunk) {
     const end = Math.min(total, start + chunk);
-    work(start, end);
+    await work(start, end);
     ctx.onProgress?.({ done: end, total });
     if (end < total) {
       await yieldToEventLoop();

@@ -25,9 +25,12 @@ export interface Progress {
   total: number;
 }
 
+/** What a kernel gets besides its arguments: cancellation, progress, and a record of what ran. */
 export interface KernelContext {
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
+  /** Called by the dispatcher with each kernel it runs and the backend that runs it. */
+  onKernel?: (kernel: string, backend: BackendName) => void;
 }
 
 /** A batch of M×M tiles, row-major each, `count·m·m` values. */
@@ -48,7 +51,7 @@ export interface ExactSolution {
   upperBound?: number;
 }
 
-/** A transposable mask of a whole matrix, from Backend.transposableMatrix. */
+/** A transposable mask of a whole matrix, from the transposableMatrix kernel. */
 export interface MatrixMaskSolution {
   /** Row-major 0/1 mask, rows·cols entries. */
   mask: Uint8Array;

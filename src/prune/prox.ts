@@ -1,6 +1,6 @@
 import { NmsparseError } from '../core/errors.js';
-import { resolveBackend } from '../backends/backend.js';
 import '../backends/all.js';
+import { runKernel } from '../backends/registry.js';
 import { firstNonFinite, toMatrix, type MatrixLike } from '../core/matrix.js';
 import { reg24 as referenceReg24 } from '../reference/prox24.js';
 import type { BackendChoice, BackendName } from '../core/types.js';
@@ -44,8 +44,8 @@ export async function prox24(z: MatrixLike | Float32Array, lambda: number, optio
     throw new NmsparseError('E_OPTION', `lambda must be a finite number ≥ 0, got ${JSON.stringify(lambda)}`);
   }
   const values = groupedValues(z, 'z');
-  const backend = await resolveBackend(options?.backend);
-  return { values: await backend.prox24(values, lambda, { signal: options?.signal }), backend: backend.name };
+  const { value, backend } = await runKernel('prox24', options?.backend, values.length, { z: values, lambda }, { signal: options?.signal });
+  return { values: value, backend };
 }
 
 /** The 2:4 regulariser Σ over groups of 4 of Σ_{i<j<k}|w_i w_j w_k| (f64); 0 exactly when 2:4 sparse. */

@@ -1,6 +1,6 @@
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
-import { resolveBackend } from '../backends/backend.js';
 import '../backends/all.js';
+import { resolveBackend, runKernel } from '../backends/registry.js';
 import type { MatrixLike } from '../core/matrix.js';
 import {
   largestEigenvalue,
@@ -32,7 +32,8 @@ export async function pruneLayer24(
   const start = now();
   const o = resolvePruneOptions(options);
   const p = layerProblem(weights, data);
-  const backend = await resolveBackend(o.backend);
+  // The prox kernel's backend, as resolved once for the whole run (and as it ran, after a fallback).
+  let backend = await resolveBackend(o.backend);
   const lipschitz = STEP_MARGIN * 2 * largestEigenvalue(p.h, p.cols);
   const size = p.rows * p.cols;
   let rms = 0;
@@ -72,7 +73,9 @@ export async function pruneLayer24(
         for (let i = 0; i < size; i++) {
           z[i] = (y[i] as number) - scale * ((yh[i] as number) - (p.w0h[i] as number));
         }
-        const next = await backend.prox24(z, tau, { signal: o.signal });
+        const prox = await runKernel('prox24', backend, size, { z, lambda: tau }, { signal: o.signal });
+        const next = prox.value;
+        backend = prox.backend;
         symmetricProductRows(next, p.h, p.cols, 0, p.rows, nextH);
         const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
         const beta = (t - 1) / tNext;
@@ -94,5 +97,5 @@ export async function pruneLayer24(
     }
   }
   const mask = maskFromSparse(w, p.w0);
-  return refitOnMask(p, mask, w, o, lipschitz, 'prox', start, { history, backend: backend.name });
+  return refitOnMask(p, mask, w, o, lipschitz, 'prox', start, { history, backend });
 }

@@ -1,6 +1,6 @@
-import { resolveBackend } from '../backends/backend.js';
 import '../backends/all.js';
-import { recomputedUpperBound, relativeGap } from './dualBound.js';
+import { runKernel } from '../backends/registry.js';
+import { recomputedUpperBound, relativeGap } from '../reference/dualBound.js';
 import { NmsparseError } from '../core/errors.js';
 import { gatherTiles, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from '../core/matrix.js';
 import { checkStandard, checkTransposable, type Violation } from './validity.js';
@@ -77,14 +77,15 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
   let objective = 0;
   for (let k = 0; k < x.data.length; k++) if (values[k] === 1) objective += x.data[k] as number;
 
-  const backend = await resolveBackend(options.backend, x.data.length);
+  const ctx = { signal: options.signal };
   let upperBound: number;
   if (transposable) {
     const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
-    upperBound = recomputedUpperBound(batch, n, fill, await backend.exact(batch, n, fill, { signal: options.signal }));
+    const solution = (await runKernel('exactTiles', options.backend, x.data.length, { batch, n, fill }, ctx)).value;
+    upperBound = recomputedUpperBound(batch, n, fill, solution);
   } else {
     // Standard N:M separates by group, so the LP optimum is the top-N sum (positive part under atMost).
-    const best = await backend.standard(x, n, m, { signal: options.signal });
+    const best = (await runKernel('standardMask', options.backend, x.data.length, { scores: x, n, m }, ctx)).value;
     upperBound = 0;
     for (let k = 0; k < x.data.length; k++) {
       const s = x.data[k] as number;

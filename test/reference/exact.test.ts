@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tileUpperBound } from '../../src/verify/dualBound.js';
+import { tileUpperBound } from '../../src/reference/dualBound.js';
 import { certify } from '../../src/verify/certify.js';
 import { NmsparseError } from '../../src/core/errors.js';
 import { transposableMask } from '../../src/masks.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchUpperBound, relativeGap } from '../../src/verify/dualBound.js';
+import { batchUpperBound, relativeGap } from '../../src/reference/dualBound.js';
 import { NmsparseError } from '../../src/core/errors.js';
 import { gatherTiles, maskedSum } from '../../src/core/matrix.js';
 import { DEFAULT_TSENOR_OPTIONS, resolveTsenorOptions } from '../../src/core/maskOptions.js';

@@ -1,3 +1,8 @@
+/**
+ * The LP-dual upper bound of transposable tiles (docs/design.md, "The certificate"). The spec of the
+ * bound the exact kernels report with their solutions, and what the verifier recomputes from the
+ * scores and potentials so that it trusts no solver.
+ */
 import type { Fill, ExactSolution, TileBatch } from '../core/types.js';
 
 /**
@@ -5,6 +10,7 @@ import type { Fill, ExactSolution, TileBatch } from '../core/types.js';
  *   UB = N·Σu + N·Σv + Σ max(0, s_ij − u_i − v_j),
  * which bounds every feasible mask's objective from above. Under fill `atMost` the bound needs u, v ≥ 0,
  * so negative potentials are clamped to 0 (that keeps the bound valid whatever the solver returned).
+ * `columnScratch` (m values) holds the tile's clamped column potentials; pass one to reuse it.
  */
 export function tileUpperBound(
   tiles: Float32Array,
@@ -14,11 +20,11 @@ export function tileUpperBound(
   fill: Fill,
   u: Float64Array,
   v: Float64Array,
+  columnScratch: Float64Array = new Float64Array(m),
 ): number {
   const base = tile * m;
   const floor = fill === 'atMost' ? 0 : -Infinity;
-  if (columnPotentials.length < m) columnPotentials = new Float64Array(m);
-  const vt = columnPotentials;
+  const vt = columnScratch;
   let potentials = 0;
   for (let i = 0; i < m; i++) {
     const vi = Math.max(floor, v[base + i] as number);
@@ -52,9 +58,6 @@ export function tileUpperBound(
   return n * potentials + (s0 + s1 + (s2 + s3));
 }
 
-/** One tile's (clamped) column potentials, reused from tile to tile. */
-let columnPotentials = new Float64Array(32);
-
 /**
  * Σ over tiles of the LP-dual upper bound of an exact solution's potentials: the backend's own sum
  * when it computed one with the solve (the same formula, tested equal), else computed here.
@@ -65,9 +68,10 @@ export function batchUpperBound(batch: TileBatch, n: number, fill: Fill, solutio
 
 /** The same bound always computed here from the scores and potentials: what the verifier reports. */
 export function recomputedUpperBound(batch: TileBatch, n: number, fill: Fill, solution: ExactSolution): number {
+  const columnScratch = new Float64Array(batch.m);
   let total = 0;
   for (let t = 0; t < batch.count; t++) {
-    total += tileUpperBound(batch.tiles, t, batch.m, n, fill, solution.u, solution.v);
+    total += tileUpperBound(batch.tiles, t, batch.m, n, fill, solution.u, solution.v, columnScratch);
   }
   return total;
 }
