@@ -5,6 +5,7 @@
  */
 import './backends/all.js';
 import { runKernel, type KernelName } from './backends/registry.js';
+import { optionsObject, validateCallOptions } from './core/callOptions.js';
 import { resolveTsenorOptions, validateMethod } from './core/maskOptions.js';
 import {
   maskedSum,
@@ -91,7 +92,8 @@ function recordingContext(options: CommonOptions): { ctx: KernelContext; ran: Pa
 /** Standard N:M mask: the N largest scores of every M consecutive entries of a row (ties: lower index). */
 export async function standardMask(scores: MatrixLike, options: StandardMaskOptions): Promise<MaskResult> {
   const start = now();
-  validatePattern(options?.n, options?.m);
+  validateCallOptions(optionsObject(options, 'standardMask'), 'standardMask');
+  validatePattern(options.n, options.m);
   const x = toMatrix(scores, 'scores');
   validateStandardShape(x, options.m);
   const rec = recordingContext(options);
@@ -118,7 +120,8 @@ export async function transposableMask(
   options: TransposableMaskOptions,
 ): Promise<TransposableMaskResult> {
   const start = now();
-  validatePattern(options?.n, options?.m);
+  validateCallOptions(optionsObject(options, 'transposableMask'), 'transposableMask');
+  validatePattern(options.n, options.m);
   const { n, m } = options;
   const method = options.method ?? 'exact';
   validateMethod(method);

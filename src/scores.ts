@@ -1,12 +1,12 @@
 import { NmsparseError } from './core/errors.js';
-import { toMatrix, type Matrix, type MatrixLike } from './core/matrix.js';
+import { toMatrix, type Matrix, type MatrixLike, describeValue } from './core/matrix.js';
 
 export type ScoreKind = 'abs' | 'raw';
 
 /** Scores from weights: |w| (the default magnitude score) or the values as they are. */
 export function scoresFrom(weights: MatrixLike, kind: ScoreKind = 'abs'): Matrix {
   if (kind !== 'abs' && kind !== 'raw') {
-    throw new NmsparseError('E_OPTION', `score must be 'abs' or 'raw', got ${JSON.stringify(kind)}`);
+    throw new NmsparseError('E_OPTION', `score must be 'abs' or 'raw', got ${describeValue(kind)}`);
   }
   const w = toMatrix(weights, 'weights');
   if (kind === 'raw') return w;

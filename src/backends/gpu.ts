@@ -1,3 +1,4 @@
+import { optionsObject, rejectUnknownKeys } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
 import { standardMaskRows } from '../reference/standard.js';
 import { countTile, localSearchTile, repairTile, tileState } from '../reference/localSearch.js';
@@ -9,6 +10,7 @@ import { KEPT } from './gpu/kernels.js';
 import { startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
 import type { Fill, KernelContext, TileBatch, TsenorOptions } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
+import { describeValue } from '../core/matrix.js';
 
 /** Values per GPU launch (default): bounds device memory per plan and the time between progress reports. */
 const DEFAULT_ENTRIES_PER_LAUNCH = 1 << 20;
@@ -166,10 +168,11 @@ export interface GpuSettings {
 
 /** Tunes the gpu backend; a setting left out keeps its value. */
 export function configureGpu(settings: GpuSettings): void {
+  rejectUnknownKeys(optionsObject(settings, 'configureGpu'), ['entriesPerLaunch'], 'configureGpu');
   const e = settings.entriesPerLaunch;
   if (e !== undefined) {
     if (!Number.isInteger(e) || e < 1 || e > 1 << 26) {
-      throw new NmsparseError('E_OPTION', `gpu entriesPerLaunch must be an integer from 1 to 2^26, got ${JSON.stringify(e)}`);
+      throw new NmsparseError('E_OPTION', `gpu entriesPerLaunch must be an integer from 1 to 2^26, got ${describeValue(e)}`);
     }
     entriesPerLaunch = e;
   }

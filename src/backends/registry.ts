@@ -146,7 +146,8 @@ export async function resolveBackend(choice: BackendChoice | undefined, entries 
   const b = typeof wanted === 'string' ? backends.get(wanted) : undefined;
   if (!b) {
     const known = [...backends.keys()].join(', ');
-    throw new NmsparseError('E_BACKEND', `unknown backend ${JSON.stringify(wanted)}; known backends: ${known}, auto`);
+    const shown = typeof wanted === 'string' ? JSON.stringify(wanted.slice(0, 64)) : `of type ${typeof wanted}`;
+    throw new NmsparseError('E_BACKEND', `unknown backend ${shown}; known backends: ${known}, auto`);
   }
   const a = await b.available();
   if (!a.available) throw new NmsparseError('E_BACKEND', `backend '${wanted}' is not available: ${a.reason}`);

@@ -1,5 +1,6 @@
+import { optionsObject, rejectUnknownKeys } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
-import type { Matrix } from '../core/matrix.js';
+import { type Matrix, describeValue } from '../core/matrix.js';
 import { registerBackend, registerKernel, type Availability, type KernelSignatures } from './registry.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
@@ -34,14 +35,16 @@ async function defaultThreads(): Promise<number> {
  * in force. A running pool of another size is closed.
  */
 export async function configureWasm(changes: Partial<WasmSettings>): Promise<WasmSettings> {
+  const fields = optionsObject(changes, 'configureWasm');
+  rejectUnknownKeys(fields, ['threads', 'minParallelUnits'], 'configureWasm');
   const { threads, minParallelUnits } = changes;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
-    throw new NmsparseError('E_OPTION', `threads must be an integer from 1 to 256, got ${JSON.stringify(threads)}`);
+    throw new NmsparseError('E_OPTION', `threads must be an integer from 1 to 256, got ${describeValue(threads)}`);
   }
   if (minParallelUnits !== undefined && !(Number.isInteger(minParallelUnits) && minParallelUnits >= 0)) {
     throw new NmsparseError(
       'E_OPTION',
-      `minParallelUnits must be a non-negative integer, got ${JSON.stringify(minParallelUnits)}`,
+      `minParallelUnits must be a non-negative integer, got ${describeValue(minParallelUnits)}`,
     );
   }
   await exclusive(async () => {

@@ -103,7 +103,13 @@ export class WorkerPool {
             failure ??= e;
           }
           done += task.size;
-          ctx.onProgress?.({ done, total });
+          // The caller's callback runs in a message handler: a throw there would be uncaught, so the
+          // call rejects with it instead (once the running tasks are back).
+          try {
+            ctx.onProgress?.({ done, total });
+          } catch (e) {
+            failure ??= e;
+          }
         }
         dispatch(worker);
         if (running === 0) finish();

@@ -1,5 +1,7 @@
+import { optionsObject, rejectUnknownKeys } from './callOptions.js';
 import { NmsparseError } from './errors.js';
 import type { TransposableMethod, TsenorOptions } from './types.js';
+import { describeValue } from './matrix.js';
 
 /**
  * TSENOR defaults, chosen by measurement (scripts/tune-tsenor.ts; README, "TSENOR defaults"): τ doubles
@@ -22,13 +24,14 @@ function positiveNumber(name: string, x: unknown, integer: boolean, allowZero = 
     typeof x === 'number' && Number.isFinite(x) && (allowZero ? x >= 0 : x > 0) && (!integer || Number.isInteger(x));
   if (!ok) {
     const what = integer ? (allowZero ? 'a non-negative integer' : 'a positive integer') : 'a positive finite number';
-    throw new NmsparseError('E_OPTION', `tsenor.${name} must be ${what}, got ${JSON.stringify(x)}`);
+    throw new NmsparseError('E_OPTION', `tsenor.${name} must be ${what}, got ${describeValue(x)}`);
   }
   return x as number;
 }
 
 /** Fills in defaults and checks every TSENOR option. */
 export function resolveTsenorOptions(partial: Partial<TsenorOptions> | undefined): TsenorOptions {
+  rejectUnknownKeys(optionsObject(partial, 'tsenor', true), Object.keys(DEFAULT_TSENOR_OPTIONS), 'tsenor');
   const o = { ...DEFAULT_TSENOR_OPTIONS, ...(partial ?? {}) };
   return {
     tau: positiveNumber('tau', o.tau, false),
@@ -42,7 +45,7 @@ export function validateMethod(method: unknown): asserts method is TransposableM
   if (!TRANSPOSABLE_METHODS.includes(method as TransposableMethod)) {
     throw new NmsparseError(
       'E_OPTION',
-      `method must be one of ${TRANSPOSABLE_METHODS.join(', ')}; got ${JSON.stringify(method)}`,
+      `method must be one of ${TRANSPOSABLE_METHODS.join(', ')}; got ${describeValue(method)}`,
     );
   }
 }

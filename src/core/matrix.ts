@@ -17,50 +17,86 @@ function isPositiveInteger(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x > 0;
 }
 
+/** Whether `x` holds numbers as f32 can take them: a non-BigInt typed array, or an Array of numbers. */
+function numericValues(x: unknown, name: string): ArrayLike<number> {
+  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
+    if (x instanceof BigInt64Array || x instanceof BigUint64Array) {
+      throw new NmsparseError('E_DTYPE', `${name} is a BigInt array; convert it to numbers (Float32Array or number[])`);
+    }
+    return x as unknown as ArrayLike<number>;
+  }
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      if (typeof x[i] !== 'number') {
+        throw new NmsparseError('E_DTYPE', `${name}[${i}] is ${describeValue(x[i])}; every value must be a number`);
+      }
+    }
+    return x as number[];
+  }
+  throw new NmsparseError('E_SHAPE', `${name} is ${describeValue(x)}; pass a Float32Array (or another numeric typed array) or a number[]`);
+}
+
+/** A short, safe description of an unexpected value for an error message (never its full text). */
+export function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  if (typeof x === 'string') return x.length <= 40 ? JSON.stringify(x) : `a string of length ${x.length}`;
+  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'undefined') return String(x);
+  if (typeof x === 'bigint') return 'a bigint';
+  if (typeof x === 'symbol') return 'a symbol';
+  if (typeof x === 'function') return 'a function';
+  return ArrayBuffer.isView(x) ? `a ${x.constructor.name}` : 'an object';
+}
+
 /**
  * Converts user data to a validated f32 Matrix. The input is never modified. Float32Array data is used
  * as it is (no copy: a 4096² matrix is 64 MB); anything else is converted to a new Float32Array.
+ * Accepted: `{rows, cols, data}` with data a non-BigInt typed array or number[] of exactly rows·cols
+ * finite values, or a non-empty number[][] (or array of typed-array rows) of equal-length rows.
  */
 export function toMatrix(input: MatrixLike, name = 'matrix'): Matrix {
+  if (typeof name !== 'string') {
+    throw new NmsparseError('E_OPTION', `toMatrix: name must be a string, got ${describeValue(name)}`);
+  }
   if (Array.isArray(input)) {
-    const rowsArr = input as ReadonlyArray<ReadonlyArray<number>>;
+    const rowsArr = input as ReadonlyArray<unknown>;
     const rows = rowsArr.length;
     if (rows === 0) throw new NmsparseError('E_SHAPE', `${name} has no rows; pass a non-empty 2-D array`);
-    const first = rowsArr[0];
-    if (!first || typeof first.length !== 'number') {
-      throw new NmsparseError('E_SHAPE', `${name} must be an array of rows (number[][])`);
+    if (!Array.isArray(rowsArr[0]) && !ArrayBuffer.isView(rowsArr[0])) {
+      throw new NmsparseError('E_SHAPE', `${name} must be an array of rows (number[][]), but row 0 is ${describeValue(rowsArr[0])}`);
     }
-    const cols = first.length;
+    const cols = numericValues(rowsArr[0], `${name}[0]`).length;
     const data = new Float32Array(rows * cols);
     for (let i = 0; i < rows; i++) {
-      const row = rowsArr[i];
-      if (!row || row.length !== cols) {
+      const row = numericValues(rowsArr[i], `${name}[${i}]`);
+      if (row.length !== cols) {
         throw new NmsparseError(
           'E_SHAPE',
-          `${name} row ${i} has ${row ? row.length : 'no'} entries but row 0 has ${cols}; all rows must have the same length`,
+          `${name} row ${i} has ${row.length} entries but row 0 has ${cols}; all rows must have the same length`,
         );
       }
-      for (let j = 0; j < cols; j++) data[i * cols + j] = row[j] as number;
+      data.set(row, i * cols);
     }
     return checkedMatrix(rows, cols, data, name);
   }
-  const m = input as { rows: number; cols: number; data: ArrayLike<number> };
-  if (m === null || typeof m !== 'object' || m.data === undefined) {
-    throw new NmsparseError('E_SHAPE', `${name} must be {rows, cols, data} or a number[][]`);
+  if (input === null || typeof input !== 'object') {
+    throw new NmsparseError('E_SHAPE', `${name} is ${describeValue(input)}; pass {rows, cols, data} or a number[][]`);
   }
-  if (!isPositiveInteger(m.rows) || !isPositiveInteger(m.cols)) {
+  const m = input as { rows: unknown; cols: unknown; data: unknown };
+  if (!isPositiveInteger(m.rows) || !isPositiveInteger(m.cols) || !Number.isSafeInteger(m.rows * m.cols)) {
     throw new NmsparseError(
       'E_SHAPE',
-      `${name} has rows=${String(m.rows)}, cols=${String(m.cols)}; both must be positive integers`,
+      `${name} has rows=${describeValue(m.rows)}, cols=${describeValue(m.cols)}; both must be positive integers`,
     );
   }
-  if (m.data.length !== m.rows * m.cols) {
+  const values = numericValues(m.data, `${name}.data`);
+  if (values.length !== m.rows * m.cols) {
     throw new NmsparseError(
       'E_SHAPE',
-      `${name} data has ${m.data.length} values but rows×cols = ${m.rows}×${m.cols} = ${m.rows * m.cols}`,
+      `${name}.data has ${values.length} values but rows×cols = ${m.rows}×${m.cols} = ${m.rows * m.cols}`,
     );
   }
-  const data = m.data instanceof Float32Array ? m.data : new Float32Array(m.data as ArrayLike<number>);
+  const data = values instanceof Float32Array ? values : Float32Array.from(values);
   return checkedMatrix(m.rows, m.cols, data, name);
 }
 
@@ -91,7 +127,7 @@ export function validatePattern(n: unknown, m: unknown): asserts n is number {
   if (!isPositiveInteger(n) || !isPositiveInteger(m) || n >= m) {
     throw new NmsparseError(
       'E_PATTERN',
-      `invalid N:M pattern ${String(n)}:${String(m)}; N and M must be integers with 1 ≤ N < M (for example 2:4 or 8:16)`,
+      `invalid N:M pattern ${describeValue(n)}:${describeValue(m)}; N and M must be integers with 1 ≤ N < M (for example 2:4 or 8:16)`,
     );
   }
 }
@@ -118,7 +154,7 @@ export function validateTransposableShape(x: Matrix, m: number, name = 'scores')
 
 export function validateFill(fill: unknown): asserts fill is Fill {
   if (fill !== 'exact' && fill !== 'atMost') {
-    throw new NmsparseError('E_OPTION', `fill must be 'exact' or 'atMost', got ${JSON.stringify(fill)}`);
+    throw new NmsparseError('E_OPTION', `fill must be 'exact' or 'atMost', got ${describeValue(fill)}`);
   }
 }
 

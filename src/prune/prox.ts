@@ -1,7 +1,8 @@
+import { optionsObject, validateCallOptions } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
 import '../backends/all.js';
 import { runKernel } from '../backends/registry.js';
-import { firstNonFinite, toMatrix, type MatrixLike } from '../core/matrix.js';
+import { firstNonFinite, toMatrix, type MatrixLike, describeValue } from '../core/matrix.js';
 import { reg24 as referenceReg24 } from '../reference/prox24.js';
 import type { BackendChoice, BackendName } from '../core/types.js';
 
@@ -41,8 +42,9 @@ function groupedValues(z: MatrixLike | Float32Array, name: string): Float32Array
  */
 export async function prox24(z: MatrixLike | Float32Array, lambda: number, options?: Prox24Options): Promise<Prox24Result> {
   if (typeof lambda !== 'number' || !Number.isFinite(lambda) || lambda < 0) {
-    throw new NmsparseError('E_OPTION', `lambda must be a finite number ≥ 0, got ${JSON.stringify(lambda)}`);
+    throw new NmsparseError('E_OPTION', `lambda must be a finite number ≥ 0, got ${describeValue(lambda)}`);
   }
+  validateCallOptions(optionsObject(options, 'prox24', true), 'prox24');
   const values = groupedValues(z, 'z');
   const { value, backend } = await runKernel('prox24', options?.backend, values.length, { z: values, lambda }, { signal: options?.signal });
   return { values: value, backend };

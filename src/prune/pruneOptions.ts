@@ -1,6 +1,8 @@
+import { optionsObject, validateCallOptions } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
 import { validateUpdate, type UpdateMethod } from './update.js';
 import type { BackendChoice, BackendName, Progress } from '../core/types.js';
+import { describeValue } from '../core/matrix.js';
 
 export interface PruneOptions {
   /** Refit of the kept weights after the mask is fixed (default 'exact'; see README, "Layer pruning"). */
@@ -73,7 +75,7 @@ export const DEFAULT_PRUNE_OPTIONS = Object.freeze({
 
 function checkNumber(name: string, x: unknown, ok: (v: number) => boolean, what: string): number {
   if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
-    throw new NmsparseError('E_OPTION', `${name} must be ${what}, got ${JSON.stringify(x)}`);
+    throw new NmsparseError('E_OPTION', `${name} must be ${what}, got ${describeValue(x)}`);
   }
   return x;
 }
@@ -82,6 +84,7 @@ export type ResolvedPruneOptions = Required<Omit<ProxPruneOptions, 'signal' | 'o
   Pick<ProxPruneOptions, 'signal' | 'onProgress' | 'backend'>;
 
 export function resolvePruneOptions(options: ProxPruneOptions | undefined): ResolvedPruneOptions {
+  validateCallOptions(optionsObject(options, 'prune', true), 'prune');
   const o = { ...DEFAULT_PRUNE_OPTIONS, ...(options ?? {}) };
   validateUpdate(o.update);
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;

@@ -2,6 +2,7 @@ import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { choleskySolve4 } from './cholesky.js';
 import { lossGradientRows, type LayerProblem } from './problem.js';
 import { yieldToEventLoop } from '../core/chunks.js';
+import { describeValue } from '../core/matrix.js';
 
 /** How the kept weights are refit once the mask is fixed. */
 export type UpdateMethod = 'gradient' | 'exact' | 'none';
@@ -9,7 +10,7 @@ export const UPDATE_METHODS: readonly UpdateMethod[] = ['gradient', 'exact', 'no
 
 export function validateUpdate(update: unknown): asserts update is UpdateMethod {
   if (!UPDATE_METHODS.includes(update as UpdateMethod)) {
-    throw new NmsparseError('E_OPTION', `update must be one of ${UPDATE_METHODS.join(', ')}; got ${JSON.stringify(update)}`);
+    throw new NmsparseError('E_OPTION', `update must be one of ${UPDATE_METHODS.join(', ')}; got ${describeValue(update)}`);
   }
 }
 

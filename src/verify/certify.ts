@@ -1,6 +1,7 @@
 import '../backends/all.js';
 import { runKernel } from '../backends/registry.js';
 import { recomputedUpperBound, relativeGap } from '../reference/dualBound.js';
+import { optionsObject, validateCallOptions } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
 import { gatherTiles, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from '../core/matrix.js';
 import { checkStandard, checkTransposable, type Violation } from './validity.js';
@@ -61,7 +62,8 @@ function maskValues(mask: MaskLike, scores: Matrix): ArrayLike<number> {
  * exact solver's dual potentials, recomputed here from the scores, so it does not trust the solver.
  */
 export async function certify(scores: MatrixLike, mask: MaskLike, options: CertifyOptions): Promise<Certificate> {
-  validatePattern(options?.n, options?.m);
+  validateCallOptions(optionsObject(options, 'certify'), 'certify');
+  validatePattern(options.n, options.m);
   const { n, m } = options;
   const fill = options.fill ?? 'exact';
   validateFill(fill);

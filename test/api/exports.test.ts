@@ -1,0 +1,59 @@
+// Pins the public surface: a dropped or renamed export fails here, an added one must be added here
+// (and to docs/api.md) on purpose.
+import { describe, expect, it } from 'vitest';
+import * as io from '../../src/io/index.js';
+import * as api from '../../src/index.js';
+
+describe('public exports', () => {
+  it("'nmsparse' exports exactly the documented values", () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'DEFAULT_PRUNE_OPTIONS',
+      'DEFAULT_TSENOR_OPTIONS',
+      'KERNEL_CONTRACTS',
+      'NmsparseError',
+      'certify',
+      'configureGpu',
+      'configureWasm',
+      'listBackends',
+      'magnitudePrune24',
+      'prox24',
+      'pruneLayer24',
+      'reg24',
+      'releaseGpu',
+      'scoresFrom',
+      'standardMask',
+      'toMatrix',
+      'transposableMask',
+      'wandaPrune24',
+    ]);
+  });
+
+  it("'nmsparse/io' exports exactly the documented values", () => {
+    expect(Object.keys(io).sort()).toEqual([
+      'SafetensorsReader',
+      'SafetensorsWriter',
+      'encodeNpy',
+      'encodeTensorData',
+      'fileSource',
+      'memorySource',
+      'openSafetensorsFile',
+      'parseNpy',
+      'readNpyFile',
+      'writeNpyFile',
+      'writeSafetensorsFile',
+    ]);
+  });
+
+  it('the defaults are frozen, and the kernel contracts name every kernel', () => {
+    expect(Object.isFrozen(api.DEFAULT_TSENOR_OPTIONS)).toBe(true);
+    expect(Object.isFrozen(api.KERNEL_CONTRACTS)).toBe(true);
+    expect(Object.keys(api.KERNEL_CONTRACTS).sort()).toEqual([
+      'exactTiles',
+      'greedyTiles',
+      'prox24',
+      'standardMask',
+      'transposableMatrix',
+      'tsenorTiles',
+    ]);
+  });
+});
