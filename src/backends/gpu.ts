@@ -156,9 +156,32 @@ export async function gpuIsHardware(): Promise<boolean> {
   return withEngine(async (e) => !e.software);
 }
 
-/** The `auto` rule: gpu only on a hardware adapter and for at least GPU_AUTO_MIN_ENTRIES score entries. */
+// A variable specifier keeps bundlers from resolving node:fs for browser builds.
+const NODE_FS = 'node:fs';
+
+/**
+ * Whether this machine could have a hardware GPU at all, decided without starting a GPU runtime (which
+ * costs ~0.3 s and prints driver warnings). Under Node on Linux a hardware adapter needs a kernel device
+ * node (a DRM render node, NVIDIA's or WSL's); elsewhere the answer is "maybe", and the probe decides.
+ */
+async function hardwareGpuPossible(): Promise<boolean> {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; platform?: string } }).process;
+  if (!proc?.versions?.node || proc.platform !== 'linux') return true;
+  try {
+    const fs = (await import(NODE_FS)) as typeof import('node:fs');
+    const render = fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+    return render || fs.existsSync('/dev/nvidia0') || fs.existsSync('/dev/dxg');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The `auto` rule: gpu only for at least GPU_AUTO_MIN_ENTRIES score entries and on a hardware adapter;
+ * a small job, or a machine without a GPU device node, is answered without opening a device.
+ */
 export async function gpuPreferred(entries: number): Promise<boolean> {
-  return entries >= GPU_AUTO_MIN_ENTRIES && (await gpuIsHardware());
+  return entries >= GPU_AUTO_MIN_ENTRIES && (await hardwareGpuPossible()) && (await gpuIsHardware());
 }
 
 export interface GpuSettings {
