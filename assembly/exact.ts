@@ -1,4 +1,4 @@
-// Exact transposable N:M tiles: the warm-started primal-dual method of shared/DESIGN.md.
+// Exact transposable N:M tiles: the warm-started primal-dual method (docs/design.md, "Exact solver").
 //
 // Row duals u, column duals v and the mask x keep complementary slackness
 //   x_ij = 1 ⇒ a_ij − u_i − v_j ≥ 0,   x_ij = 0 ⇒ a_ij − u_i − v_j ≤ 0.

@@ -1,4 +1,4 @@
-// The mean certified gap of tsenor and greedy on seeded Gaussian matrices (the README's table; issue 2's
+// The mean certified gap of tsenor and greedy on seeded Gaussian matrices (the table in docs/benchmarks.md; issue 2's
 // done-criterion), plus TSENOR's hard column-scaled case.
 import { transposableMask } from '../src/masks.js';
 import { MATRIX_SEED, PATTERNS } from './mask-suite.js';

@@ -80,7 +80,7 @@ export const maskSuite: Suite<MaskCase> = {
       for (const backend of config.backends) out.push(maskCase(method, backend, size, n, m, matrix));
     };
     for (const [size, n, m] of plannedShapes(config)) for (const method of MASK_METHODS) add(method, size, n, m);
-    // TSENOR's hard case (DESIGN.md): columns of very different scale; greedy beside it for scale.
+    // TSENOR's hard case (docs/design.md, "TSENOR"): columns of very different scale; greedy beside it for scale.
     const scaledSize = Math.min(...(config.sizes.length > 0 ? config.sizes : SIZES));
     if (config.patterns.length > 0 && !config.patterns.includes('8:16')) return out;
     for (const method of ['tsenor', 'greedy'] as const) add(method, scaledSize, 8, 16, 'column-scaled');

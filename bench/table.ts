@@ -44,7 +44,7 @@ const HEADER = [
   '÷native',
 ];
 
-/** The results as a Markdown table (paste-ready for the README); skipped and failed rows say why. */
+/** The results as a Markdown table (paste-ready for docs/benchmarks.md); skipped and failed rows say why. */
 export function formatTable(rows: readonly CaseRow[]): string {
   const withNotes = rows.some((row) => row.measured?.extra);
   const header = withNotes ? [...HEADER, 'notes'] : HEADER;

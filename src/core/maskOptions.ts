@@ -4,7 +4,7 @@ import type { TransposableMethod, TsenorOptions } from './types.js';
 import { describeValue } from './matrix.js';
 
 /**
- * TSENOR defaults, chosen by measurement (scripts/tune-tsenor.ts; README, "TSENOR defaults"): τ doubles
+ * TSENOR defaults, chosen by measurement (scripts/tune-tsenor.ts; docs/design.md, "TSENOR defaults"): τ doubles
  * over 3 stages from 25 to 100 (a fixed τ = 50 leaves column-scaled matrices near greedy's gap), 60
  * Dykstra iterations in all and up to 16 local-search steps (rarely all taken): a mean certified gap
  * of about 0.05% on Gaussian 8:16 (the target is 0.12%) for about 20% less time than 100 iterations

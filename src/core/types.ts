@@ -7,7 +7,7 @@ export type BackendName = 'reference' | 'wasm' | 'gpu';
 export type BackendChoice = BackendName | 'auto';
 export type TransposableMethod = 'exact' | 'tsenor' | 'greedy';
 
-/** TSENOR knobs (see README for the measured defaults). */
+/** TSENOR knobs (docs/design.md, "TSENOR defaults", has the measured defaults). */
 export interface TsenorOptions {
   /** Entropy strength: larger is closer to the LP optimum and needs more iterations. */
   tau: number;

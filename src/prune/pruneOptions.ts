@@ -5,7 +5,7 @@ import type { BackendChoice, BackendName, Progress } from '../core/types.js';
 import { describeValue } from '../core/matrix.js';
 
 export interface PruneOptions {
-  /** Refit of the kept weights after the mask is fixed (default 'exact'; see README, "Layer pruning"). */
+  /** Refit of the kept weights after the mask is fixed (default 'exact'; see docs/design.md, "Layer pruner"). */
   update?: UpdateMethod;
   /** Masked FISTA iterations for update 'gradient' (default 200). */
   updateIterations?: number;

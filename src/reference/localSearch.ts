@@ -130,7 +130,7 @@ function repairStep(state: TileState): boolean {
 }
 
 /**
- * Fills under-filled rows and columns by adds and swaps (DESIGN.md "Rounding"). Under fill 'exact'
+ * Fills under-filled rows and columns by adds and swaps (docs/design.md, "Local search"). Under fill 'exact'
  * it always runs until the tile is full, whatever the budget: when no free under-filled pair exists,
  * every column that row i leaves free is full, and at most N−2 of its N entries lie in rows that share
  * column j with row i, so a swap always exists. Under 'atMost' it stops after `budget` steps or when
