@@ -9,7 +9,8 @@ export interface RunOptions {
   methods: string[];
   sizes: number[];
   patterns: string[];
-  out: string;
+  /** An explicit results file; without it each run gets a new file under bench/results/. */
+  out?: string;
   nativeRef?: string;
   native: boolean;
 }
@@ -50,7 +51,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--backend NAME
   --size         matrix side, e.g. 1024 or 4096 (default: both)
   --pattern      N:M, e.g. 8:16 (default: 2:4 4:8 8:16 16:32)
   --json         print the results as JSON instead of a table
-  --out          where the results go (default bench/results.json, written atomically)
+  --out          where the results go (default: a new bench/results/MACHINE/YYYY-MM-DD[-N].json)
   --native-ref   directory holding nmx.c (default: shared/native-ref beside or inside the checkout)
   --no-native    skip the native C comparison`;
 
@@ -59,7 +60,7 @@ function list(values: string[] | undefined): string[] {
 }
 
 /** Parses the command line; throws an Error whose message is meant for the user. */
-export function parseRunOptions(argv: string[], defaultOut: string): RunOptions {
+export function parseRunOptions(argv: string[], defaultOut?: string): RunOptions {
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -1,4 +1,5 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NativeRun } from './native.js';
 import type { CaseBase, Measured } from './suite.js';
 
@@ -63,4 +64,55 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   const temporary = `${path}.tmp-${process.pid}`;
   writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
   renameSync(temporary, path);
+}
+
+/**
+ * The folder name of a machine under bench/results/: its CPU model and core count, lower-case, with
+ * every run of other characters turned into one '-' ("AMD EPYC", 2 → "amd-epyc-2c"). Trademark marks
+ * and the clock suffix ("@ 2.90GHz") are dropped: they name no different machine.
+ */
+export function machineId(cpuModel: string, cores: number): string {
+  const model = cpuModel
+    .replace(/\((r|tm|c)\)/gi, ' ')
+    .replace(/@.*$/, ' ')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return `${model || 'unknown-cpu'}-${cores}c`;
+}
+
+/** The UTC day (YYYY-MM-DD) of an ISO date such as RunInfo.date. */
+export function runDay(isoDate: string): string {
+  const day = /^(\d{4}-\d{2}-\d{2})T/.exec(isoDate)?.[1];
+  if (!day) throw new Error(`not an ISO date: ${JSON.stringify(isoDate)}`);
+  return day;
+}
+
+/**
+ * Writes a run's results to `dir/<machine id>/<day>.json`, or `<day>-2.json`, `-3`, … when that name is
+ * taken, and returns the path. An existing file is never replaced: the complete file is written under a
+ * temporary name and then hard-linked to the first free name (a link fails when the name exists, so two
+ * runs cannot take the same one), so a reader never sees half a file either.
+ */
+export function writeNewResultsFile(dir: string, results: Results): string {
+  const folder = join(dir, machineId(results.info.cpuModel, results.info.cpus));
+  mkdirSync(folder, { recursive: true });
+  const day = runDay(results.info.date);
+  const temporary = join(folder, `.${day}.json.tmp-${process.pid}`);
+  writeFileSync(temporary, JSON.stringify(results, null, 2) + '\n');
+  try {
+    for (let k = 1; ; k++) {
+      const path = join(folder, k === 1 ? `${day}.json` : `${day}-${k}.json`);
+      try {
+        linkSync(temporary, path);
+        return path;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+  } finally {
+    unlinkSync(temporary);
+  }
 }

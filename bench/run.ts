@@ -1,4 +1,5 @@
-// `npm run bench`: every suite's cases, each in its own process; prints a table and writes bench/results.json.
+// `npm run bench`: every suite's cases, each in its own process; prints a table and writes the results
+// to a new file bench/results/<machine>/<YYYY-MM-DD>[-N].json (or --out FILE).
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { FULL_LIMITS, QUICK_LIMITS, USAGE, parseRunOptions, type RunOptions } fr
 import { runIsolated } from './isolate.js';
 import { compareWithNative } from './native-compare.js';
 import { repoRoot } from './native.js';
-import { addReferenceSpeedups, writeJsonAtomic, type CaseRow, type Results } from './results.js';
+import { addReferenceSpeedups, writeJsonAtomic, writeNewResultsFile, type CaseRow, type Results } from './results.js';
 import { chosenBackends, scheduleCase } from './schedule.js';
 import { SUITES } from './suites.js';
 import { formatTable } from './table.js';
@@ -69,7 +70,13 @@ async function main(options: RunOptions): Promise<void> {
     },
     rows,
   };
-  writeJsonAtomic(options.out, results);
+  let written: string;
+  if (options.out === undefined) {
+    written = writeNewResultsFile(join(repoRoot(), 'bench', 'results'), results);
+  } else {
+    writeJsonAtomic(options.out, results);
+    written = options.out;
+  }
   if (options.json) {
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   } else {
@@ -78,13 +85,13 @@ async function main(options: RunOptions): Promise<void> {
     const load = `load average ${loadAverage.start.toFixed(1)} → ${loadAverage.end.toFixed(1)}`;
     process.stdout.write(`\n${cores}× ${cpuModel}, Node ${node}, ${load}; ${described.join('; ')}\n`);
     if (nativeNote) process.stdout.write(`\nnative comparison: ${nativeNote}\n`);
-    process.stdout.write(`\nwrote ${options.out} (${((performance.now() - start) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(`\nwrote ${written} (${((performance.now() - start) / 1000).toFixed(0)} s)\n`);
   }
 }
 
 let options: RunOptions;
 try {
-  options = parseRunOptions(process.argv.slice(2), join(repoRoot(), 'bench', 'results.json'));
+  options = parseRunOptions(process.argv.slice(2));
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
   process.exit(2);
