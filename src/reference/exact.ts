@@ -13,7 +13,7 @@
  *   x_ij = 1  ⇒  a_ij − u_i − v_j ≥ 0,      x_ij = 0  ⇒  a_ij − u_i − v_j ≤ 0,
  * and under 'atMost' also u_i ≥ p and v_j ≥ −p, with equality where a row leaves capacity to the
  * dummy or a column is short. At the end every node is balanced, so (u − p, v + p) is an optimal LP
- * dual: the certificate of src/verify/dualBound.ts then equals the objective.
+ * dual: the certificate of src/reference/dualBound.ts then equals the objective.
  *
  * Steps per tile:
  *  1. Warm start: u = 0; every column keeps its top N (ties: lower row), v_j = its N-th largest.
