@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { run } from './main.js';
 
-main(process.argv.slice(2)).then(
+run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`nmsparse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // run() catches everything a command throws; reaching here is a bug in the CLI itself.
+    process.stderr.write(`nmsparse: internal error: ${String(err).split('\n')[0]}\n`);
     process.exitCode = 3;
   },
 );

@@ -1,52 +1,73 @@
+/**
+ * The CLI entry point as a function: `run(argv, io)` parses, dispatches to a subcommand and turns
+ * every failure into an exit code and at most one line on stderr, so that tests call it in-process.
+ * Exit codes: 0 success; 1 a check failed (verify); 2 a usage or input error, reported as
+ * `nmsparse <cmd>: message`; 3 an internal error (a bug), also one line; 128+n from a signal
+ * (interrupt.ts). Messages go through displayText: nothing from a file reaches the terminal raw.
+ */
 import { NmsparseError } from '../core/errors.js';
-import { demoCommand } from './demo.js';
-import { inspectCommand } from './inspect.js';
-import { maskCommand } from './mask.js';
-import { prune24Command } from './prune24.js';
-import { verifyCommand } from './verify.js';
+import { CliOutput, type CliIo, type Command } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { displayText } from './display.js';
+import { commandHelp, PROGRAM, programHelp } from './help.js';
+import { parseCommandLine } from './parse.js';
+import { packageVersion } from './version.js';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  mask: maskCommand,
-  verify: verifyCommand,
-  demo: demoCommand,
-  inspect: inspectCommand,
-  prune24: prune24Command,
-};
+/** The longest error line: enough for a path and a reason, never a 10 MB header string. */
+const MAX_MESSAGE = 400;
 
-const HELP = `nmsparse: N:M and transposable N:M sparsity masks
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
 
-  nmsparse demo [--size 1024] [--seed 1] [--backend B] [--json]
-      every method on a seeded Gaussian matrix: objective, certified gap, time
-  nmsparse mask IN.npy --n N --m M [--transposable] [--method exact|tsenor|greedy] [--fill exact|at-most]
-                [--score abs|raw] [--backend auto|reference|wasm|gpu] -o OUT.npy [--force] [--json]
-  nmsparse verify SCORES.npy MASK.npy --n N --m M [--transposable] [--fill ...] [--score ...] [--json]
-  nmsparse mask MODEL.safetensors --n N --m M [...as above] [--include REGEX] [--exclude REGEX] [--conv]
-                [--mask-dtype u8|bool] [--certify] -o MASKS.safetensors [--apply PRUNED.safetensors] [--quiet]
-  nmsparse verify MODEL.safetensors MASKS.safetensors --n N --m M [--transposable] [--fill ...] [--json]
-  nmsparse inspect MODEL.safetensors [--n N --m M [--transposable]] [--conv] [--json]
-  nmsparse prune24 W.npy (--inputs X.npy | --hessian H.npy) -o PRUNED.npy [--mask-out MASK.npy]
-                [--method prox|wanda|magnitude] [--update exact|gradient|none] [--compare] [--json]
+/** One line for an error: the message of an NmsparseError or of a system call; anything else is a bug. */
+function errorLine(err: unknown): { line: string; code: number } {
+  if (err instanceof NmsparseError) return { line: err.message, code: 2 };
+  // A failed system call (a file that vanished, a full disk) that escaped the io layer's wrapping.
+  const sys = err as NodeJS.ErrnoException;
+  if (sys instanceof Error && typeof sys.syscall === 'string') return { line: sys.message, code: 2 };
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { line: `internal error (please report it): ${message}`, code: 3 };
+}
 
-Exit codes: 0 success, 1 verify found an invalid mask, 2 usage or input error, 130 interrupted.`;
-
-export async function main(argv: string[]): Promise<number> {
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const fail = (where: string, line: string, code: number) => {
+    io.stderr.write(`${where}: ${displayText(line, MAX_MESSAGE)}\n`);
+    return code;
+  };
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${HELP}\n`);
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === undefined || name === '--help' || name === '-h') {
+    io.stdout.write(programHelp(COMMANDS, packageVersion()));
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`nmsparse: unknown command '${name}'; run 'nmsparse --help'\n`);
-    return 2;
-  }
-  try {
-    return await command(rest);
-  } catch (err) {
-    if (err instanceof NmsparseError) {
-      process.stderr.write(`nmsparse ${name}: ${err.message}\n`);
-      return 2;
+  if (name === 'help') {
+    if (rest.length === 0) {
+      io.stdout.write(programHelp(COMMANDS, packageVersion()));
+      return 0;
     }
-    throw err;
+    const topic = findCommand(rest[0] as string);
+    if (!topic || rest.length > 1) return fail(PROGRAM, `no help for '${rest.join(' ')}'; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`, 2);
+    io.stdout.write(commandHelp(topic));
+    return 0;
+  }
+  const command = findCommand(name);
+  if (!command) return fail(PROGRAM, `unknown command '${name}'; the commands are ${COMMANDS.map((c) => c.name).join(', ')} (see '${PROGRAM} --help')`, 2);
+
+  const where = `${PROGRAM} ${command.name}`;
+  try {
+    const parsed = parseCommandLine(command, rest);
+    if (parsed.help) {
+      io.stdout.write(commandHelp(command));
+      return 0;
+    }
+    return await command.run(parsed.args, new CliOutput(io));
+  } catch (err) {
+    const { line, code } = errorLine(err);
+    const hint = err instanceof NmsparseError && err.code === 'E_OPTION' ? ` (see '${where} --help')` : '';
+    return fail(where, line + hint, code);
   }
 }

@@ -1,3 +1,5 @@
+import { displayText } from './display.js';
+
 /** Where progress goes: normally process.stderr. */
 export interface ProgressSink {
   write(text: string): unknown;
@@ -5,12 +7,14 @@ export interface ProgressSink {
   readonly columns?: number;
 }
 
-/** 'bar': one line redrawn in place (a terminal); 'lines': a line per tensor (logs, pipes); 'off'. */
-export type ProgressMode = 'bar' | 'lines' | 'off';
+/**
+ * 'bar': one line redrawn in place, on a terminal only; 'off' with --quiet or --json and off a
+ * terminal, so that logs and pipes get nothing on stderr but errors (at most one line).
+ */
+export type ProgressMode = 'bar' | 'off';
 
 export function progressMode(sink: ProgressSink, quiet: boolean): ProgressMode {
-  if (quiet) return 'off';
-  return sink.isTTY ? 'bar' : 'lines';
+  return !quiet && sink.isTTY === true ? 'bar' : 'off';
 }
 
 /** Seconds as 1h02m, 3m05s or 12s. */
@@ -39,7 +43,7 @@ const REDRAW_MS = 100;
 
 /**
  * Progress over a run of tensors, weighted by elements: tensors done, elements per second and the
- * ETA. On a terminal it redraws one line (at most every 100 ms); otherwise it prints a line per tensor.
+ * ETA, on one line redrawn in place at most every 100 ms. Tensor names are escaped (display.ts).
  */
 export class ProgressReporter {
   private tensorsDone = 0;
@@ -73,7 +77,6 @@ export class ProgressReporter {
     this.tensorsDone++;
     this.elementsDone += this.current.elements;
     this.current = { name: this.current.name, elements: 0, fraction: 0 };
-    if (this.mode === 'lines') this.sink.write(`${this.status()}\n`);
     this.draw(true);
   }
 
@@ -92,9 +95,8 @@ export class ProgressReporter {
       `${formatRate(rate)} elem/s`,
       this.tensorsDone === this.totalTensors ? `${formatDuration(elapsed)} total` : `ETA ${formatDuration(eta)}`,
     ];
-    if (this.mode === 'lines') return `[${parts.join(', ')}] ${this.current.name}`;
     const filled = this.totalElements > 0 ? Math.round((BAR_WIDTH * done) / this.totalElements) : BAR_WIDTH;
-    return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${parts.join('  ')}  ${this.current.name}`;
+    return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${parts.join('  ')}  ${displayText(this.current.name, 60)}`;
   }
 
   private draw(force: boolean): void {
@@ -105,4 +107,10 @@ export class ProgressReporter {
     const width = Math.max(20, (this.sink.columns ?? 100) - 1);
     this.sink.write(`\r${this.status().slice(0, width)}\x1b[K`);
   }
+}
+
+/** Makes reporters for a run: on `sink` when it is a terminal and the run is not quiet. */
+export function progressFor(sink: ProgressSink, quiet: boolean): (tensors: number, elements: number) => ProgressReporter {
+  const mode = progressMode(sink, quiet);
+  return (tensors, elements) => new ProgressReporter(tensors, elements, mode, sink);
 }

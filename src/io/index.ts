@@ -14,3 +14,6 @@ export {
 } from './safetensors.js';
 export type { SafetensorsDtype, TensorEntry, TensorInfo, Metadata } from './safetensorsHeader.js';
 export type { AtomicWriteOptions } from './atomicWrite.js';
+// For the CLI's checkpoint commands: which tensors are floats, and decoding bytes already read.
+export { isFloatDtype, FLOAT_DTYPES, type FloatDtype } from './safetensorsHeader.js';
+export { decodeFloats } from './floatCodec.js';

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { maskCheckpointCommand, verifyCheckpointCommand } from '../../src/cli/checkpoint.js';
-import { inspectCommand } from '../../src/cli/inspect.js';
+import { run } from '../../src/cli/main.js';
+import { errLines, runCli } from '../support/cli.js';
 import { formatDuration, formatRate, ProgressReporter, progressMode } from '../../src/cli/progress.js';
-import { NmsparseError } from '../../src/core/errors.js';
 import {
   DTYPE_SIZE,
   encodeTensorData,
@@ -32,10 +31,24 @@ afterEach(async () => {
 
 function captureStdout(): void {
   stdout = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
+}
+
+/** Runs `nmsparse <command> ...argv` in-process; stdout is collected in `stdout`, a failure's stderr line is thrown. */
+async function cli(command: string, argv: string[]): Promise<number> {
+  const r = await runCli([command, ...argv]);
+  stdout.push(r.out);
+  if (r.code === 2) throw new CliFailure(errLines(r));
+  return r.code;
+}
+const maskCheckpointCommand = (argv: string[]) => cli('mask', argv);
+const verifyCheckpointCommand = (argv: string[]) => cli('verify', argv);
+const inspectCommand = (argv: string[]) => cli('inspect', argv);
+
+/** Exit 2: the one stderr line as `message`. */
+class CliFailure extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+  }
 }
 
 /** Seeded values in (-2, 2), distinct enough that masks are unique. */
@@ -140,9 +153,14 @@ describe('nmsparse mask MODEL.safetensors', () => {
       ['layer.1.weight', 'BOOL'],
     ]);
     await masks.close();
-    expect(await verifyCheckpointCommand([input, out, '--n', '2', '--m', '4', '--quiet'])).toBe(0);
+    expect(await verifyCheckpointCommand([input, out, '--n', '2', '--m', '4', '--include', 'layer\\.', '--quiet'])).toBe(0);
+    // Without the same --include, head.weight is a tensor the pattern applies to and has no mask.
+    captureStdout();
+    expect(await verifyCheckpointCommand([input, out, '--n', '2', '--m', '4', '--quiet'])).toBe(1);
+    expect(stdout.join('')).toMatch(/1 tensor\(s\) the pattern applies to have no mask[^\n]*\n  head\.weight\n/);
+    expect(await verifyCheckpointCommand([input, out, '--n', '2', '--m', '4', '--allow-missing', '--quiet'])).toBe(0);
     // The same standard masks are not transposable: verify says so with exit 1.
-    expect(await verifyCheckpointCommand([input, out, '--n', '2', '--m', '4', '--transposable', '--quiet'])).toBe(1);
+    expect(await verifyCheckpointCommand([input, out, '--n', '2', '--m', '4', '--include', 'layer\\.', '--transposable', '--quiet'])).toBe(1);
 
     const ts = join(dir, 'tsenor.safetensors');
     captureStdout();
@@ -170,8 +188,7 @@ describe('nmsparse mask MODEL.safetensors', () => {
     expect(stdout.join('')).toMatch(/0 of 1 mask\(s\) valid[\s\S]*layer\.0\.weight[\s\S]*NO/);
     await writeSafetensorsFile(out, [{ name: 'missing', dtype: 'U8', shape: [16, 32], data: mask }], { force: true });
     await expect(verifyCheckpointCommand([input, out, '--n', '2', '--m', '4', '--quiet'])).rejects.toMatchObject({
-      code: 'E_SHAPE',
-      message: expect.stringMatching(/"missing".*no tensor "missing"/),
+      message: expect.stringMatching(/^nmsparse verify: tensor "missing": .*no tensor "missing"/),
     });
     await rm(out);
     await rm(input);
@@ -185,10 +202,10 @@ describe('nothing lost', () => {
     await writeFile(out, 'precious');
     captureStdout();
     const args = [input, '--n', '2', '--m', '4', '--quiet'];
-    await expect(maskCheckpointCommand([...args, '-o', out])).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/--force/) });
+    await expect(maskCheckpointCommand([...args, '-o', out])).rejects.toMatchObject({ message: expect.stringMatching(/--force/) });
     expect(await readFile(out, 'utf8')).toBe('precious');
-    await expect(maskCheckpointCommand([...args, '-o', input, '--force'])).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/also an input/) });
-    await expect(maskCheckpointCommand([...args, '-o', join(dir, 'a.safetensors'), '--apply', input, '--force'])).rejects.toMatchObject({ code: 'E_IO' });
+    await expect(maskCheckpointCommand([...args, '-o', input, '--force'])).rejects.toMatchObject({ message: expect.stringMatching(/also an input/) });
+    await expect(maskCheckpointCommand([...args, '-o', join(dir, 'a.safetensors'), '--apply', input, '--force'])).rejects.toMatchObject({ message: expect.stringMatching(/also an input/) });
     expect(await maskCheckpointCommand([...args, '-o', out, '--force'])).toBe(0);
     const written = await openSafetensorsFile(out);
     expect(written.tensors.map((t) => t.name)).toEqual(['layer.0.weight', 'layer.1.weight', 'head.weight']);
@@ -205,8 +222,7 @@ describe('nothing lost', () => {
     const out = join(dir, 'nan-masks.safetensors');
     const pruned = join(dir, 'nan-pruned.safetensors');
     await expect(maskCheckpointCommand([input, '--n', '2', '--m', '4', '-o', out, '--apply', pruned, '--quiet'])).rejects.toMatchObject({
-      code: 'E_NONFINITE',
-      message: expect.stringMatching(/^tensor "bad\.weight": .*NaN/),
+      message: expect.stringMatching(/^nmsparse mask: tensor "bad\.weight": .*NaN/),
     });
     await rm(input);
     expect(await listDir()).toEqual([]);
@@ -215,16 +231,17 @@ describe('nothing lost', () => {
   it('Ctrl-C stops cleanly: exit 130 and no output', async () => {
     const input = await writeModel('int.safetensors');
     const out = join(dir, 'int-masks.safetensors');
-    captureStdout();
-    const stderr: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      // The first progress output means one tensor is done: interrupt the run there.
-      if (stderr.length === 0) process.emit('SIGINT');
-      stderr.push(String(chunk));
-      return true;
+    const interruptLine: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (interruptLine.push(String(chunk)), true));
+    let progressWrites = 0;
+    const code = await run(['mask', input, '--n', '2', '--m', '4', '--transposable', '-o', out, '--apply', join(dir, 'int-pruned.safetensors')], {
+      stdout: { write: () => true },
+      // The first progress output means the first tensor has started: interrupt the run there.
+      stderr: { isTTY: true, write: () => (progressWrites++ === 0 && process.emit('SIGINT'), true) },
     });
-    expect(await maskCheckpointCommand([input, '--n', '2', '--m', '4', '--transposable', '-o', out, '--apply', join(dir, 'int-pruned.safetensors')])).toBe(130);
-    expect(stderr.join('')).toMatch(/interrupted; no output was written/);
+    expect(code).toBe(130);
+    expect(progressWrites).toBeGreaterThan(0);
+    expect(interruptLine.join('')).toMatch(/interrupted; no output was written/);
     expect(process.listenerCount('SIGINT')).toBe(0);
     await rm(input);
     expect(await listDir()).toEqual([]);
@@ -241,7 +258,8 @@ describe('nothing lost', () => {
         try {
           await maskCheckpointCommand([input, '--n', '2', '--m', '4', '-o', join(dir, 'd.safetensors'), '--quiet', '--force']);
         } catch (err) {
-          expect(err).toBeInstanceOf(NmsparseError);
+          expect(err).toBeInstanceOf(CliFailure);
+          expect((err as CliFailure).lines).toHaveLength(1);
         }
         await rm(join(dir, 'd.safetensors'), { force: true });
         expect(await listDir()).toEqual(['damaged.safetensors']);
@@ -261,8 +279,8 @@ describe('nothing lost', () => {
       [input, '--n', '2', '--m', '4', '-o', 'x', '--bogus'],
       [input, '--n', '2', '--m', '4', '-o', 'x', '--apply', './x'],
     ];
-    for (const argv of cases) await expect(maskCheckpointCommand(argv)).rejects.toBeInstanceOf(NmsparseError);
-    await expect(maskCheckpointCommand([input, '--n', '2', '--m', '4', '-o', 'x'])).rejects.toMatchObject({ code: 'E_IO' });
+    for (const argv of cases) await expect(maskCheckpointCommand(argv), argv.join(' ')).rejects.toMatchObject({ lines: [expect.stringMatching(/--help/)] });
+    await expect(maskCheckpointCommand([input, '--n', '2', '--m', '4', '-o', 'x'])).rejects.toMatchObject({ message: expect.stringMatching(/cannot read .*no such file/) });
   });
 });
 
@@ -290,29 +308,26 @@ describe('nmsparse inspect', () => {
 });
 
 describe('progress', () => {
-  function fakeRun(mode: 'bar' | 'lines') {
+  function fakeRun(isTTY: boolean, quiet = false) {
     const written: string[] = [];
     let t = 0;
-    const sink = { write: (s: string) => written.push(s), isTTY: mode === 'bar', columns: 200 };
-    const p = new ProgressReporter(2, 3000, progressMode(sink, false), sink, () => t);
+    const sink = { write: (s: string) => written.push(s), isTTY, columns: 200 };
+    const p = new ProgressReporter(2, 3000, progressMode(sink, quiet), sink, () => t);
     return { p, written, tick: (ms: number) => (t += ms) };
   }
 
-  it('plain lines off a terminal: tensors done, elements per second, ETA', () => {
-    const { p, written, tick } = fakeRun('lines');
-    p.startTensor('a', 1000);
-    p.advance(0.5);
-    tick(2000);
-    p.finishTensor();
-    p.startTensor('b', 2000);
-    tick(4000);
-    p.finishTensor();
-    p.close();
-    expect(written).toEqual(['[1/2 tensors, 500 elem/s, ETA 4s] a\n', '[2/2 tensors, 500 elem/s, 6s total] b\n']);
+  it('nothing off a terminal or with --quiet: logs and pipes get no progress lines', () => {
+    for (const { p, written } of [fakeRun(false), fakeRun(true, true)]) {
+      p.startTensor('a', 1000);
+      p.advance(0.5);
+      p.finishTensor();
+      p.close();
+      expect(written).toEqual([]);
+    }
   });
 
   it('a bar redrawn in place on a terminal, at most every 100 ms, cleared at the end', () => {
-    const { p, written, tick } = fakeRun('bar');
+    const { p, written, tick } = fakeRun(true);
     p.startTensor('a', 1000);
     tick(1000);
     p.advance(0.3);
@@ -323,7 +338,13 @@ describe('progress', () => {
     expect(written[2]).toBe('\r[######..............] 0/2 tensors  450 elem/s  ETA 5s  a\x1b[K');
     p.close();
     expect(written.at(-1)).toBe('\r\x1b[K');
-    expect(progressMode({ write: () => 0, isTTY: true }, true)).toBe('off');
+  });
+
+  it('escapes tensor names in the bar', () => {
+    const { p, written } = fakeRun(true);
+    p.startTensor('evil\x1b[2J\nname', 10);
+    expect(written[0]).toContain('evil\\x1b[2J\\nname');
+    expect(written[0]?.slice(1, -3)).not.toMatch(/[\x00-\x1f]/);
   });
 
   it('formats durations and rates', () => {

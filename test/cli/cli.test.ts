@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { encodeNpy, parseNpy } from '../../src/io/npy.js';
 import { gaussianMatrix } from '../../src/core/random.js';
 
@@ -14,19 +14,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI in-process and captures what it prints. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  return runCli(argv);
 }
 
 async function writeMatrix(name: string, rows: number, cols: number, seed: number): Promise<string> {
@@ -66,7 +55,7 @@ describe('nmsparse mask → verify', () => {
     expect(std.code).toBe(0);
     expect(std.out).toMatch(/2:4 standard mask of 32×32/);
     expect(std.out).toMatch(/certified gap 0%/);
-    const greedy = await run('mask', input, '--n', '8', '--m', '16', '--transposable', '--method', 'greedy', '--fill', 'at-most', '-o', join(dir, 'g.npy'), '--json');
+    const greedy = await run('mask', input, '--n', '8', '--m', '16', '--transposable', '--method', 'greedy', '--fill', 'at-most', '--certify', '-o', join(dir, 'g.npy'), '--json');
     expect(greedy.code).toBe(0);
     expect(JSON.parse(greedy.out)).toMatchObject({ method: 'greedy', fill: 'atMost' });
     expect(JSON.parse(greedy.out).gap).toBeGreaterThan(0);

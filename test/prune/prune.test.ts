@@ -1,17 +1,12 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { NmsparseError } from '../../src/core/errors.js';
-import { encodeNpy, parseNpy } from '../../src/io/npy.js';
 import { magnitudePrune24, wandaPrune24 } from '../../src/prune/baselines.js';
 import type { PruneResult } from '../../src/prune/pruneOptions.js';
 import { layerProblem, lossGradientRows } from '../../src/prune/problem.js';
 import { prox24, reg24 } from '../../src/prune/prox.js';
 import { pruneLayer24 } from '../../src/prune/pruneLayer24.js';
 import { prox24Groups } from '../../src/reference/prox24.js';
-import { prune24Command } from '../../src/cli/prune24.js';
 import { symmetricProductRows } from '../../src/prune/product.js';
 import { gramMatrix } from '../../src/prune/gram.js';
 import { choleskySolve4 } from '../../src/prune/cholesky.js';
@@ -278,55 +273,3 @@ describe('input checks', () => {
   });
 });
 
-describe('nmsparse prune24', () => {
-  async function files() {
-    const dir = await mkdtemp(join(tmpdir(), 'nmsparse-prune24-'));
-    const { weights, inputs } = ar1Layer(8, 32, 64, 0.9, 5);
-    const w = join(dir, 'w.npy');
-    const x = join(dir, 'x.npy');
-    await writeFile(w, encodeNpy(weights.data, [8, 32], 'f32'));
-    await writeFile(x, encodeNpy(inputs.data, [32, 64], 'f32'));
-    return { dir, w, x };
-  }
-
-  it('writes 2:4 weights and the mask, and compares with the baselines', async () => {
-    const { dir, w, x } = await files();
-    const out = join(dir, 'pruned.npy');
-    const maskOut = join(dir, 'mask.npy');
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (lines.push(s), true)) as typeof process.stdout.write;
-    try {
-      const code = await prune24Command([w, '--inputs', x, '-o', out, '--mask-out', maskOut, '--compare', '--json']);
-      expect(code).toBe(0);
-    } finally {
-      process.stdout.write = write;
-    }
-    const report = JSON.parse(lines.join(''));
-    expect(report.results).toHaveLength(9);
-    const pruned = parseNpy(await readFile(out));
-    const mask = parseNpy(await readFile(maskOut));
-    expect(pruned.shape).toEqual([8, 32]);
-    for (let g = 0; g < 256; g += 4) {
-      let nonzero = 0;
-      let kept = 0;
-      for (let i = g; i < g + 4; i++) {
-        if (pruned.data[i] !== 0) nonzero++;
-        kept += mask.data[i]!;
-      }
-      expect(nonzero).toBeLessThanOrEqual(2);
-      expect(kept).toBe(2);
-    }
-  });
-
-  it('reports usage errors as E_OPTION', async () => {
-    const { dir, w, x } = await files();
-    const out = join(dir, 'o.npy');
-    await expectCode(prune24Command([w, '-o', out]), 'E_OPTION');
-    await expectCode(prune24Command([w, '--inputs', x, '--hessian', x, '-o', out]), 'E_OPTION');
-    await expectCode(prune24Command([w, '--inputs', x]), 'E_OPTION');
-    await expectCode(prune24Command([w, '--inputs', x, '-o', out, '--method', 'sparsegpt']), 'E_OPTION');
-    await expectCode(prune24Command([w, '--inputs', x, '-o', out, '--update', 'best']), 'E_OPTION');
-    await expectCode(prune24Command([w, '--inputs', x, '-o', w, '--force']), 'E_IO');
-  });
-});

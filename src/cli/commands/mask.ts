@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+// `nmsparse mask`: N:M masks of a .npy matrix or of every eligible tensor of a safetensors checkpoint.
+import { checkOutputPath } from '../../io/atomicWrite.js';
+import type { Command } from '../command.js';
+import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
+import { checkOutputName, detectInputKind } from '../inputKind.js';
+import { withInterrupt } from '../interrupt.js';
+import { maskCheckpointFile } from '../maskCheckpoint.js';
+import { maskMatrixFile } from '../maskMatrix.js';
+import type { ParsedArgs } from '../parse.js';
+import { progressFor } from '../progress.js';
+import {
+  BACKEND_FLAG,
+  CONV_FLAG,
+  EXCLUDE_FLAG,
+  FILL_FLAG,
+  FORCE_FLAG,
+  INCLUDE_FLAG,
+  JSON_FLAG,
+  M_FLAG,
+  METHOD_FLAG,
+  N_FLAG,
+  outputFlag,
+  QUIET_FLAG,
+  resolvePattern,
+  resolveSelection,
+  resolveTsenor,
+  SCORE_FLAG,
+  TRANSPOSABLE_FLAG,
+  TSENOR_FLAGS,
+} from '../sharedFlags.js';
+import type { MaskSettings } from '../solveMask.js';
+
+const OUTPUT_FLAG = outputFlag('OUT', 'where the mask(s) go: a u8 .npy for a .npy input, a safetensors file of masks for a checkpoint');
+const CERTIFY_FLAG = booleanFlag({ name: 'certify', help: 'also certify tsenor and greedy masks (one exact solve more); exact and standard masks always are' });
+const MASK_DTYPE_FLAG = choiceFlag<'U8' | 'BOOL'>({ name: 'mask-dtype', choices: { u8: 'U8', bool: 'BOOL' }, default: 'U8', inputs: ['safetensors'], help: 'dtype of the stored masks' });
+const APPLY_FLAG = pathFlag({ name: 'apply', placeholder: 'PRUNED', inputs: ['safetensors'], help: 'also write the checkpoint with every dropped weight set to 0 (same dtypes)' });
+
+function maskSettings(args: ParsedArgs): MaskSettings {
+  return {
+    ...resolvePattern(args),
+    method: args.get(METHOD_FLAG),
+    fill: args.get(FILL_FLAG),
+    score: args.get(SCORE_FLAG),
+    backend: args.get(BACKEND_FLAG),
+    tsenor: resolveTsenor(args),
+    certify: args.get(CERTIFY_FLAG),
+  };
+}
+
+export const maskCommand: Command = {
+  name: 'mask',
+  summary: 'compute N:M masks of a .npy matrix or a safetensors checkpoint, with their certified gap',
+  usage: ['IN.npy --n N --m M [options] -o OUT.npy', 'MODEL.safetensors --n N --m M [options] -o MASKS.safetensors [--apply PRUNED.safetensors]'],
+  operands: ['IN'],
+  inputs: ['npy', 'safetensors'],
+  flags: [
+    N_FLAG,
+    M_FLAG,
+    TRANSPOSABLE_FLAG,
+    METHOD_FLAG,
+    FILL_FLAG,
+    SCORE_FLAG,
+    BACKEND_FLAG,
+    ...Object.values(TSENOR_FLAGS),
+    CERTIFY_FLAG,
+    INCLUDE_FLAG,
+    EXCLUDE_FLAG,
+    CONV_FLAG,
+    MASK_DTYPE_FLAG,
+    OUTPUT_FLAG,
+    APPLY_FLAG,
+    FORCE_FLAG,
+    JSON_FLAG,
+    QUIET_FLAG,
+  ],
+  notes: [
+    'The input kind comes from the file\'s first bytes, not its name. A .npy input gives a u8 .npy mask; a checkpoint gives a safetensors file with one mask per eligible tensor (2-D float tensors whose shape fits the pattern; 4-D with --conv) and lists the tensors it skipped, with the reason. An output name ending in the other format\'s extension is refused.',
+  ],
+  examples: [
+    'nmsparse mask W.npy --n 2 --m 4 -o mask.npy',
+    'nmsparse mask W.npy --n 8 --m 16 --transposable --method tsenor --certify -o mask.npy',
+    'nmsparse mask model.safetensors --n 2 --m 4 --transposable --exclude lm_head -o masks.safetensors --apply pruned.safetensors',
+  ],
+  async run(args, out) {
+    const settings = maskSettings(args);
+    const input = args.operands[0] as string;
+    const output = args.require(OUTPUT_FLAG);
+    const apply = args.get(APPLY_FLAG);
+    const force = args.get(FORCE_FLAG);
+    const json = args.get(JSON_FLAG);
+    const selection = resolveSelection(args, settings);
+    if (apply !== undefined && resolve(apply) === resolve(output)) throw optionError('--apply and -o name the same file; the masks and the pruned weights need two files');
+    const kind = await detectInputKind(input);
+    args.checkInputKind(maskCommand.flags, kind);
+    checkOutputName(output, kind, '-o');
+    if (apply !== undefined) checkOutputName(apply, kind, '--apply');
+    // Every output is checked before any work (the writers check again when they create them).
+    await checkOutputPath(output, { force, inputs: [input] });
+    if (apply !== undefined) await checkOutputPath(apply, { force, inputs: [input, output] });
+
+    const progress = progressFor(out.stderr, args.get(QUIET_FLAG) || json);
+    return withInterrupt((signal) => {
+      const run = { input, output, force, json, signal, progress };
+      return kind === 'npy'
+        ? maskMatrixFile(settings, run, out)
+        : maskCheckpointFile(settings, { ...run, selection, maskDtype: args.get(MASK_DTYPE_FLAG), ...(apply === undefined ? {} : { apply }) }, out);
+    });
+  },
+};

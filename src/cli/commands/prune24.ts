@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+// `nmsparse prune24`: prune one layer W (out × in) to 2:4 against its inputs or Hessian; prints the loss.
+import { checkOutputPath } from '../../io/atomicWrite.js';
+import { writeNpyFile } from '../../io/index.js';
+import {
+  magnitudePrune24,
+  pruneLayer24,
+  wandaPrune24,
+  type LayerData,
+  type MatrixLike,
+  type PruneMethod,
+  type PruneOptions,
+  type PruneResult,
+  type UpdateMethod,
+} from '../../index.js';
+import type { Command } from '../command.js';
+import { displayText } from '../display.js';
+import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
+import { checkOutputName, detectInputKind } from '../inputKind.js';
+import { withInterrupt } from '../interrupt.js';
+import { readMatrixNpy } from '../matrixFile.js';
+import { BACKEND_FLAG, FORCE_FLAG, JSON_FLAG, outputFlag } from '../sharedFlags.js';
+import { formatTable, left, right } from '../table.js';
+
+type Pruner = (weights: MatrixLike, data: LayerData, options: PruneOptions) => Promise<PruneResult>;
+const PRUNERS: Record<PruneMethod, Pruner> = { prox: pruneLayer24, wanda: wandaPrune24, magnitude: magnitudePrune24 };
+const UPDATES: Record<string, UpdateMethod> = { exact: 'exact', gradient: 'gradient', none: 'none' };
+
+const INPUTS_FLAG = pathFlag({ name: 'inputs', placeholder: 'X.npy', help: 'calibration inputs of the layer (in × samples)' });
+const HESSIAN_FLAG = pathFlag({ name: 'hessian', placeholder: 'H.npy', help: 'the layer Hessian X·Xᵀ (in × in), instead of --inputs' });
+const OUTPUT_FLAG = outputFlag('PRUNED.npy', 'the pruned weights (f32 .npy)');
+const MASK_OUT_FLAG = pathFlag({ name: 'mask-out', placeholder: 'MASK.npy', help: 'also write the 2:4 mask (u8 .npy)' });
+const METHOD_FLAG = choiceFlag<PruneMethod>({
+  name: 'method',
+  choices: { prox: 'prox', wanda: 'wanda', magnitude: 'magnitude' },
+  default: 'prox',
+  help: 'prox (2:4 proximal pruner), wanda or magnitude',
+});
+const UPDATE_FLAG = choiceFlag<UpdateMethod>({ name: 'update', choices: UPDATES, default: 'exact', help: 'refit of the kept weights once the mask is fixed' });
+const COMPARE_FLAG = booleanFlag({ name: 'compare', help: 'also run every other method and update, and list their losses' });
+
+function summary(r: PruneResult) {
+  return { method: r.method, update: r.update, relativeLoss: r.relativeLoss, seconds: r.seconds, lambdaLevels: r.history.length };
+}
+
+export const prune24Command: Command = {
+  name: 'prune24',
+  summary: 'prune a layer W.npy to 2:4 given its inputs or Hessian, refit the kept weights, report the loss',
+  usage: ['W.npy (--inputs X.npy | --hessian H.npy) -o PRUNED.npy [--mask-out MASK.npy] [options]'],
+  operands: ['W'],
+  inputs: ['npy'],
+  flags: [INPUTS_FLAG, HESSIAN_FLAG, OUTPUT_FLAG, MASK_OUT_FLAG, METHOD_FLAG, UPDATE_FLAG, BACKEND_FLAG, COMPARE_FLAG, FORCE_FLAG, JSON_FLAG],
+  notes: ['The relative loss is ‖(W − Ŵ)X‖² / ‖WX‖², the local reconstruction error of the layer.'],
+  examples: ['nmsparse prune24 W.npy --inputs X.npy -o W24.npy --mask-out M24.npy', 'nmsparse prune24 W.npy --hessian H.npy -o W24.npy --compare --json'],
+  async run(args, out) {
+    const weightsPath = args.operands[0] as string;
+    const output = args.require(OUTPUT_FLAG);
+    const maskOut = args.get(MASK_OUT_FLAG);
+    const inputsPath = args.get(INPUTS_FLAG);
+    const hessianPath = args.get(HESSIAN_FLAG);
+    const dataPath = inputsPath ?? hessianPath;
+    if (dataPath === undefined || (inputsPath !== undefined && hessianPath !== undefined)) {
+      throw optionError('give exactly one of --inputs X.npy (in × samples) or --hessian H.npy');
+    }
+    if (maskOut !== undefined && resolve(maskOut) === resolve(output)) throw optionError('--mask-out and -o name the same file; the weights and the mask need two files');
+    const method = args.get(METHOD_FLAG);
+    const update = args.get(UPDATE_FLAG);
+    const backend = args.get(BACKEND_FLAG);
+    const force = args.get(FORCE_FLAG);
+    for (const path of [weightsPath, dataPath]) {
+      if ((await detectInputKind(path)) !== 'npy') throw optionError(`prune24 reads .npy matrices; ${displayText(path, 120)} is not one`);
+    }
+    checkOutputName(output, 'npy', '-o');
+    if (maskOut !== undefined) checkOutputName(maskOut, 'npy', '--mask-out');
+    const inputs = [weightsPath, dataPath];
+    // Every output is checked before any work (the writers check again when they create them).
+    await checkOutputPath(output, { force, inputs });
+    if (maskOut !== undefined) await checkOutputPath(maskOut, { force, inputs: [...inputs, output] });
+
+    return withInterrupt(async (signal) => {
+      const weights = await readMatrixNpy(weightsPath, 'weights');
+      const data: LayerData = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
+      const result = await PRUNERS[method](weights, data, { update, backend, signal });
+      await writeNpyFile(output, result.weights, [result.rows, result.cols], 'f32', { force, inputs });
+      if (maskOut !== undefined) await writeNpyFile(maskOut, result.mask, [result.rows, result.cols], 'u8', { force, inputs: [...inputs, output] });
+
+      const rows = [summary(result)];
+      if (args.get(COMPARE_FLAG)) {
+        for (const other of Object.keys(PRUNERS) as PruneMethod[]) {
+          for (const u of Object.values(UPDATES)) {
+            if (other !== method || u !== update) rows.push(summary(await PRUNERS[other](weights, data, { update: u, backend, signal })));
+          }
+        }
+      }
+      if (args.get(JSON_FLAG)) {
+        out.print(JSON.stringify({ output, maskOutput: maskOut ?? null, results: rows }));
+        return 0;
+      }
+      out.print(`2:4 ${method} (update ${update}) of ${result.rows}×${result.cols} → ${displayText(output)}`);
+      const cells = rows.map((r) => [`${r.method}+${r.update}`, r.relativeLoss.toExponential(4), r.seconds.toFixed(2)]);
+      for (const line of formatTable([left('method'), right('relative loss'), right('seconds')], cells)) out.print(line);
+      return 0;
+    });
+  },
+};

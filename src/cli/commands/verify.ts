@@ -1,0 +1,67 @@
+// `nmsparse verify`: check masks (validity, objective, certified gap) without trusting any solver.
+import type { Command } from '../command.js';
+import { booleanFlag, optionError } from '../flags.js';
+import { detectInputKind } from '../inputKind.js';
+import { withInterrupt } from '../interrupt.js';
+import { progressFor } from '../progress.js';
+import {
+  BACKEND_FLAG,
+  CONV_FLAG,
+  EXCLUDE_FLAG,
+  FILL_FLAG,
+  INCLUDE_FLAG,
+  JSON_FLAG,
+  M_FLAG,
+  N_FLAG,
+  QUIET_FLAG,
+  resolvePattern,
+  resolveSelection,
+  SCORE_FLAG,
+  TRANSPOSABLE_FLAG,
+} from '../sharedFlags.js';
+import { verifyCheckpointFiles, type VerifySettings } from '../verifyCheckpoint.js';
+import { verifyMatrixFiles } from '../verifyMatrix.js';
+
+const ALLOW_MISSING_FLAG = booleanFlag({
+  name: 'allow-missing',
+  inputs: ['safetensors'],
+  help: 'do not fail when a tensor the pattern applies to has no mask, or MASKS holds none',
+});
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'check masks against the N:M rule and bound their gap to the optimum (exit 1 if invalid or missing)',
+  usage: ['SCORES.npy MASK.npy --n N --m M [options]', 'MODEL.safetensors MASKS.safetensors --n N --m M [options]'],
+  operands: ['SCORES', 'MASKS'],
+  inputs: ['npy', 'safetensors'],
+  flags: [N_FLAG, M_FLAG, TRANSPOSABLE_FLAG, FILL_FLAG, SCORE_FLAG, BACKEND_FLAG, INCLUDE_FLAG, EXCLUDE_FLAG, CONV_FLAG, ALLOW_MISSING_FLAG, JSON_FLAG, QUIET_FLAG],
+  notes: [
+    'Both files must be of the same kind (from their first bytes). For a checkpoint, every mask in MASKS is checked against the weight of the same name, and every tensor that `nmsparse mask` with the same --m, --transposable, --conv, --include and --exclude would mask must have one.',
+    'Exit 0 when every mask is valid (and none is missing), 1 when one is invalid or missing, 2 on a usage or input error.',
+  ],
+  examples: [
+    'nmsparse verify W.npy mask.npy --n 2 --m 4 --transposable',
+    'nmsparse verify model.safetensors masks.safetensors --n 2 --m 4 --transposable --json',
+  ],
+  async run(args, out) {
+    const pattern = resolvePattern(args);
+    const json = args.get(JSON_FLAG);
+    const v: VerifySettings = { ...pattern, fill: args.get(FILL_FLAG), score: args.get(SCORE_FLAG), backend: args.get(BACKEND_FLAG), json };
+    const [scoresPath, masksPath] = args.operands as [string, string];
+    const kind = await detectInputKind(scoresPath);
+    const maskKind = await detectInputKind(masksPath);
+    if (kind !== maskKind) throw optionError(`the scores are a .${kind} file but the masks a .${maskKind} file; give two of the same kind`);
+    args.checkInputKind(verifyCommand.flags, kind);
+    return withInterrupt((signal) =>
+      kind === 'npy'
+        ? verifyMatrixFiles(scoresPath, masksPath, v, signal, out)
+        : verifyCheckpointFiles(
+            scoresPath,
+            masksPath,
+            v,
+            { selection: resolveSelection(args, pattern), allowMissing: args.get(ALLOW_MISSING_FLAG), signal, progress: progressFor(out.stderr, args.get(QUIET_FLAG) || json) },
+            out,
+          ),
+    );
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * `nmsparse mask IN.npy -o OUT.npy`: the mask of one 2-D float matrix, written as a u8 .npy, with
+ * the same settings, certificate rule, progress and report as each tensor of a checkpoint.
+ */
+import { writeNpyFile } from '../io/index.js';
+import type { CliOutput } from './command.js';
+import { displayText } from './display.js';
+import { readMatrixNpy } from './matrixFile.js';
+import { ProgressReporter } from './progress.js';
+import { maskKindText, solveMask, type MaskSettings, type SolvedMask } from './solveMask.js';
+import { formatGap, formatShape } from './table.js';
+
+export interface MatrixRun {
+  input: string;
+  output: string;
+  force: boolean;
+  json: boolean;
+  signal: AbortSignal;
+  progress: (tensors: number, elements: number) => ProgressReporter;
+}
+
+export async function maskMatrixFile(s: MaskSettings, run: MatrixRun, out: CliOutput): Promise<number> {
+  const weights = await readMatrixNpy(run.input, 'input');
+  const progress = run.progress(1, weights.rows * weights.cols);
+  let r: SolvedMask;
+  try {
+    progress.startTensor(run.input, weights.rows * weights.cols);
+    r = await solveMask(weights, s, run.signal, (f) => progress.advance(f));
+    progress.finishTensor();
+  } finally {
+    progress.close();
+  }
+  await writeNpyFile(run.output, r.mask, [weights.rows, weights.cols], 'u8', { force: run.force, inputs: [run.input] });
+
+  const report = {
+    input: run.input,
+    output: run.output,
+    shape: [weights.rows, weights.cols],
+    pattern: `${s.n}:${s.m}`,
+    transposable: s.transposable,
+    ...(s.transposable ? { method: s.method, fill: s.fill } : {}),
+    score: s.score,
+    backend: r.backend,
+    objective: r.objective,
+    ...(r.certificate ?? {}),
+    seconds: r.seconds,
+  };
+  if (run.json) {
+    out.print(JSON.stringify(report));
+    return 0;
+  }
+  out.print(`${maskKindText(s, s.method)} mask of ${formatShape(report.shape)} → ${displayText(run.output)}`);
+  const c = r.certificate;
+  out.print(
+    c
+      ? `objective ${r.objective.toPrecision(10)}, upper bound ${c.upperBound.toPrecision(10)}, certified gap ${formatGap(c.gap)}`
+      : `objective ${r.objective.toPrecision(10)} (add --certify for the certified gap)`,
+  );
+  out.print(`backend ${r.backend}, ${r.seconds.toFixed(3)} s`);
+  return 0;
+}

@@ -1,0 +1,138 @@
+/**
+ * Parses a subcommand's argv against its declarative spec (flags.ts). Rules: `--name value`,
+ * `--name=value` and `-x value`; booleans take no value; `--` ends the options; a flag given twice is
+ * an error unless it is declared repeatable; unknown flags, missing or malformed values, a wrong number
+ * of operands and a flag whose `needs` is not met are all E_OPTION errors of one line. `--help`/`-h`
+ * anywhere (not as another flag's value) wins over every error, so a half-typed command still gets help.
+ */
+import type { Command } from './command.js';
+import { displayText } from './display.js';
+import { flagLabel, optionError, type DefaultedFlag, type Flag, type InputKind } from './flags.js';
+
+export class ParsedArgs {
+  constructor(
+    private readonly values: ReadonlyMap<string, readonly unknown[]>,
+    readonly operands: readonly string[],
+  ) {}
+
+  has(flag: Flag<unknown>): boolean {
+    return this.values.has(flag.name);
+  }
+
+  /** The flag's value, or its default when it was not given. */
+  get<T>(flag: DefaultedFlag<T>): T;
+  get<T>(flag: Flag<T>): T | undefined;
+  get<T>(flag: Flag<T>): T | undefined {
+    const given = this.values.get(flag.name);
+    return given === undefined ? flag.default : (given[0] as T);
+  }
+
+  /** Every value of a repeatable flag, in the order given. */
+  all<T>(flag: Flag<T>): T[] {
+    return [...((this.values.get(flag.name) as T[] | undefined) ?? [])];
+  }
+
+  require<T>(flag: Flag<T>): T {
+    const v = this.get(flag);
+    if (v === undefined) throw optionError(`${flagLabel(flag)} ${flag.placeholder} is required`);
+    return v;
+  }
+
+  /** Refuses flags that were given but do not apply to `kind` (the spec's `inputs`). */
+  checkInputKind(flags: readonly Flag<unknown>[], kind: InputKind): void {
+    for (const f of flags) {
+      if (this.has(f) && f.inputs && !f.inputs.includes(kind)) {
+        throw optionError(`${flagLabel(f)} applies to ${f.inputs.map((k) => `.${k}`).join(' and ')} inputs, not .${kind}`);
+      }
+    }
+  }
+}
+
+export type ParseOutcome = { readonly help: true } | { readonly help: false; readonly args: ParsedArgs };
+
+const HELP_TOKENS = new Set(['--help', '-h']);
+
+function findFlag(command: Command, token: string): Flag<unknown> | undefined {
+  if (token.startsWith('--')) return command.flags.find((f) => f.name === token.slice(2));
+  return command.flags.find((f) => f.short !== undefined && f.short === token.slice(1));
+}
+
+export function parseCommandLine(command: Command, argv: readonly string[]): ParseOutcome {
+  const values = new Map<string, unknown[]>();
+  const operands: string[] = [];
+  let firstError: Error | undefined;
+  const fail = (err: unknown) => {
+    firstError ??= err as Error;
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (HELP_TOKENS.has(token)) return { help: true };
+    if (token === '--') {
+      operands.push(...argv.slice(i + 1));
+      break;
+    }
+    const isFlag = token.startsWith('--') ? token.length > 2 : token.startsWith('-') && token.length > 1;
+    if (!isFlag) {
+      operands.push(token);
+      continue;
+    }
+    const eq = token.startsWith('--') ? token.indexOf('=') : -1;
+    const spelled = eq > 0 ? token.slice(0, eq) : token;
+    const flag = findFlag(command, spelled);
+    if (!flag) {
+      fail(optionError(`unknown option ${displayText(spelled, 40)}`));
+      continue;
+    }
+    let text: string;
+    if (flag.kind === 'boolean') {
+      if (eq > 0) fail(optionError(`--${flag.name} takes no value`));
+      text = '';
+    } else if (eq > 0) {
+      text = token.slice(eq + 1);
+    } else {
+      const next = argv[i + 1];
+      // A following --option is not taken as a value (write --name=--x for that); -2 or - are values.
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        fail(optionError(`${flagLabel(flag)} needs a value (${flag.placeholder})`));
+        continue;
+      }
+      text = next;
+      i++;
+    }
+    const previous = values.get(flag.name);
+    if (previous && !flag.repeatable) {
+      fail(optionError(`${flagLabel(flag)} is given more than once; give it once`));
+      continue;
+    }
+    try {
+      const value = flag.parse(text);
+      if (previous) previous.push(value);
+      else values.set(flag.name, [value]);
+    } catch (err) {
+      fail(err);
+    }
+  }
+  if (firstError) throw firstError;
+
+  if (operands.length !== command.operands.length) {
+    const expected = command.operands.length === 0 ? 'no file arguments' : command.operands.join(' and ');
+    const got = operands.length === 0 ? 'none' : operands.map((o) => `'${displayText(o, 60)}'`).join(', ');
+    throw optionError(`expected ${expected}, got ${got}`);
+  }
+  const args = new ParsedArgs(values, operands);
+  checkNeeds(command, args);
+  return { help: false, args };
+}
+
+/** A flag that only means something with another one (and that one's value) refuses to stand alone. */
+function checkNeeds(command: Command, args: ParsedArgs): void {
+  for (const flag of command.flags) {
+    if (!flag.needs || !args.has(flag)) continue;
+    const needed = command.flags.find((f) => f.name === flag.needs?.name);
+    if (!needed) throw new Error(`flag spec of ${command.name}: --${flag.name} needs unknown --${flag.needs.name}`);
+    const wanted = flag.needs.value;
+    const met = wanted === undefined ? args.has(needed) : String(args.get(needed)) === wanted;
+    if (!met) throw optionError(`${flagLabel(flag)} applies only with --${needed.name}${wanted === undefined ? '' : ` ${wanted}`}`);
+  }
+}
