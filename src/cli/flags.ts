@@ -56,8 +56,7 @@ const DECIMAL_INTEGER = /^(0|-?[1-9][0-9]*)$/;
  * The one strict integer parser of the CLI: plain decimal digits with an optional minus sign, inside
  * [min, max]. '0x40', '3.2e1', ' 64', '064', '+1' and '1e9' are refused, as is anything past 2^53.
  */
-export function parseInteger(text: string, name: string, min: number, max: number): number {
-  const accepts = `an integer from ${min} to ${max}`;
+export function parseInteger(text: string, name: string, min: number, max: number, accepts = `an integer from ${min} to ${max}`): number {
   if (!DECIMAL_INTEGER.test(text)) throw badValue(name, text, `${accepts} (decimal digits only)`);
   const x = Number(text);
   if (!Number.isSafeInteger(x) || x < min || x > max) throw badValue(name, text, accepts);
@@ -94,7 +93,7 @@ export function integerFlag(c: Common & IntegerRange & { default?: number }): Fl
   const step = c.multipleOf ?? 1;
   const accepts = step === 1 ? `an integer from ${c.min} to ${c.max}` : `a multiple of ${step} from ${c.min} to ${c.max}`;
   const parse = (text: string) => {
-    const x = parseInteger(text, c.name, c.min, c.max);
+    const x = parseInteger(text, c.name, c.min, c.max, accepts);
     if (x % step !== 0) throw badValue(c.name, text, accepts);
     return x;
   };

@@ -159,7 +159,7 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
       ...(run.apply ? { pruned: run.apply } : {}),
       pattern: `${s.n}:${s.m}`,
       transposable: s.transposable,
-      ...(s.transposable ? { method: s.method, fill: s.fill } : {}),
+      ...(s.transposable ? { method: s.method, fill: s.fill, ...(s.method === 'tsenor' ? { tsenor: s.tsenor } : {}) } : {}),
       score: s.score,
       backend,
       elements,

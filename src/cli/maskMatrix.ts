@@ -38,7 +38,7 @@ export async function maskMatrixFile(s: MaskSettings, run: MatrixRun, out: CliOu
     shape: [weights.rows, weights.cols],
     pattern: `${s.n}:${s.m}`,
     transposable: s.transposable,
-    ...(s.transposable ? { method: s.method, fill: s.fill } : {}),
+    ...(s.transposable ? { method: s.method, fill: s.fill, ...(s.method === 'tsenor' ? { tsenor: s.tsenor } : {}) } : {}),
     score: s.score,
     backend: r.backend,
     objective: r.objective,
