@@ -25,6 +25,8 @@ export interface Flag<T> {
   readonly accepts: string;
   readonly help: string;
   readonly default?: T;
+  /** Must be given (a required flag has no default). */
+  readonly required?: boolean;
   /** The input kinds it applies to (default: all the command reads). */
   readonly inputs?: readonly InputKind[];
   /** May be given more than once: the values are collected in order. */
@@ -35,7 +37,7 @@ export interface Flag<T> {
   parse(text: string): T;
 }
 
-type Common = Pick<Flag<unknown>, 'name' | 'short' | 'help' | 'inputs' | 'repeatable' | 'needs'> & { placeholder?: string };
+type Common = Pick<Flag<unknown>, 'name' | 'short' | 'help' | 'inputs' | 'repeatable' | 'needs' | 'required'> & { placeholder?: string };
 
 export function optionError(message: string): NmsparseError {
   return new NmsparseError('E_OPTION', message);

@@ -18,6 +18,7 @@ export function flagSyntax(flag: Flag<unknown>): string {
 export function flagFacts(flag: Flag<unknown>, command: Command): string[] {
   const facts: string[] = [];
   if (flag.kind !== 'boolean' && flag.kind !== 'path') facts.push(flag.accepts);
+  if (flag.required) facts.push('required');
   if (flag.default !== undefined && flag.kind !== 'boolean') facts.push(`default ${defaultText(flag)}`);
   if (flag.inputs && flag.inputs.length < command.inputs.length) facts.push(`${flag.inputs.map((k) => `.${k}`).join(', ')} only`);
   if (flag.needs) facts.push(`with --${flag.needs.name}${flag.needs.value === undefined ? '' : ` ${flag.needs.value}`}`);
@@ -26,7 +27,7 @@ export function flagFacts(flag: Flag<unknown>, command: Command): string[] {
 }
 
 /** A default as the user would type it: the first spelling that maps to the API value. */
-function defaultText(flag: Flag<unknown>): string {
+export function defaultText(flag: Flag<unknown>): string {
   if (flag.kind === 'choice') {
     const spelling = flag.placeholder.split('|').find((s) => flag.parse(s) === flag.default);
     if (spelling !== undefined) return spelling;

@@ -2,7 +2,8 @@
  * Parses a subcommand's argv against its declarative spec (flags.ts). Rules: `--name value`,
  * `--name=value` and `-x value`; booleans take no value; `--` ends the options; a flag given twice is
  * an error unless it is declared repeatable; unknown flags, missing or malformed values, a wrong number
- * of operands and a flag whose `needs` is not met are all E_OPTION errors of one line. `--help`/`-h`
+ * of operands, a missing required flag and a flag whose `needs` is not met are all E_OPTION errors of
+ * one line. `--help`/`-h`
  * anywhere (not as another flag's value) wins over every error, so a half-typed command still gets help.
  */
 import type { Command } from './command.js';
@@ -121,6 +122,7 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
     throw optionError(`expected ${expected}, got ${got}`);
   }
   const args = new ParsedArgs(values, operands);
+  for (const flag of command.flags) if (flag.required && !args.has(flag)) throw optionError(`${flagLabel(flag)} ${flag.placeholder} is required`);
   checkNeeds(command, args);
   return { help: false, args };
 }

@@ -12,12 +12,13 @@ import type { ParsedArgs } from './parse.js';
 /** The largest M the CLI accepts, per kind of mask. */
 export const M_LIMITS = { standard: 4096, transposable: 1024 } as const;
 
-export const N_FLAG = integerFlag({ name: 'n', min: 1, max: M_LIMITS.standard - 1, help: 'keep N of every M (N < M)' });
+export const N_FLAG = integerFlag({ name: 'n', min: 1, max: M_LIMITS.standard - 1, required: true, help: 'keep N of every M (N < M)' });
 export const M_FLAG = integerFlag({
   name: 'm',
   min: 2,
   max: M_LIMITS.standard,
   placeholder: 'M',
+  required: true,
   help: `group size M: M consecutive entries of a row (standard), or M×M tiles (transposable, M ≤ ${M_LIMITS.transposable})`,
 });
 export const TRANSPOSABLE_FLAG = booleanFlag({ name: 'transposable', help: 'N per row and per column of every M×M tile' });
@@ -77,7 +78,7 @@ export const EXCLUDE_FLAG = regexFlag({ name: 'exclude', repeatable: true, input
 export const CONV_FLAG = booleanFlag({ name: 'conv', inputs: ['safetensors'], help: 'mask 4-D convolution weights (out, in, kh, kw) as out × (in·kh·kw)' });
 
 export function outputFlag(placeholder: string, help: string): Flag<string> {
-  return pathFlag({ name: 'output', short: 'o', placeholder, help });
+  return pathFlag({ name: 'output', short: 'o', placeholder, required: true, help });
 }
 
 export interface Pattern {

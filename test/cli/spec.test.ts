@@ -61,6 +61,7 @@ describe('the flag spec itself', () => {
         if (f.kind === 'choice') expect(f.placeholder.split('|').map((s) => f.parse(s))).toContain(f.default);
         if (f.kind === 'integer' && f.default !== undefined) expect(f.parse(String(f.default))).toBe(f.default);
         expect(f.kind === 'boolean' ? f.placeholder === '' : f.placeholder !== '').toBe(true);
+        if (f.required) expect(f.default, `${command.name} --${f.name}`).toBeUndefined();
       }
     }
   });
@@ -74,6 +75,8 @@ describe('parsing: unknown, repeated and malformed flags are one-line errors', (
     await expectUsageError(['verify', 'a.npy', '--n', '2', '--m', '4'], /expected SCORES and MASKS, got 'a\.npy'/);
     await expectUsageError(['demo', 'extra'], /expected no file arguments/);
     await expectUsageError(['demo', '--json=yes'], /--json takes no value/);
+    await expectUsageError(['mask', 'a.npy', '--m', '4', '-o', 'x.npy'], /--n N is required/);
+    await expectUsageError(['verify', 'a.npy', 'b.npy', '--n', '2'], /--m M is required/);
     await expectUsageError(['mask', 'a.npy', '--n'], /--n needs a value/);
     await expectUsageError(['mask', 'a.npy', '--n', '--m', '4'], /--n needs a value/);
   });

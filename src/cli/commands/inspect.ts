@@ -57,8 +57,8 @@ export const inspectCommand: Command = {
   operands: ['MODEL'],
   inputs: ['safetensors'],
   flags: [
-    { ...M_FLAG, help: 'say for each tensor whether `nmsparse mask` with this M masks it, and why not' },
-    { ...N_FLAG, needs: { name: 'm' }, help: 'checked against --m (N < M); eligibility does not depend on it' },
+    { ...M_FLAG, required: false, help: 'say for each tensor whether `nmsparse mask` with this M masks it, and why not' },
+    { ...N_FLAG, required: false, needs: { name: 'm' }, help: 'checked against --m (N < M); eligibility does not depend on it' },
     { ...TRANSPOSABLE_FLAG, needs: { name: 'm' } },
     CONV_FLAG,
     INCLUDE_FLAG,
