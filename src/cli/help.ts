@@ -76,8 +76,8 @@ export function commandHelp(command: Command): string {
 }
 
 export const EXIT_CODES_TEXT =
-  'Exit codes: 0 success; 1 verify found an invalid or missing mask; 2 usage or input error (one line on ' +
-  'stderr); 3 internal error (a bug: please report it); 128+n stopped by signal n (130 for Ctrl-C).';
+  'Exit codes: 0 success; 1 verify found an invalid or missing mask; 2 any error, with one line on stderr ' +
+  '(usage, input, or an internal error to report); 3 the CLI itself failed; 128+n stopped by signal n (130 for Ctrl-C).';
 
 export function programHelp(commands: readonly Command[], version: string): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

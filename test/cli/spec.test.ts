@@ -2,7 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Command } from '../../src/cli/command.js';
+import { demoCommand } from '../../src/cli/commands/demo.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
+import { run } from '../../src/cli/main.js';
 import { parseInteger } from '../../src/cli/flags.js';
 import { errLines, runCli } from '../support/cli.js';
 
@@ -44,6 +47,18 @@ describe('help and version', () => {
     expect([noHelp.code, errLines(noHelp)]).toEqual([2, [expect.stringMatching(/^nmsparse: no help for 'nonsense'; the commands are mask, /)]]);
     const unknown = await runCli(['nonsense']);
     expect([unknown.code, errLines(unknown)]).toEqual([2, [expect.stringMatching(/^nmsparse: unknown command 'nonsense'/)]]);
+  });
+});
+
+describe('unexpected errors', () => {
+  it('a command that throws something other than an NmsparseError: exit 2, one line saying internal error', async () => {
+    const throwing = (thrown: unknown): Command => ({ ...demoCommand, name: 'boom', run: () => Promise.reject(thrown) });
+    for (const thrown of [new RangeError('Maximum call stack size exceeded\n    at parse (x.js:1:1)'), 'a string', null]) {
+      let err = '';
+      const code = await run(['boom'], { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } }, [throwing(thrown)]);
+      expect(code).toBe(2);
+      expect(err).toMatch(/^nmsparse boom: internal error \(please report it\): [^\n]*\n$/);
+    }
   });
 });
 
