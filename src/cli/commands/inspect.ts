@@ -2,8 +2,7 @@
  * `nmsparse inspect MODEL.safetensors`: every tensor with its dtype and shape, and which N:M patterns
  * it can take; with --m, whether `nmsparse mask` with the same selection flags masks it, and why not.
  */
-import type { TensorInfo } from '../../io/index.js';
-import { openSafetensorsFile } from '../../io/index.js';
+import { openSafetensorsFile, type TensorInfo } from '../../io/index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../display.js';
 import { eligibility } from '../eligibility.js';
