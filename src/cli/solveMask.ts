@@ -12,6 +12,7 @@ import {
   type BackendName,
   type Fill,
   type Matrix,
+  type Progress,
   type ScoreKind,
   type TransposableMethod,
   type TsenorOptions,
@@ -43,7 +44,7 @@ export async function solveMask(
   onFraction: (fraction: number) => void,
 ): Promise<SolvedMask> {
   const scores = scoresFrom(weights, s.score);
-  const common = { n: s.n, m: s.m, backend: s.backend, signal, onProgress: (p: { done: number; total: number }) => onFraction(p.done / p.total) };
+  const common = { n: s.n, m: s.m, backend: s.backend, signal, onProgress: (p: Progress) => onFraction(p.done / p.total) };
   if (!s.transposable) {
     const r = await standardMask(scores, common);
     return { ...pick(r), certificate: { upperBound: r.objective, gap: 0 } };

@@ -5,7 +5,7 @@
  * MASKS is a failure, and so is a MASKS file with no mask at all, unless --allow-missing.
  * Exit 0 when every mask is valid and none is missing, 1 otherwise.
  */
-import { certify, scoresFrom, type BackendChoice, type Certificate, type Fill, type ScoreKind } from '../index.js';
+import { certify, scoresFrom, type Certificate } from '../index.js';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { openSafetensorsFile, type SafetensorsReader, type TensorInfo } from '../io/index.js';
 import type { CliOutput } from './command.js';
@@ -13,16 +13,10 @@ import { displayText } from './display.js';
 import { matrixShape } from './eligibility.js';
 import { inTensor, planTensors } from './maskCheckpoint.js';
 import type { ProgressReporter } from './progress.js';
-import type { Pattern, Selection } from './sharedFlags.js';
+import type { Selection } from './sharedFlags.js';
 import { maskKindText } from './solveMask.js';
 import { formatGap, formatShape, formatTable, left, right } from './table.js';
-
-export interface VerifySettings extends Pattern {
-  fill: Fill;
-  score: ScoreKind;
-  backend: BackendChoice;
-  json: boolean;
-}
+import type { VerifySettings } from './verifyMatrix.js';
 
 interface VerifyReport extends Certificate {
   name: string;

@@ -2,11 +2,18 @@
  * `nmsparse verify SCORES.npy MASK.npy`: validity, objective and certified gap of one mask against
  * its scores, through the public verifier (which trusts no solver). Exit 0 valid, 1 invalid.
  */
-import { certify, scoresFrom } from '../index.js';
+import { certify, scoresFrom, type BackendChoice, type Fill, type ScoreKind } from '../index.js';
 import type { CliOutput } from './command.js';
 import { readMaskNpy, readMatrixNpy } from './matrixFile.js';
-import type { VerifySettings } from './verifyCheckpoint.js';
+import type { Pattern } from './sharedFlags.js';
 import { formatGap } from './table.js';
+
+export interface VerifySettings extends Pattern {
+  fill: Fill;
+  score: ScoreKind;
+  backend: BackendChoice;
+  json: boolean;
+}
 
 export async function verifyMatrixFiles(scoresPath: string, maskPath: string, v: VerifySettings, signal: AbortSignal, out: CliOutput): Promise<number> {
   const scores = scoresFrom(await readMatrixNpy(scoresPath, 'scores'), v.score);

@@ -78,6 +78,8 @@ describe('the flag spec itself', () => {
         expect(f.kind === 'boolean' ? f.placeholder === '' : f.placeholder !== '').toBe(true);
         if (f.required) expect(f.default, `${command.name} --${f.name}`).toBeUndefined();
       }
+      // The hand-written usage lines name only declared flags.
+      for (const used of command.usage.join(' ').matchAll(/--([a-z-]+)/g)) expect(names, `${command.name} usage`).toContain(used[1]);
     }
   });
 });

@@ -19,8 +19,8 @@ import {
   SCORE_FLAG,
   TRANSPOSABLE_FLAG,
 } from '../sharedFlags.js';
-import { verifyCheckpointFiles, type VerifySettings } from '../verifyCheckpoint.js';
-import { verifyMatrixFiles } from '../verifyMatrix.js';
+import { verifyCheckpointFiles } from '../verifyCheckpoint.js';
+import { verifyMatrixFiles, type VerifySettings } from '../verifyMatrix.js';
 
 const ALLOW_MISSING_FLAG = booleanFlag({
   name: 'allow-missing',
