@@ -58,6 +58,32 @@ function findFlag(command: Command, token: string): Flag<unknown> | undefined {
   return command.flags.find((f) => f.short !== undefined && f.short === token.slice(1));
 }
 
+/** Edit distance between two short strings (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * "unknown option --transposible (did you mean --transposable?)": the closest flag within 2 edits, for
+ * long options of 4 letters or more (a short one like -x is within 2 edits of every 1-letter flag).
+ */
+function unknownOption(command: Command, spelled: string): Error {
+  const name = spelled.slice(2);
+  const close = spelled.startsWith('--') && name.length >= 4;
+  const scored = close ? command.flags.map((f) => ({ f, d: editDistance(name, f.name) })).filter((x) => x.d <= 2) : [];
+  const best = scored.sort((a, b) => a.d - b.d)[0];
+  const hint = best ? ` (did you mean --${best.f.name}?)` : '';
+  return optionError(`unknown option ${displayText(spelled, 40)}${hint}`);
+}
+
 export function parseCommandLine(command: Command, argv: readonly string[]): ParseOutcome {
   const values = new Map<string, unknown[]>();
   const operands: string[] = [];
@@ -82,7 +108,7 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
     const spelled = eq > 0 ? token.slice(0, eq) : token;
     const flag = findFlag(command, spelled);
     if (!flag) {
-      fail(optionError(`unknown option ${displayText(spelled, 40)}`));
+      fail(unknownOption(command, spelled));
       continue;
     }
     let text: string;

@@ -87,7 +87,9 @@ describe('the flag spec itself', () => {
 describe('parsing: unknown, repeated and malformed flags are one-line errors', () => {
   it('unknown options and wrong operand counts', async () => {
     await expectUsageError(['mask', 'a.npy', '--n', '2', '--m', '4', '--bogus', '-o', 'x.npy'], /unknown option --bogus/);
-    await expectUsageError(['mask', 'a.npy', '-x'], /unknown option -x/);
+    await expectUsageError(['mask', 'a.npy', '-x'], /unknown option -x \(see/);
+    await expectUsageError(['mask', 'a.npy', '--transposible'], /unknown option --transposible \(did you mean --transposable\?\)/);
+    await expectUsageError(['verify', 'a.npy', '--allow-mising'], /did you mean --allow-missing\?/);
     await expectUsageError(['mask', '--n', '2', '--m', '4', '-o', 'x.npy'], /expected IN, got none/);
     await expectUsageError(['verify', 'a.npy', '--n', '2', '--m', '4'], /expected SCORES and MASKS, got 'a\.npy'/);
     await expectUsageError(['demo', 'extra'], /expected no file arguments/);
