@@ -12,6 +12,7 @@ import { flagLabel, optionError, type DefaultedFlag, type Flag, type InputKind }
 
 export class ParsedArgs {
   constructor(
+    private readonly flags: readonly Flag<unknown>[],
     private readonly values: ReadonlyMap<string, readonly unknown[]>,
     readonly operands: readonly string[],
   ) {}
@@ -40,8 +41,8 @@ export class ParsedArgs {
   }
 
   /** Refuses flags that were given but do not apply to `kind` (the spec's `inputs`). */
-  checkInputKind(flags: readonly Flag<unknown>[], kind: InputKind): void {
-    for (const f of flags) {
+  checkInputKind(kind: InputKind): void {
+    for (const f of this.flags) {
       if (this.has(f) && f.inputs && !f.inputs.includes(kind)) {
         throw optionError(`${flagLabel(f)} applies to ${f.inputs.map((k) => `.${k}`).join(' and ')} inputs, not .${kind}`);
       }
@@ -147,7 +148,7 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
     const got = operands.length === 0 ? 'none' : operands.map((o) => `'${displayText(o, 60)}'`).join(', ');
     throw optionError(`expected ${expected}, got ${got}`);
   }
-  const args = new ParsedArgs(values, operands);
+  const args = new ParsedArgs(command.flags, values, operands);
   for (const flag of command.flags) if (flag.required && !args.has(flag)) throw optionError(`${flagLabel(flag)} ${flag.placeholder} is required`);
   checkNeeds(command, args);
   return { help: false, args };

@@ -92,7 +92,7 @@ export const maskCommand: Command = {
     const selection = resolveSelection(args, settings);
     if (apply !== undefined && resolve(apply) === resolve(output)) throw optionError('--apply and -o name the same file; the masks and the pruned weights need two files');
     const kind = await detectInputKind(input);
-    args.checkInputKind(maskCommand.flags, kind);
+    args.checkInputKind(kind);
     checkOutputName(output, kind, '-o');
     if (apply !== undefined) checkOutputName(apply, kind, '--apply');
     // Every output is checked before any work (the writers check again when they create them).

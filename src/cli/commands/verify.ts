@@ -51,7 +51,7 @@ export const verifyCommand: Command = {
     const kind = await detectInputKind(scoresPath);
     const maskKind = await detectInputKind(masksPath);
     if (kind !== maskKind) throw optionError(`the scores are a .${kind} file but the masks a .${maskKind} file; give two of the same kind`);
-    args.checkInputKind(verifyCommand.flags, kind);
+    args.checkInputKind(kind);
     return withInterrupt((signal) =>
       kind === 'npy'
         ? verifyMatrixFiles(scoresPath, masksPath, v, signal, out)
