@@ -30,11 +30,14 @@ describe('public exports', () => {
 
   it("'nmsparse/io' exports exactly the documented values", () => {
     expect(Object.keys(io).sort()).toEqual([
+      'FLOAT_DTYPES',
       'SafetensorsReader',
       'SafetensorsWriter',
+      'decodeFloats',
       'encodeNpy',
       'encodeTensorData',
       'fileSource',
+      'isFloatDtype',
       'memorySource',
       'openSafetensorsFile',
       'parseNpy',
