@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NmsparseError } from '../core/errors.js';
+import { fsError } from './fsError.js';
 
 export interface AtomicWriteOptions {
   /** Replace an existing output file (default: refuse). */
@@ -24,18 +25,12 @@ export interface AtomicFile {
 /** fs calls write at most 2 GiB at once; stay well below. */
 const WRITE_CHUNK = 1 << 28;
 
-function ioError(what: string, path: string, err: unknown): NmsparseError {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const reason = code ? `${code}: ${(err as Error).message}` : String(err);
-  return new NmsparseError('E_IO', `cannot ${what} ${path} (${reason})`, { cause: err });
-}
-
 async function statOrUndefined(path: string) {
   try {
     return await stat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError('inspect', path, err);
+    throw fsError('inspect', path, err);
   }
 }
 
@@ -73,7 +68,7 @@ export async function createAtomicFile(path: string, options: AtomicWriteOptions
   try {
     handle = await open(temp, 'wx');
   } catch (err) {
-    throw ioError('create a temporary file for', path, err);
+    throw fsError('create a temporary file for', path, err);
   }
   let state: 'open' | 'committed' | 'discarded' = 'open';
 
@@ -97,7 +92,7 @@ export async function createAtomicFile(path: string, options: AtomicWriteOptions
         }
       } catch (err) {
         await discard();
-        throw ioError('write', path, err);
+        throw fsError('write', path, err);
       }
     },
     async commit() {
@@ -114,7 +109,7 @@ export async function createAtomicFile(path: string, options: AtomicWriteOptions
         state = 'committed';
       } catch (err) {
         await discard();
-        throw err instanceof NmsparseError ? err : ioError('write', path, err);
+        throw err instanceof NmsparseError ? err : fsError('write', path, err);
       }
     },
     discard,
