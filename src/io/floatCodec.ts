@@ -131,3 +131,9 @@ export function encodeFloats(values: Float32Array, encoding: FloatEncoding): Uin
     }
   }
 }
+
+/** Decodes little-endian f64 values exactly (for masks, whose values must not round). */
+export function decodeF64(bytes: Uint8Array): Float64Array {
+  assertLittleEndianHost();
+  return new Float64Array(alignedCopy(bytes, 0, bytes.byteLength));
+}

@@ -5,6 +5,7 @@ import { optionsObject, validateCallOptions } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
 import { gatherTiles, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from '../core/matrix.js';
 import { checkStandard, checkTransposable, type Violation } from './validity.js';
+import { isKept } from '../core/maskValue.js';
 import type { Fill, BackendChoice, TileBatch } from '../core/types.js';
 
 /** A mask: a flat row-major array of rows·cols values, or a matrix of its own. */
@@ -34,6 +35,18 @@ export interface Certificate {
   gap: number;
 }
 
+function shapeMismatch(rows: unknown, cols: unknown, scores: Matrix): NmsparseError {
+  return new NmsparseError(
+    'E_SHAPE',
+    `mask is ${String(rows)}×${String(cols)} but scores are ${scores.rows}×${scores.cols}; they must have the same shape`,
+  );
+}
+
+/**
+ * The mask's values exactly as given: not rounded to f32 and not refused when non-finite, so that
+ * the mask rule (core/maskValue.ts) judges every entry the same way in every format (1 + 1e-12 and
+ * NaN are value violations, like 0.5).
+ */
 function maskValues(mask: MaskLike, scores: Matrix): ArrayLike<number> {
   const isFlat = ArrayBuffer.isView(mask) || (Array.isArray(mask) && !Array.isArray(mask[0]));
   if (isFlat) {
@@ -46,14 +59,26 @@ function maskValues(mask: MaskLike, scores: Matrix): ArrayLike<number> {
     }
     return flat;
   }
-  const mm = toMatrix(mask as MatrixLike, 'mask');
-  if (mm.rows !== scores.rows || mm.cols !== scores.cols) {
-    throw new NmsparseError(
-      'E_SHAPE',
-      `mask is ${mm.rows}×${mm.cols} but scores are ${scores.rows}×${scores.cols}; they must have the same shape`,
-    );
+  if (Array.isArray(mask)) {
+    const rows = mask as ReadonlyArray<ArrayLike<number>>;
+    const cols = rows[0]?.length ?? 0;
+    if (rows.length !== scores.rows || cols !== scores.cols) throw shapeMismatch(rows.length, cols, scores);
+    const values = new Float64Array(scores.rows * scores.cols);
+    rows.forEach((row, i) => {
+      if (!row || row.length !== cols) throw new NmsparseError('E_SHAPE', `mask row ${i} has ${row ? row.length : 'no'} entries but row 0 has ${cols}`);
+      for (let j = 0; j < cols; j++) values[i * cols + j] = row[j] as number;
+    });
+    return values;
   }
-  return mm.data;
+  const m = mask as { rows: unknown; cols: unknown; data: ArrayLike<number> } | null;
+  if (m === null || typeof m !== 'object' || m.data === null || typeof m.data !== 'object' || typeof m.data.length !== 'number') {
+    throw new NmsparseError('E_SHAPE', 'mask must be a flat array, a number[][] or {rows, cols, data}');
+  }
+  if (m.rows !== scores.rows || m.cols !== scores.cols) throw shapeMismatch(m.rows, m.cols, scores);
+  if (m.data.length !== scores.rows * scores.cols) {
+    throw new NmsparseError('E_SHAPE', `mask data has ${m.data.length} values but rows×cols = ${scores.rows}×${scores.cols}`);
+  }
+  return m.data;
 }
 
 /**
@@ -77,7 +102,7 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
     ? checkTransposable(values, x.rows, x.cols, n, m, fill)
     : checkStandard(values, x.rows, x.cols, n, m, fill);
   let objective = 0;
-  for (let k = 0; k < x.data.length; k++) if (values[k] === 1) objective += x.data[k] as number;
+  for (let k = 0; k < x.data.length; k++) if (isKept(values[k] as number)) objective += x.data[k] as number;
 
   const ctx = { signal: options.signal };
   let upperBound: number;

@@ -1,3 +1,5 @@
+// Mask values follow the one rule of core/maskValue.ts: exactly 1 keeps, exactly 0 drops, else a violation.
+import { isKept, isMaskValue } from '../core/maskValue.js';
 import type { Fill } from '../core/types.js';
 
 /** One way a mask breaks its N:M rule, located in the full matrix (0-based indices). */
@@ -40,11 +42,11 @@ function expectedText(n: number, fill: Fill): string {
 function logBadValues(mask: ArrayLike<number>, cols: number, log: ViolationLog): void {
   for (let k = 0; k < mask.length; k++) {
     const x = mask[k] as number;
-    if (x !== 0 && x !== 1) log.add({ kind: 'value', row: Math.floor(k / cols), col: k % cols, value: x });
+    if (!isMaskValue(x)) log.add({ kind: 'value', row: Math.floor(k / cols), col: k % cols, value: x });
   }
 }
 
-/** Checks a standard N:M mask: 0/1 values and N kept in every group of M along each row. */
+/** Checks a standard N:M mask: values by the mask rule, and N kept in every group of M of each row. */
 export function checkStandard(
   mask: ArrayLike<number>,
   rows: number,
@@ -58,14 +60,14 @@ export function checkStandard(
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c += m) {
       let count = 0;
-      for (let j = 0; j < m; j++) count += mask[r * cols + c + j] === 1 ? 1 : 0;
+      for (let j = 0; j < m; j++) count += isKept(mask[r * cols + c + j] as number) ? 1 : 0;
       if (!countOk(count, n, fill)) log.add({ kind: 'group', row: r, col: c, count, expected: expectedText(n, fill) });
     }
   }
   return log.report();
 }
 
-/** Checks a transposable N:M mask: 0/1 values and N per row and per column of every M×M tile. */
+/** Checks a transposable N:M mask: values by the mask rule, and N per row and column of every M×M tile. */
 export function checkTransposable(
   mask: ArrayLike<number>,
   rows: number,
@@ -83,8 +85,8 @@ export function checkTransposable(
         let rowCount = 0;
         let colCount = 0;
         for (let j = 0; j < m; j++) {
-          rowCount += mask[(tr * m + i) * cols + tc * m + j] === 1 ? 1 : 0;
-          colCount += mask[(tr * m + j) * cols + tc * m + i] === 1 ? 1 : 0;
+          rowCount += isKept(mask[(tr * m + i) * cols + tc * m + j] as number) ? 1 : 0;
+          colCount += isKept(mask[(tr * m + j) * cols + tc * m + i] as number) ? 1 : 0;
         }
         if (!countOk(rowCount, n, fill)) {
           log.add({ kind: 'tileRow', tileRow: tr, tileCol: tc, row: tr * m + i, count: rowCount, expected });
