@@ -1,5 +1,5 @@
 import { NmsparseError } from '../core/errors.js';
-import { readNpyFile } from '../io/npy.js';
+import { readNpyFile, readNpyMaskFile } from '../io/npy.js';
 import type { Matrix } from '../core/matrix.js';
 
 /** Reads a 2-D float .npy file as an f32 Matrix (validation of values happens in the API). */
@@ -15,9 +15,9 @@ export async function readMatrixNpy(path: string, what: string): Promise<Matrix>
   return { rows, cols, data: arr.data };
 }
 
-/** Reads a 2-D .npy mask of any numeric dtype (values are checked by the verifier). */
+/** Reads a 2-D .npy mask at its stored precision (values are judged by the verifier's mask rule). */
 export async function readMaskNpy(path: string): Promise<{ rows: number; cols: number; data: ArrayLike<number> }> {
-  const arr = await readNpyFile(path);
+  const arr = await readNpyMaskFile(path);
   if (arr.shape.length !== 2) {
     throw new NmsparseError('E_SHAPE', `mask ${path} has shape (${arr.shape.join(', ')}); a 2-D mask is required`);
   }

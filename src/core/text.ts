@@ -21,10 +21,9 @@ function escapeChar(ch: string): string {
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
+/** Characters as a reader counts them: a surrogate pair is one. */
 function codePointCount(s: string): number {
-  let count = 0;
-  for (const _ of s) count++;
-  return count;
+  return s.length - (s.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length ?? 0);
 }
 
 /**

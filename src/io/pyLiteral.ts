@@ -1,7 +1,16 @@
 import { NmsparseError } from '../core/errors.js';
+import { displayText } from '../core/text.js';
+
+/** A Python int, kept as its digits so that no size rounds (shapes may claim more than 2^53). */
+export class PyInt {
+  constructor(readonly text: string) {}
+}
 
 /** The Python literals that appear in .npy headers. Tuples and lists are both arrays. */
-export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+export type PyValue = string | PyInt | boolean | null | PyValue[] | { [key: string]: PyValue };
+
+/** The words of the grammar: constants and ints (any number of digits, read whole). */
+const WORD = /True|False|None|-?\d+L?/y;
 
 /** Structured dtypes nest lists of tuples; nothing legitimate goes deeper than this. */
 const MAX_DEPTH = 16;
@@ -60,7 +69,7 @@ export function parsePyLiteral(text: string, what: string): PyValue {
       const key = parseValue(depth + 1);
       if (typeof key !== 'string') fail('dictionary keys must be strings');
       expect(':');
-      if (Object.prototype.hasOwnProperty.call(dict, key as string)) fail(`duplicate key '${key as string}'`);
+      if (Object.prototype.hasOwnProperty.call(dict, key as string)) fail(`duplicate key '${displayText(key as string, 60)}'`);
       dict[key as string] = parseValue(depth + 1);
       skipSpace();
       if (text[pos] === ',') pos++;
@@ -81,13 +90,14 @@ export function parsePyLiteral(text: string, what: string): PyValue {
       return parseSequence(ch === '(' ? ')' : ']', depth);
     }
     if (ch === "'" || ch === '"') return parseString();
-    const word = /^(True|False|None|-?\d+L?)/.exec(text.slice(pos, pos + 32));
+    WORD.lastIndex = pos;
+    const word = WORD.exec(text);
     if (!word) return fail('unexpected character');
     pos += (word[0] as string).length;
     if (word[0] === 'True') return true;
     if (word[0] === 'False') return false;
     if (word[0] === 'None') return null;
-    return Number((word[0] as string).replace('L', '')); // Python 2 numpy wrote long ints as 3L
+    return new PyInt((word[0] as string).replace('L', '')); // Python 2 numpy wrote long ints as 3L
   };
 
   const value = parseValue(0);

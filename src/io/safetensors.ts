@@ -1,7 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { NmsparseError } from '../core/errors.js';
+import { isMaskValue } from '../core/maskValue.js';
+import { fileSource, type ByteSource } from './byteSource.js';
 import { createAtomicFile, type AtomicFile, type AtomicWriteOptions } from './atomicWrite.js';
-import { decodeFloats, encodeFloats } from './floatCodec.js';
+import { decodeF64, decodeFloats, encodeFloats } from './floatCodec.js';
 import {
   byteLength,
   FLOAT_DTYPES,
@@ -9,6 +10,7 @@ import {
   isMaskDtype,
   MAX_HEADER_BYTES,
   parseHeader,
+  quoted,
   serializeHeader,
   type Metadata,
   type SafetensorsDtype,
@@ -16,6 +18,7 @@ import {
   type TensorInfo,
 } from './safetensorsHeader.js';
 
+export { fileSource, memorySource, type ByteSource } from './byteSource.js';
 export {
   DTYPE_SIZE,
   FLOAT_DTYPES,
@@ -28,80 +31,6 @@ export {
   type TensorEntry,
   type TensorInfo,
 } from './safetensorsHeader.js';
-
-/** Random-access bytes: a file through a handle, or a buffer in memory. */
-export interface ByteSource {
-  /** For messages: the path, or a description. */
-  readonly name: string;
-  readonly size: number;
-  /** Exactly `length` bytes at `position`; E_FORMAT if the source ends first. */
-  read(position: number, length: number): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
-
-export function memorySource(bytes: Uint8Array, name = 'safetensors data'): ByteSource {
-  return {
-    name,
-    size: bytes.byteLength,
-    async read(position, length) {
-      if (position + length > bytes.byteLength) {
-        throw new NmsparseError('E_FORMAT', `${name}: ends at byte ${bytes.byteLength}, before ${position + length}`);
-      }
-      return bytes.slice(position, position + length);
-    },
-    async close() {},
-  };
-}
-
-/** One read call moves at most this much (fs reads are limited to 2 GiB). */
-const READ_CHUNK = 1 << 28;
-
-async function readExactly(handle: FileHandle, path: string, position: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  for (let done = 0; done < length; ) {
-    const { bytesRead } = await handle.read(out, done, Math.min(READ_CHUNK, length - done), position + done);
-    if (bytesRead === 0) {
-      throw new NmsparseError('E_FORMAT', `${path}: ends at byte ${position + done}, before ${position + length}; was it truncated while being read?`);
-    }
-    done += bytesRead;
-  }
-  return out;
-}
-
-export async function fileSource(path: string): Promise<ByteSource> {
-  let handle: FileHandle;
-  let size: number;
-  const unreadable = (err: unknown) =>
-    new NmsparseError(
-      'E_IO',
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path and permissions`,
-      { cause: err },
-    );
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw unreadable(err);
-  }
-  try {
-    size = (await handle.stat()).size;
-  } catch (err) {
-    await handle.close();
-    throw unreadable(err);
-  }
-  return {
-    name: path,
-    size,
-    async read(position, length) {
-      try {
-        return await readExactly(handle, path, position, length);
-      } catch (err) {
-        if (err instanceof NmsparseError) throw err;
-        throw new NmsparseError('E_IO', `cannot read ${path} (${String(err)})`, { cause: err });
-      }
-    },
-    close: () => handle.close(),
-  };
-}
 
 /**
  * A safetensors file opened for streaming: the header is read and validated up front; tensor data is
@@ -145,11 +74,11 @@ export class SafetensorsReader {
   /** The tensor called `name`; E_SHAPE naming the file when there is none. */
   tensor(name: string): TensorInfo {
     const t = this.tensors.find((x) => x.name === name);
-    if (!t) throw new NmsparseError('E_SHAPE', `${this.source.name} has no tensor ${JSON.stringify(name)}`);
+    if (!t) throw new NmsparseError('E_SHAPE', `${this.source.name} has no tensor ${quoted(name)}`);
     return t;
   }
 
-  /** The tensor's bytes, as stored. */
+  /** The tensor's bytes, as stored (for any dtype, supported or not). */
   readBytes(info: TensorInfo): Promise<Uint8Array> {
     return this.source.read(this.dataStart + info.begin, info.end - info.begin);
   }
@@ -157,17 +86,23 @@ export class SafetensorsReader {
   /** A float tensor's values as f32 (F64 rounds to nearest; F16 and BF16 are exact). */
   async readFloats(info: TensorInfo): Promise<Float32Array> {
     if (!isFloatDtype(info.dtype)) {
-      throw new NmsparseError('E_DTYPE', `${this.source.name}: tensor ${JSON.stringify(info.name)} is ${info.dtype}; a float tensor (F16, BF16, F32, F64) is required`);
+      throw new NmsparseError('E_DTYPE', `${this.source.name}: tensor ${quoted(info.name)} is ${info.dtype}; a float tensor (F16, BF16, F32, F64) is required`);
     }
     return decodeFloats(await this.readBytes(info), FLOAT_DTYPES[info.dtype]);
   }
 
-  /** A U8 or BOOL mask's bytes (values are not checked here; the verifier reports non-0/1 entries). */
-  async readMask(info: TensorInfo): Promise<Uint8Array> {
+  /**
+   * A mask tensor's values exactly as stored: U8 and BOOL as bytes, F16/BF16/F32 as f32, F64 as f64,
+   * so that the one mask rule (core/maskValue.ts: 1 keeps, 0 drops, anything else is a violation)
+   * judges the stored value, not a rounded one. Values are not checked here.
+   */
+  async readMask(info: TensorInfo): Promise<Uint8Array | Float32Array | Float64Array> {
     if (!isMaskDtype(info.dtype)) {
-      throw new NmsparseError('E_DTYPE', `${this.source.name}: mask ${JSON.stringify(info.name)} is ${info.dtype}; masks must be U8 or BOOL`);
+      throw new NmsparseError('E_DTYPE', `${this.source.name}: mask ${quoted(info.name)} is ${info.dtype}; masks must be U8, BOOL or F16, BF16, F32, F64`);
     }
-    return this.readBytes(info);
+    const bytes = await this.readBytes(info);
+    if (info.dtype === 'U8' || info.dtype === 'BOOL') return bytes;
+    return info.dtype === 'F64' ? decodeF64(bytes) : decodeFloats(bytes, FLOAT_DTYPES[info.dtype]);
   }
 
   close(): Promise<void> {
@@ -182,11 +117,12 @@ export async function openSafetensorsFile(path: string): Promise<SafetensorsRead
 /** Values in a tensor's dtype: f32 rounds (ties to even) to F16/BF16, widens to F64; U8/BOOL as bytes. */
 export function encodeTensorData(data: Float32Array | Uint8Array, dtype: SafetensorsDtype): Uint8Array {
   if (isFloatDtype(dtype) && data instanceof Float32Array) return encodeFloats(data, FLOAT_DTYPES[dtype]);
-  if (isMaskDtype(dtype) && data instanceof Uint8Array) {
-    if (dtype === 'BOOL' && data.some((x) => x > 1)) throw new NmsparseError('E_MASK', 'a BOOL tensor may hold only 0 and 1');
+  if ((dtype === 'U8' || dtype === 'BOOL') && data instanceof Uint8Array) {
+    if (dtype === 'BOOL' && !data.every(isMaskValue)) throw new NmsparseError('E_MASK', 'a BOOL tensor may hold only 0 and 1');
     return data;
   }
-  throw new NmsparseError('E_DTYPE', `cannot encode a ${data.constructor.name} as ${dtype}; floats need F16/BF16/F32/F64, bytes U8/BOOL`);
+  const given = data instanceof Float32Array || data instanceof Uint8Array ? data.constructor.name : typeof data;
+  throw new NmsparseError('E_DTYPE', `cannot encode a ${given} as ${String(dtype)}; floats need F16/BF16/F32/F64, bytes U8/BOOL`);
 }
 
 /**
@@ -224,7 +160,7 @@ export class SafetensorsWriter {
     if (!entry) throw new NmsparseError('E_SHAPE', `${this.file.path}: all ${this.entries.length} tensors are already written`);
     if (bytes.byteLength !== byteLength(entry)) {
       await this.file.discard();
-      throw new NmsparseError('E_SHAPE', `${this.file.path}: tensor ${JSON.stringify(entry.name)} needs ${byteLength(entry)} bytes, got ${bytes.byteLength}`);
+      throw new NmsparseError('E_SHAPE', `${this.file.path}: tensor ${quoted(entry.name)} needs ${byteLength(entry)} bytes, got ${bytes.byteLength}`);
     }
     await this.file.write(bytes);
     this.next++;

@@ -1,14 +1,35 @@
+/**
+ * The safetensors header: an 8-byte little-endian length, then a JSON object mapping tensor names to
+ * {dtype, shape, data_offsets} (and an optional "__metadata__" string map), then the data section.
+ *
+ * Parsing follows the reference library (huggingface/safetensors) where it is stricter than JSON.parse
+ * and is stricter still where a lax reading could hide data: the header starts with '{' (no BOM);
+ * shapes and offsets are plain JSON integers (no `8.0`, `2.56e2`), read exactly; nesting is bounded;
+ * duplicate keys, the empty tensor name and unknown dtype strings are refused; byte ranges tile the data
+ * section exactly. Tensors of dtypes nmsparse does not compute with (C64, F8_*, I32, ...) are listed as
+ * unsupported rather than failing the file. Names and dtypes reach messages only through displayText.
+ */
 import { NmsparseError } from '../core/errors.js';
+import { displayText } from '../core/text.js';
 import type { FloatEncoding } from './floatCodec.js';
-import { boundedElementCount } from './shape.js';
+import { COUNT_CAP, dimsText, elementCount } from './shape.js';
+import { JsonNumber, parseStrictJson, type JsonObject, type JsonValue } from './strictJson.js';
 
-/** Every dtype of the safetensors format and its size in bytes. */
+/**
+ * Every dtype of the safetensors format (as of safetensors 0.6) and its size in bytes per element;
+ * F4 and F6_* pack elements below a byte (0.5 and 0.75 bytes), so their tensors must hold a whole
+ * number of bytes. A dtype string not listed here makes the header invalid, as in the reference library.
+ */
 export const DTYPE_SIZE = {
   BOOL: 1,
+  F4: 0.5,
+  F6_E2M3: 0.75,
+  F6_E3M2: 0.75,
   U8: 1,
   I8: 1,
   F8_E5M2: 1,
   F8_E4M3: 1,
+  F8_E8M0: 1,
   I16: 2,
   U16: 2,
   F16: 2,
@@ -16,6 +37,7 @@ export const DTYPE_SIZE = {
   I32: 4,
   U32: 4,
   F32: 4,
+  C64: 8,
   F64: 8,
   I64: 8,
   U64: 8,
@@ -34,8 +56,17 @@ export function isFloatDtype(dtype: SafetensorsDtype): dtype is FloatDtype {
   return dtype in FLOAT_DTYPES;
 }
 
-export function isMaskDtype(dtype: SafetensorsDtype): dtype is 'U8' | 'BOOL' {
-  return dtype === 'U8' || dtype === 'BOOL';
+/** The dtypes a mask tensor may have: bytes, or floats holding exactly 0 and 1 (docs/formats.md). */
+export type MaskDtype = 'U8' | 'BOOL' | FloatDtype;
+
+export function isMaskDtype(dtype: SafetensorsDtype): dtype is MaskDtype {
+  return dtype === 'U8' || dtype === 'BOOL' || isFloatDtype(dtype);
+}
+
+/** Why nmsparse reads no values of a tensor of this dtype, or undefined when it reads them. */
+function unsupportedReason(dtype: SafetensorsDtype): string | undefined {
+  if (isMaskDtype(dtype)) return undefined;
+  return `nmsparse reads F16, BF16, F32, F64 (weights) and U8, BOOL (masks), not ${dtype}`;
 }
 
 /** A tensor's place in a file; offsets are relative to the start of the data section. */
@@ -45,6 +76,10 @@ export interface TensorInfo {
   shape: number[];
   begin: number;
   end: number;
+  /** Whether nmsparse can read this tensor's values (its bytes can always be copied). */
+  supported: boolean;
+  /** Why not, when `supported` is false. */
+  unsupportedReason?: string;
 }
 
 /** What a writer needs to know about a tensor before any data. */
@@ -61,72 +96,128 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 const METADATA_KEY = '__metadata__';
 const ENTRY_KEYS = ['dtype', 'shape', 'data_offsets'];
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
+const PLAIN_INTEGER = /^(?:0|[1-9]\d*)$/;
 
 function isIndex(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
-function tensorError(what: string, name: string, problem: string): NmsparseError {
-  return new NmsparseError('E_FORMAT', `${what}: tensor ${JSON.stringify(name)}: ${problem}`);
+function isObject(x: JsonValue): x is JsonObject {
+  return x instanceof Map;
 }
 
-function parseMetadata(value: unknown, what: string): Metadata {
-  if (!isPlainObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+/** A tensor name or key as it may appear in a message. */
+export function quoted(name: string): string {
+  return `"${displayText(name, 120)}"`;
+}
+
+function tensorError(what: string, name: string, problem: string): NmsparseError {
+  return new NmsparseError('E_FORMAT', `${what}: tensor ${quoted(name)}: ${problem}`);
+}
+
+/** A short description of a JSON value that is not what was expected. */
+function describe(value: JsonValue): string {
+  if (value instanceof JsonNumber) return `the number ${displayText(value.text, 40)}`;
+  if (typeof value === 'string') return `the string ${quoted(value)}`;
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (isObject(value)) return 'an object';
+  return String(value);
+}
+
+/**
+ * A non-negative integer field, written as a plain JSON integer (as the reference library requires:
+ * `8.0`, `2.56e2` and `-0` are refused) and no larger than 2^53 − 1, read exactly.
+ */
+function plainInteger(value: JsonValue, field: string, what: string, name: string): number {
+  if (!(value instanceof JsonNumber) || !PLAIN_INTEGER.test(value.text)) {
+    const hint = value instanceof JsonNumber ? ' (integers are written without sign, fraction or exponent)' : '';
+    throw tensorError(what, name, `${field} must be a non-negative integer, got ${describe(value)}${hint}`);
+  }
+  if (BigInt(value.text) > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw tensorError(what, name, `${field} ${displayText(value.text, 60)} is larger than 2^53 − 1, more than any file holds`);
+  }
+  return Number(value.text);
+}
+
+function integerList(value: JsonValue, field: string, what: string, name: string): number[] {
+  if (!Array.isArray(value)) throw tensorError(what, name, `${field} must be a list of integers, got ${describe(value)}`);
+  return value.map((x, i) => plainInteger(x, `${field}[${i}]`, what, name));
+}
+
+function parseMetadata(value: JsonValue, what: string): Metadata {
+  if (!isObject(value) || ![...value.values()].every((v) => typeof v === 'string')) {
     throw new NmsparseError('E_FORMAT', `${what}: ${METADATA_KEY} must map strings to strings`);
   }
-  return { ...(value as Metadata) };
+  const metadata: Metadata = Object.create(null);
+  for (const [k, v] of value) metadata[k] = v as string;
+  return { ...metadata };
 }
 
-function parseEntry(name: string, value: unknown, dataLength: number, what: string): TensorInfo {
-  if (!isPlainObject(value)) throw tensorError(what, name, 'the entry is not an object');
-  const extra = Object.keys(value).filter((k) => !ENTRY_KEYS.includes(k));
-  if (extra.length > 0) throw tensorError(what, name, `unknown field(s) ${extra.join(', ')}`);
-  const { dtype, shape, data_offsets: offsets } = value;
+function parseEntry(name: string, value: JsonValue, dataLength: number, what: string): TensorInfo {
+  if (name === '') throw new NmsparseError('E_FORMAT', `${what}: a tensor has the empty name ""; every tensor needs a name`);
+  if (!isObject(value)) throw tensorError(what, name, `the entry must be an object, got ${describe(value)}`);
+  const extra = [...value.keys()].filter((k) => !ENTRY_KEYS.includes(k));
+  if (extra.length > 0) throw tensorError(what, name, `unknown field(s) ${displayText(extra.join(', '), 120)}`);
+  const missing = ENTRY_KEYS.filter((k) => !value.has(k));
+  if (missing.length > 0) throw tensorError(what, name, `missing field(s) ${missing.join(', ')}`);
+  const dtype = value.get('dtype') as JsonValue;
   if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_SIZE, dtype)) {
     throw new NmsparseError(
       'E_DTYPE',
-      `${what}: tensor ${JSON.stringify(name)}: unknown dtype ${JSON.stringify(dtype)}; known: ${Object.keys(DTYPE_SIZE).join(', ')}`,
+      `${what}: tensor ${quoted(name)}: unknown dtype ${typeof dtype === 'string' ? quoted(dtype) : describe(dtype)}; known: ${Object.keys(DTYPE_SIZE).join(', ')}`,
     );
   }
-  if (!Array.isArray(shape) || !shape.every(isIndex)) {
-    throw tensorError(what, name, `shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex)) {
-    throw tensorError(what, name, `data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
-  }
+  const shape = integerList(value.get('shape') as JsonValue, 'shape', what, name);
+  const offsets = integerList(value.get('data_offsets') as JsonValue, 'data_offsets', what, name);
+  if (offsets.length !== 2) throw tensorError(what, name, `data_offsets must be [begin, end], got a list of ${offsets.length}`);
   const [begin, end] = offsets as [number, number];
   if (begin > end || end > dataLength) {
     throw tensorError(what, name, `data_offsets [${begin}, ${end}] lie outside the data section of ${dataLength} bytes`);
   }
-  const itemSize = DTYPE_SIZE[dtype as SafetensorsDtype];
-  const count = boundedElementCount(shape as number[], Math.floor(dataLength / itemSize));
-  if (count * itemSize !== end - begin) {
-    const needs = Number.isFinite(count) ? `${count * itemSize} bytes` : `more than the ${dataLength} bytes of data`;
-    throw tensorError(what, name, `shape [${shape.join(', ')}] of ${dtype} needs ${needs} but data_offsets cover ${end - begin}`);
+  const known = dtype as SafetensorsDtype;
+  const count = elementCount(shape);
+  const bytes = exactByteLength(shape, known);
+  if (count === COUNT_CAP || bytes !== BigInt(end - begin)) {
+    const needs = count === COUNT_CAP ? 'more than 2^64 elements' : bytes === undefined ? 'a fraction of a byte' : `${bytes} bytes`;
+    throw tensorError(what, name, `shape [${dimsText(shape)}] of ${dtype} needs ${needs} but data_offsets cover ${end - begin}`);
   }
-  return { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end };
+  const reason = unsupportedReason(known);
+  return { name, dtype: known, shape, begin, end, supported: reason === undefined, ...(reason ? { unsupportedReason: reason } : {}) };
+}
+
+/** The bytes a tensor of this shape and dtype takes, exactly; undefined when it is not a whole number. */
+function exactByteLength(shape: readonly number[], dtype: SafetensorsDtype): bigint | undefined {
+  const bits = elementCount(shape) * BigInt(DTYPE_SIZE[dtype] * 8);
+  return bits % 8n === 0n ? bits / 8n : undefined;
+}
+
+/** The header text, refusing what the reference library refuses before JSON: a BOM, a first byte other than '{'. */
+function headerText(headerBytes: Uint8Array, what: string): string {
+  if (headerBytes[0] === 0xef && headerBytes[1] === 0xbb && headerBytes[2] === 0xbf) {
+    throw new NmsparseError('E_FORMAT', `${what}: the header starts with a UTF-8 byte order mark; safetensors headers start with '{'`);
+  }
+  if (headerBytes[0] !== 0x7b) {
+    throw new NmsparseError('E_FORMAT', `${what}: the header does not start with '{'; the file is damaged or not safetensors`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
+  } catch {
+    throw new NmsparseError('E_FORMAT', `${what}: the header is not valid UTF-8; the file is damaged or not safetensors`);
+  }
 }
 
 /**
  * Parses and strictly validates a safetensors JSON header for a data section of `dataLength` bytes:
- * known dtypes, shapes that match their byte ranges, and ranges that tile the data section exactly
- * (no overlap, no gap, nothing after the last tensor). Tensors come back in data order.
+ * known dtypes, plain integer shapes and offsets, shapes that match their byte ranges, and ranges that
+ * tile the data section exactly (no overlap, no gap, nothing after the last tensor). Tensors of dtypes
+ * nmsparse does not compute with are listed with `supported: false`. Tensors come back in data order.
  */
 export function parseHeader(headerBytes: Uint8Array, dataLength: number, what: string): { tensors: TensorInfo[]; metadata: Metadata } {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
-  } catch (err) {
-    throw new NmsparseError('E_FORMAT', `${what}: the header is not valid UTF-8 JSON (${(err as Error).message}); the file is damaged or not safetensors`);
-  }
-  if (!isPlainObject(json)) throw new NmsparseError('E_FORMAT', `${what}: the header is not a JSON object`);
+  const json = parseStrictJson(headerText(headerBytes, what), what);
+  if (!isObject(json)) throw new NmsparseError('E_FORMAT', `${what}: the header is not a JSON object`);
   let metadata: Metadata = {};
   const tensors: TensorInfo[] = [];
-  for (const [name, value] of Object.entries(json)) {
+  for (const [name, value] of json) {
     if (name === METADATA_KEY) metadata = parseMetadata(value, what);
     else tensors.push(parseEntry(name, value, dataLength, what));
   }
@@ -135,7 +226,7 @@ export function parseHeader(headerBytes: Uint8Array, dataLength: number, what: s
   let previous: TensorInfo | undefined;
   for (const t of tensors) {
     if (t.begin < position) {
-      throw tensorError(what, t.name, `its bytes [${t.begin}, ${t.end}) overlap tensor ${JSON.stringify(previous?.name)}`);
+      throw tensorError(what, t.name, `its bytes [${t.begin}, ${t.end}) overlap tensor ${quoted(previous?.name ?? '')}`);
     }
     if (t.begin > position) {
       throw tensorError(what, t.name, `bytes [${position}, ${t.begin}) before it belong to no tensor (a gap that could hide data)`);
@@ -149,27 +240,36 @@ export function parseHeader(headerBytes: Uint8Array, dataLength: number, what: s
   return { tensors, metadata };
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function validateEntries(entries: readonly TensorEntry[], metadata: Metadata): void {
   const seen = new Set<string>();
   for (const e of entries) {
-    if (typeof e.name !== 'string' || e.name === '' || e.name === METADATA_KEY || seen.has(e.name)) {
-      throw new NmsparseError('E_OPTION', `tensor name ${JSON.stringify(e.name)} is empty, reserved or repeated`);
+    const name = typeof e.name === 'string' ? quoted(e.name) : typeof e.name;
+    if (typeof e.name !== 'string' || e.name === '' || e.name === METADATA_KEY || seen.has(e.name) || LONE_SURROGATE.test(e.name)) {
+      throw new NmsparseError('E_OPTION', `tensor name ${name} is empty, reserved, repeated or not valid Unicode`);
     }
     seen.add(e.name);
-    if (!Object.prototype.hasOwnProperty.call(DTYPE_SIZE, e.dtype)) {
-      throw new NmsparseError('E_DTYPE', `tensor ${JSON.stringify(e.name)}: unknown dtype ${JSON.stringify(e.dtype)}`);
+    if (typeof e.dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_SIZE, e.dtype)) {
+      throw new NmsparseError('E_DTYPE', `tensor ${name}: unknown dtype ${typeof e.dtype === 'string' ? quoted(e.dtype) : typeof e.dtype}`);
     }
     if (!Array.isArray(e.shape) || !e.shape.every(isIndex)) {
-      throw new NmsparseError('E_SHAPE', `tensor ${JSON.stringify(e.name)}: shape ${JSON.stringify(e.shape)} must be non-negative integers`);
+      throw new NmsparseError('E_SHAPE', `tensor ${name}: shape must be a list of non-negative integers`);
+    }
+    const bytes = exactByteLength(e.shape, e.dtype);
+    if (bytes === undefined || bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new NmsparseError('E_SHAPE', `tensor ${name}: shape [${dimsText(e.shape)}] of ${e.dtype} is not a whole number of bytes below 2^53`);
     }
   }
-  if (!isPlainObject(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) {
+  const isStringMap = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata);
+  if (!isStringMap || !Object.values(metadata).every((v) => typeof v === 'string')) {
     throw new NmsparseError('E_OPTION', 'metadata must map strings to strings');
   }
 }
 
+/** The bytes of a tensor's data (entries are validated first, so the count is whole and safe). */
 export function byteLength(entry: TensorEntry): number {
-  return entry.shape.reduce((a, b) => a * b, 1) * DTYPE_SIZE[entry.dtype];
+  return Number(exactByteLength(entry.shape, entry.dtype));
 }
 
 /**

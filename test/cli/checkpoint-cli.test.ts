@@ -179,7 +179,7 @@ describe('nmsparse mask MODEL.safetensors', () => {
     captureStdout();
     await maskCheckpointCommand([input, '--n', '2', '--m', '4', '--transposable', '-o', out, '--quiet']);
     const masks = await openSafetensorsFile(out);
-    const mask = await masks.readMask(masks.tensor('layer.0.weight'));
+    const mask = (await masks.readMask(masks.tensor('layer.0.weight'))) as Uint8Array;
     await masks.close();
     mask[5] = mask[5] ? 0 : 1;
     await writeSafetensorsFile(out, [{ name: 'layer.0.weight', dtype: 'U8', shape: [16, 32], data: mask }], { force: true });

@@ -113,7 +113,7 @@ describe('safetensors round trips', () => {
         for (const t of tensors) {
           const info = reader.tensor(t.name);
           expect(info.shape).toEqual(t.shape);
-          const values = t.dtype === 'U8' || t.dtype === 'BOOL' ? await reader.readMask(info) : await reader.readFloats(info);
+          const values = t.dtype === 'U8' || t.dtype === 'BOOL' ? ((await reader.readMask(info)) as Uint8Array) : await reader.readFloats(info);
           expect(encodeTensorData(values, t.dtype)).toEqual(t.raw);
         }
       }),
@@ -301,14 +301,14 @@ describe('safetensors header validation', () => {
     ['extra field', { w: { ...entry('F32', [1], [0, 4]), extra: 1 } }, 4, 'E_FORMAT', /"w".*unknown field/],
     ['entry not an object', { w: [1, 2] }, 0, 'E_FORMAT', /"w"/],
     ['bad metadata', { __metadata__: { a: 1 } }, 0, 'E_FORMAT', /__metadata__/],
-    ['header is an array', [], 0, 'E_FORMAT', /not a JSON object/],
+    ['header is an array', [], 0, 'E_FORMAT', /does not start with '\{'/],
   ];
   it.each(cases)('%s', async (_name, header, dataLength, code, pattern) => {
     await expectError(open_(rawFile(JSON.stringify(header), dataLength)), code, pattern);
   });
 
   it('rejects bad JSON, bad UTF-8 and absurd header lengths without allocating', async () => {
-    await expectError(open_(rawFile('{"a": ', 0)), 'E_FORMAT', /not valid UTF-8 JSON/);
+    await expectError(open_(rawFile('{"a": ', 0)), 'E_FORMAT', /not valid JSON/);
     const badUtf8 = rawFile('{"\u00ff": 1}', 0).map((b) => (b === 0xc3 ? 0xff : b));
     await expectError(open_(badUtf8), 'E_FORMAT', /UTF-8/);
     const absurd = rawFile('{}', 0);
