@@ -1,6 +1,16 @@
 // The file I/O entry point, `nmsparse/io`: .npy and safetensors readers and writers. Kept apart from the
 // main entry because the file functions use node:fs; the main entry stays loadable in browsers and workers.
-export { parseNpy, encodeNpy, readNpyFile, writeNpyFile, type NpyArray, type NpyDtype } from './npy.js';
+export {
+  parseNpy,
+  parseNpyMask,
+  encodeNpy,
+  readNpyFile,
+  readNpyMaskFile,
+  writeNpyFile,
+  type NpyArray,
+  type NpyMask,
+  type NpyDtype,
+} from './npy.js';
 export {
   SafetensorsReader,
   SafetensorsWriter,
@@ -12,7 +22,8 @@ export {
   type ByteSource,
   type TensorData,
 } from './safetensors.js';
-export type { SafetensorsDtype, TensorEntry, TensorInfo, Metadata } from './safetensorsHeader.js';
+export { detectFormat, formatOfBytes, type FileFormat } from './detectFormat.js';
+export type { SafetensorsDtype, MaskDtype, TensorEntry, TensorInfo, Metadata } from './safetensorsHeader.js';
 export type { AtomicWriteOptions } from './atomicWrite.js';
 // For the CLI's checkpoint commands: which tensors are floats, and decoding bytes already read.
 export { isFloatDtype, FLOAT_DTYPES, type FloatDtype } from './safetensorsHeader.js';
