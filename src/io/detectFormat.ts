@@ -11,7 +11,7 @@ export type FileFormat = 'npy' | 'safetensors';
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
 /** The bytes detectFormat needs: enough for both signatures. */
-export const SIGNATURE_BYTES = 9;
+const SIGNATURE_BYTES = 9;
 
 /** The format of a file that starts with `first`, or undefined when it is neither. */
 export function formatOfBytes(first: Uint8Array): FileFormat | undefined {

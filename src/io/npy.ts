@@ -37,7 +37,7 @@ export interface NpyMask {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** numpy refuses headers over 10,000 bytes by default (max_header_size); plain arrays need ~128. */
-export const MAX_NPY_HEADER_BYTES = 1 << 20;
+const MAX_NPY_HEADER_BYTES = 1 << 20;
 
 /** numpy type codes (after the byte-order character) and what they mean here. */
 const DESCR_DTYPES: Record<string, NpyDtype> = { f4: 'f32', f8: 'f64', f2: 'f16', u1: 'u8', b1: 'bool' };

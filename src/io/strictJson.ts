@@ -20,7 +20,7 @@ export type JsonValue = string | boolean | null | JsonNumber | JsonValue[] | Jso
 export type JsonObject = Map<string, JsonValue>;
 
 /** Deep enough for any header format here (safetensors needs 3); far below any stack limit. */
-export const MAX_DEPTH = 32;
+const MAX_DEPTH = 32;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
