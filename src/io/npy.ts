@@ -83,11 +83,12 @@ function parseShape(shape: PyValue, what: string): number[] {
     throw formatError(what, 'shape must be a tuple of non-negative integers');
   }
   return (shape as PyInt[]).map((d) => {
-    // 16 digits reach past 2^53 already; longer digit strings are not even converted.
-    if (d.text.length > 16 || BigInt(d.text) > BigInt(Number.MAX_SAFE_INTEGER)) {
+    const digits = d.text.replace(/^0+(?=\d)/, '');
+    // Past 16 digits a number is always above 2^53, so such digit strings are not even converted.
+    if (digits.length > 16 || BigInt(digits) > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new NmsparseError('E_SHAPE', `${what}: dimension ${displayText(d.text, 60)} is larger than 2^53 − 1; no file can hold such an array`);
     }
-    return Number(d.text);
+    return Number(digits);
   });
 }
 

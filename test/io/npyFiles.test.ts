@@ -164,3 +164,9 @@ describe('.npy masks keep their stored values (issue 10 #14)', () => {
     expect(thrown(() => encodeNpy(new Uint8Array([0, 1, 2]), [3], 'bool')).code).toBe('E_MASK');
   });
 });
+
+describe('.npy dimensions are read by value, not by digit count', () => {
+  it('leading zeros do not make a small dimension huge', () => {
+    expect(parseNpy(npyBytes(dict('|u1', '(00000000000000000002,)'), new Uint8Array(2))).shape).toEqual([2]);
+  });
+});
