@@ -18,7 +18,7 @@ function isPositiveInteger(x: unknown): x is number {
 }
 
 /** Whether `x` holds numbers as f32 can take them: a non-BigInt typed array, or an Array of numbers. */
-function numericValues(x: unknown, name: string): ArrayLike<number> {
+export function numericValues(x: unknown, name: string): ArrayLike<number> {
   if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
     if (x instanceof BigInt64Array || x instanceof BigUint64Array) {
       throw new NmsparseError('E_DTYPE', `${name} is a BigInt array; convert it to numbers (Float32Array or number[])`);

@@ -3,7 +3,7 @@ import { runKernel } from '../backends/registry.js';
 import { recomputedUpperBound, relativeGap } from '../reference/dualBound.js';
 import { optionsObject, validateCallOptions } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
-import { gatherTiles, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from '../core/matrix.js';
+import { describeValue, gatherTiles, numericValues, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from '../core/matrix.js';
 import { checkStandard, checkTransposable, type Violation } from './validity.js';
 import { isKept } from '../core/maskValue.js';
 import type { Fill, BackendChoice, TileBatch } from '../core/types.js';
@@ -35,23 +35,24 @@ export interface Certificate {
   gap: number;
 }
 
-function shapeMismatch(rows: unknown, cols: unknown, scores: Matrix): NmsparseError {
+function shapeMismatch(rows: number | string, cols: number | string, scores: Matrix): NmsparseError {
   return new NmsparseError(
     'E_SHAPE',
-    `mask is ${String(rows)}×${String(cols)} but scores are ${scores.rows}×${scores.cols}; they must have the same shape`,
+    `mask is ${rows}×${cols} but scores are ${scores.rows}×${scores.cols}; they must have the same shape`,
   );
 }
 
 /**
- * The mask's values exactly as given: not rounded to f32 and not refused when non-finite, so that
- * the mask rule (core/maskValue.ts) judges every entry the same way in every format (1 + 1e-12 and
- * NaN are value violations, like 0.5).
+ * The mask's values exactly as given: numbers, but not rounded to f32 and not refused when non-finite,
+ * so that the mask rule (core/maskValue.ts) judges every entry the same way in every format (1 + 1e-12
+ * and NaN are value violations, like 0.5).
  */
 function maskValues(mask: MaskLike, scores: Matrix): ArrayLike<number> {
-  const isFlat = ArrayBuffer.isView(mask) || (Array.isArray(mask) && !Array.isArray(mask[0]));
+  const size = scores.rows * scores.cols;
+  const isFlat = ArrayBuffer.isView(mask) || (Array.isArray(mask) && !Array.isArray(mask[0]) && !ArrayBuffer.isView(mask[0]));
   if (isFlat) {
-    const flat = mask as ArrayLike<number>;
-    if (flat.length !== scores.rows * scores.cols) {
+    const flat = numericValues(mask, 'mask');
+    if (flat.length !== size) {
       throw new NmsparseError(
         'E_SHAPE',
         `mask has ${flat.length} values but scores are ${scores.rows}×${scores.cols}; pass a mask of the same shape`,
@@ -60,25 +61,27 @@ function maskValues(mask: MaskLike, scores: Matrix): ArrayLike<number> {
     return flat;
   }
   if (Array.isArray(mask)) {
-    const rows = mask as ReadonlyArray<ArrayLike<number>>;
-    const cols = rows[0]?.length ?? 0;
+    const rows = mask as readonly unknown[];
+    const cols = numericValues(rows[0], 'mask[0]').length;
     if (rows.length !== scores.rows || cols !== scores.cols) throw shapeMismatch(rows.length, cols, scores);
-    const values = new Float64Array(scores.rows * scores.cols);
+    const values = new Float64Array(size);
     rows.forEach((row, i) => {
-      if (!row || row.length !== cols) throw new NmsparseError('E_SHAPE', `mask row ${i} has ${row ? row.length : 'no'} entries but row 0 has ${cols}`);
-      for (let j = 0; j < cols; j++) values[i * cols + j] = row[j] as number;
+      const r = numericValues(row, `mask[${i}]`);
+      if (r.length !== cols) throw new NmsparseError('E_SHAPE', `mask row ${i} has ${r.length} entries but row 0 has ${cols}`);
+      values.set(r, i * cols);
     });
     return values;
   }
-  const m = mask as { rows: unknown; cols: unknown; data: ArrayLike<number> } | null;
-  if (m === null || typeof m !== 'object' || m.data === null || typeof m.data !== 'object' || typeof m.data.length !== 'number') {
-    throw new NmsparseError('E_SHAPE', 'mask must be a flat array, a number[][] or {rows, cols, data}');
+  if (mask === null || typeof mask !== 'object') {
+    throw new NmsparseError('E_SHAPE', `mask is ${describeValue(mask)}; pass a flat array, a number[][] or {rows, cols, data}`);
   }
-  if (m.rows !== scores.rows || m.cols !== scores.cols) throw shapeMismatch(m.rows, m.cols, scores);
-  if (m.data.length !== scores.rows * scores.cols) {
-    throw new NmsparseError('E_SHAPE', `mask data has ${m.data.length} values but rows×cols = ${scores.rows}×${scores.cols}`);
+  const m = mask as { rows: unknown; cols: unknown; data: unknown };
+  if (m.rows !== scores.rows || m.cols !== scores.cols) throw shapeMismatch(describeValue(m.rows), describeValue(m.cols), scores);
+  const data = numericValues(m.data, 'mask.data');
+  if (data.length !== size) {
+    throw new NmsparseError('E_SHAPE', `mask.data has ${data.length} values but rows×cols = ${scores.rows}×${scores.cols}`);
   }
-  return m.data;
+  return data;
 }
 
 /**

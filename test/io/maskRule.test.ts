@@ -99,3 +99,13 @@ describe('one mask rule for every format', () => {
     expect(ok).toMatchObject({ valid: true, objective: 4, gap: 0 });
   });
 });
+
+describe('mask values must be numbers', () => {
+  it('strings and BigInts in a mask are refused, not judged', async () => {
+    const scores = { rows: 1, cols: 4, data: new Float32Array([4, 3, 2, 1]) };
+    const options = { n: 1, m: 4, backend: 'reference' } as const;
+    await expect(certify(scores, { rows: 1, cols: 4, data: ['1', '0', '0', '0'] } as never, options)).rejects.toMatchObject({ code: 'E_DTYPE' });
+    await expect(certify(scores, new BigInt64Array(4) as never, options)).rejects.toMatchObject({ code: 'E_DTYPE' });
+    await expect(certify(scores, [['1', 0, 0, 0]] as never, options)).rejects.toMatchObject({ code: 'E_DTYPE' });
+  });
+});
