@@ -3,7 +3,8 @@
  * memory. Reading by ranges keeps files of any size readable (fs reads move at most 2 GiB at once,
  * and readFile refuses files over 2 GiB) and lets a reader hold one tensor at a time.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { NmsparseError } from '../core/errors.js';
 import { fsError } from './fsError.js';
 
@@ -56,18 +57,30 @@ async function readExactly(handle: FileHandle, path: string, position: number, t
   }
 }
 
-/** Opens `path` for reading by ranges; E_IO naming the path and the reason when it cannot. */
+/** E_IO unless `stats` is a regular file: only those can be read by ranges. */
+function checkRegular(stats: Stats, path: string): void {
+  if (stats.isDirectory()) throw new NmsparseError('E_IO', `cannot read ${path}: it is a directory; give a file`);
+  if (!stats.isFile()) {
+    throw new NmsparseError('E_IO', `cannot read ${path}: it is not a regular file (a FIFO, socket or device); nmsparse reads files by ranges`);
+  }
+}
+
+/**
+ * Opens `path` for reading by ranges; E_IO naming the path and the reason when it cannot. Only regular
+ * files: a FIFO would block the open and has no size to read by ranges.
+ */
 export async function fileSource(path: string): Promise<ByteSource> {
   let handle: FileHandle;
+  let size: number;
   try {
+    checkRegular(await stat(path), path);
     handle = await open(path, 'r');
   } catch (err) {
     throw fsError('read', path, err);
   }
-  let size: number;
   try {
     const stats = await handle.stat();
-    if (stats.isDirectory()) throw new NmsparseError('E_IO', `cannot read ${path}: it is a directory; give a file`);
+    checkRegular(stats, path); // the path may have changed between stat and open
     size = stats.size;
   } catch (err) {
     await handle.close();

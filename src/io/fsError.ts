@@ -17,19 +17,22 @@ const ADVICE: Record<string, string> = {
 };
 
 /** The reason part of a Node fs error message, without the leading code and trailing syscall/path. */
-function reasonOf(err: NodeJS.ErrnoException): string {
-  const message = typeof err.message === 'string' ? err.message : String(err);
-  const withoutCode = err.code && message.startsWith(`${err.code}: `) ? message.slice(err.code.length + 2) : message;
-  const syscall = err.syscall ? withoutCode.lastIndexOf(`, ${err.syscall}`) : -1;
+function reasonOf(err: unknown): string {
+  const e = err as Partial<NodeJS.ErrnoException> | null | undefined;
+  if (typeof e?.message !== 'string') return String(err);
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const withoutCode = code && e.message.startsWith(`${code}: `) ? e.message.slice(code.length + 2) : e.message;
+  const syscall = typeof e.syscall === 'string' ? withoutCode.lastIndexOf(`, ${e.syscall}`) : -1;
   return syscall > 0 ? withoutCode.slice(0, syscall) : withoutCode;
 }
 
 /** `cannot ACTION PATH: reason (CODE); advice` as E_IO, with the original error as its cause. */
 export function fsError(action: string, path: string, err: unknown): NmsparseError {
   if (err instanceof NmsparseError) return err;
-  const e = (err ?? {}) as NodeJS.ErrnoException;
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  const reason = displayText(reasonOf(e));
-  const advice = code && ADVICE[code] ? `; ${ADVICE[code]}` : '';
-  return new NmsparseError('E_IO', `cannot ${action} ${path}: ${reason}${code ? ` (${code})` : ''}${advice}`, { cause: err });
+  const code = (err as Partial<NodeJS.ErrnoException> | null | undefined)?.code;
+  const known = typeof code === 'string' ? code : undefined;
+  const advice = known && ADVICE[known] ? `; ${ADVICE[known]}` : '';
+  return new NmsparseError('E_IO', `cannot ${action} ${path}: ${displayText(reasonOf(err))}${known ? ` (${known})` : ''}${advice}`, {
+    cause: err,
+  });
 }
