@@ -133,7 +133,8 @@ function plainInteger(value: JsonValue, field: string, what: string, name: strin
     const hint = value instanceof JsonNumber ? ' (integers are written without sign, fraction or exponent)' : '';
     throw tensorError(what, name, `${field} must be a non-negative integer, got ${describe(value)}${hint}`);
   }
-  if (BigInt(value.text) > BigInt(Number.MAX_SAFE_INTEGER)) {
+  // Up to 15 digits is always below 2^53; only longer numbers need the exact comparison.
+  if (value.text.length > 15 && BigInt(value.text) > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw tensorError(what, name, `${field} ${displayText(value.text, 60)} is larger than 2^53 − 1, more than any file holds`);
   }
   return Number(value.text);

@@ -144,11 +144,11 @@ export function parseStrictJson(text: string, what: string): JsonValue {
     if (ch === '{') return parseObject(depth);
     if (ch === '[') return parseArray(depth);
     if (ch === '"') return parseString();
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (text.startsWith(word, pos)) {
-        pos += word.length;
-        return value;
-      }
+    const word = ch === 't' ? 'true' : ch === 'f' ? 'false' : ch === 'n' ? 'null' : undefined;
+    if (word !== undefined) {
+      if (!text.startsWith(word, pos)) fail('unexpected character');
+      pos += word.length;
+      return word === 'null' ? null : word === 'true';
     }
     NUMBER.lastIndex = pos;
     const match = NUMBER.exec(text);
