@@ -149,9 +149,7 @@ function parseMetadata(value: JsonValue, what: string): Metadata {
   if (!isObject(value) || ![...value.values()].every((v) => typeof v === 'string')) {
     throw new NmsparseError('E_FORMAT', `${what}: ${METADATA_KEY} must map strings to strings`);
   }
-  const metadata: Metadata = Object.create(null);
-  for (const [k, v] of value) metadata[k] = v as string;
-  return { ...metadata };
+  return Object.fromEntries(value) as Metadata; // own data properties: a key "__proto__" stays a key
 }
 
 function parseEntry(name: string, value: JsonValue, dataLength: number, what: string): TensorInfo {
@@ -177,7 +175,7 @@ function parseEntry(name: string, value: JsonValue, dataLength: number, what: st
   }
   const known = dtype as SafetensorsDtype;
   const count = elementCount(shape);
-  const bytes = exactByteLength(shape, known);
+  const bytes = exactByteLength(count, known);
   if (count === COUNT_CAP || bytes !== BigInt(end - begin)) {
     const needs = count === COUNT_CAP ? 'more than 2^64 elements' : bytes === undefined ? 'a fraction of a byte' : `${bytes} bytes`;
     throw tensorError(what, name, `shape [${dimsText(shape)}] of ${dtype} needs ${needs} but data_offsets cover ${end - begin}`);
@@ -186,9 +184,9 @@ function parseEntry(name: string, value: JsonValue, dataLength: number, what: st
   return { name, dtype: known, shape, begin, end, supported: reason === undefined, ...(reason ? { unsupportedReason: reason } : {}) };
 }
 
-/** The bytes a tensor of this shape and dtype takes, exactly; undefined when it is not a whole number. */
-function exactByteLength(shape: readonly number[], dtype: SafetensorsDtype): bigint | undefined {
-  const bits = elementCount(shape) * BigInt(DTYPE_SIZE[dtype] * 8);
+/** The bytes `count` elements of this dtype take, exactly; undefined when it is not a whole number. */
+function exactByteLength(count: bigint, dtype: SafetensorsDtype): bigint | undefined {
+  const bits = count * BigInt(DTYPE_SIZE[dtype] * 8);
   return bits % 8n === 0n ? bits / 8n : undefined;
 }
 
@@ -257,7 +255,7 @@ function validateEntries(entries: readonly TensorEntry[], metadata: Metadata): v
     if (!Array.isArray(e.shape) || !e.shape.every(isIndex)) {
       throw new NmsparseError('E_SHAPE', `tensor ${name}: shape must be a list of non-negative integers`);
     }
-    const bytes = exactByteLength(e.shape, e.dtype);
+    const bytes = exactByteLength(elementCount(e.shape), e.dtype);
     if (bytes === undefined || bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new NmsparseError('E_SHAPE', `tensor ${name}: shape [${dimsText(e.shape)}] of ${e.dtype} is not a whole number of bytes below 2^53`);
     }
@@ -270,7 +268,7 @@ function validateEntries(entries: readonly TensorEntry[], metadata: Metadata): v
 
 /** The bytes of a tensor's data (entries are validated first, so the count is whole and safe). */
 export function byteLength(entry: TensorEntry): number {
-  return Number(exactByteLength(entry.shape, entry.dtype));
+  return Number(exactByteLength(elementCount(entry.shape), entry.dtype));
 }
 
 /**

@@ -99,6 +99,12 @@ describe('safetensors header: what the reference library rejects (issue 10 #18)'
     expect((await rejection(open_(rawFile(lone, 1)), 'E_FORMAT')).message).toMatch(/surrogate/);
   });
 
+  it('keeps metadata keys such as "__proto__" as plain keys', async () => {
+    const reader = await open_(rawFile('{"__metadata__": {"__proto__": "x", "format": "pt"}}', 0));
+    expect(Object.keys(reader.metadata).sort()).toEqual(['__proto__', 'format']);
+    expect(Object.getPrototypeOf(reader.metadata)).toBe(Object.prototype);
+  });
+
   it('refuses a dimension past 2^53 with its exact digits', async () => {
     for (const dim of ['9007199254740993', '18446744073709551616', '9'.repeat(40)]) {
       const err = await rejection(open_(rawFile(w(`[${dim}]`, '[0, 8]'), 8)), 'E_FORMAT');
