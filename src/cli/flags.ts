@@ -6,9 +6,9 @@
  * digits (no hex, exponent, sign of zero or surrounding space) inside a stated range.
  */
 import { NmsparseError } from '../core/errors.js';
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 
-/** What a command reads, chosen from the input file's magic bytes (inputKind.ts). */
+/** What a command reads, chosen from the input file's magic bytes (io's detectFormat). */
 export type InputKind = 'npy' | 'safetensors';
 
 export type ValueKind = 'string' | 'path' | 'integer' | 'number' | 'choice' | 'regex' | 'boolean';

@@ -8,7 +8,7 @@
 import { NmsparseError } from '../core/errors.js';
 import { CliOutput, type CliIo, type Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 import { commandHelp, PROGRAM, programHelp } from './help.js';
 import { parseCommandLine } from './parse.js';
 import { packageVersion } from './version.js';

@@ -7,7 +7,7 @@
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { decodeFloats, FLOAT_DTYPES, openSafetensorsFile, SafetensorsWriter, type FloatDtype, type SafetensorsReader } from '../io/index.js';
 import type { CliOutput } from './command.js';
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
 import type { MatrixRun } from './maskMatrix.js';
 import type { ProgressReporter } from './progress.js';

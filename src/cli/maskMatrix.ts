@@ -4,7 +4,7 @@
  */
 import { writeNpyFile } from '../io/index.js';
 import type { CliOutput } from './command.js';
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 import { readMatrixNpy } from './matrixFile.js';
 import { ProgressReporter } from './progress.js';
 import { maskKindText, solveMask, type MaskSettings, type SolvedMask } from './solveMask.js';

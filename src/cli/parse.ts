@@ -7,7 +7,7 @@
  * anywhere (not as another flag's value) wins over every error, so a half-typed command still gets help.
  */
 import type { Command } from './command.js';
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 import { flagLabel, optionError, type DefaultedFlag, type Flag, type InputKind } from './flags.js';
 
 export class ParsedArgs {

@@ -1,4 +1,4 @@
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 
 /** Where progress goes: normally process.stderr. */
 export interface ProgressSink {
@@ -43,7 +43,7 @@ const REDRAW_MS = 100;
 
 /**
  * Progress over a run of tensors, weighted by elements: tensors done, elements per second and the
- * ETA, on one line redrawn in place at most every 100 ms. Tensor names are escaped (display.ts).
+ * ETA, on one line redrawn in place at most every 100 ms. Tensor names are escaped (core/text.ts).
  */
 export class ProgressReporter {
   private tensorsDone = 0;

@@ -5,7 +5,7 @@
  * own limits on top, and these are the ones the CLI states in its messages.
  */
 import { DEFAULT_TSENOR_OPTIONS, type BackendChoice, type Fill, type ScoreKind, type TransposableMethod, type TsenorOptions } from '../index.js';
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 import { booleanFlag, choiceFlag, integerFlag, numberFlag, optionError, pathFlag, regexFlag, type Flag } from './flags.js';
 import type { ParsedArgs } from './parse.js';
 

@@ -3,7 +3,7 @@
  * and numbers right-aligned, two spaces apart, trailing space trimmed. Every cell goes through
  * displayText, so a tensor name with newlines or ANSI escapes cannot break the table or the terminal.
  */
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 
 export interface Column {
   readonly header: string;

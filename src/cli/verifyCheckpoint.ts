@@ -9,7 +9,7 @@ import { certify, scoresFrom, type Certificate } from '../index.js';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { openSafetensorsFile, type SafetensorsReader, type TensorInfo } from '../io/index.js';
 import type { CliOutput } from './command.js';
-import { displayText } from './display.js';
+import { displayText } from '../core/text.js';
 import { matrixShape } from './eligibility.js';
 import { inTensor, planTensors } from './maskCheckpoint.js';
 import type { ProgressReporter } from './progress.js';

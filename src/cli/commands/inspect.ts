@@ -2,12 +2,11 @@
  * `nmsparse inspect MODEL.safetensors`: every tensor with its dtype and shape, and which N:M patterns
  * it can take; with --m, whether `nmsparse mask` with the same selection flags masks it, and why not.
  */
-import { openSafetensorsFile, type TensorInfo } from '../../io/index.js';
+import { detectFormat, openSafetensorsFile, type TensorInfo } from '../../io/index.js';
 import type { Command } from '../command.js';
-import { displayText } from '../display.js';
+import { displayText } from '../../core/text.js';
 import { eligibility } from '../eligibility.js';
 import { optionError } from '../flags.js';
-import { detectInputKind } from '../inputKind.js';
 import { CONV_FLAG, EXCLUDE_FLAG, INCLUDE_FLAG, JSON_FLAG, M_FLAG, N_FLAG, resolveSelection, TRANSPOSABLE_FLAG, type Selection } from '../sharedFlags.js';
 import { formatShape, formatTable, left } from '../table.js';
 
@@ -72,7 +71,7 @@ export const inspectCommand: Command = {
     if (n !== undefined && m !== undefined && n >= m) throw optionError(`--n must be less than --m (keep N of every M), got ${n}:${m}`);
     const transposable = args.get(TRANSPOSABLE_FLAG);
     const selection = resolveSelection(args, { m: m ?? (COMMON_M[0] as number), transposable });
-    const kind = await detectInputKind(path);
+    const kind = await detectFormat(path);
     if (kind !== 'safetensors') throw optionError(`inspect reads safetensors checkpoints; ${displayText(path, 120)} is a .${kind} file`);
 
     const reader = await openSafetensorsFile(path);

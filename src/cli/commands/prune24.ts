@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 // `nmsparse prune24`: prune one layer W (out × in) to 2:4 against its inputs or Hessian; prints the loss.
 import { checkOutputPath } from '../../io/atomicWrite.js';
-import { writeNpyFile } from '../../io/index.js';
+import { detectFormat, writeNpyFile } from '../../io/index.js';
 import {
   magnitudePrune24,
   pruneLayer24,
@@ -14,9 +14,9 @@ import {
   type UpdateMethod,
 } from '../../index.js';
 import type { Command } from '../command.js';
-import { displayText } from '../display.js';
+import { displayText } from '../../core/text.js';
 import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
-import { checkOutputName, detectInputKind } from '../inputKind.js';
+import { checkOutputName } from '../inputKind.js';
 import { withInterrupt } from '../interrupt.js';
 import { readMatrixNpy } from '../matrixFile.js';
 import { BACKEND_FLAG, FORCE_FLAG, JSON_FLAG, outputFlag } from '../sharedFlags.js';
@@ -68,7 +68,7 @@ export const prune24Command: Command = {
     const backend = args.get(BACKEND_FLAG);
     const force = args.get(FORCE_FLAG);
     for (const path of [weightsPath, dataPath]) {
-      if ((await detectInputKind(path)) !== 'npy') throw optionError(`prune24 reads .npy matrices; ${displayText(path, 120)} is not one`);
+      if ((await detectFormat(path)) !== 'npy') throw optionError(`prune24 reads .npy matrices; ${displayText(path, 120)} is not one`);
     }
     checkOutputName(output, 'npy', '-o');
     if (maskOut !== undefined) checkOutputName(maskOut, 'npy', '--mask-out');

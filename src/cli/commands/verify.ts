@@ -1,7 +1,7 @@
 // `nmsparse verify`: check masks (validity, objective, certified gap) without trusting any solver.
 import type { Command } from '../command.js';
+import { detectFormat } from '../../io/index.js';
 import { booleanFlag, optionError } from '../flags.js';
-import { detectInputKind } from '../inputKind.js';
 import { withInterrupt } from '../interrupt.js';
 import { progressFor } from '../progress.js';
 import {
@@ -48,8 +48,8 @@ export const verifyCommand: Command = {
     const json = args.get(JSON_FLAG);
     const v: VerifySettings = { ...pattern, fill: args.get(FILL_FLAG), score: args.get(SCORE_FLAG), backend: args.get(BACKEND_FLAG), json };
     const [scoresPath, masksPath] = args.operands as [string, string];
-    const kind = await detectInputKind(scoresPath);
-    const maskKind = await detectInputKind(masksPath);
+    const kind = await detectFormat(scoresPath);
+    const maskKind = await detectFormat(masksPath);
     if (kind !== maskKind) throw optionError(`the scores are a .${kind} file but the masks a .${maskKind} file; give two of the same kind`);
     args.checkInputKind(kind);
     return withInterrupt((signal) =>
