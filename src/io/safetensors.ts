@@ -3,6 +3,7 @@ import { isMaskValue } from '../core/maskValue.js';
 import { fileSource, type ByteSource } from './byteSource.js';
 import { createAtomicFile, type AtomicFile, type AtomicWriteOptions } from './atomicWrite.js';
 import { decodeF64, decodeFloats, encodeFloats } from './floatCodec.js';
+import type { OutputFile } from './outputSet.js';
 import {
   byteLength,
   FLOAT_DTYPES,
@@ -133,8 +134,10 @@ export class SafetensorsWriter {
   private next = 0;
 
   private constructor(
-    private readonly file: AtomicFile,
+    private readonly file: OutputFile,
     private readonly entries: readonly TensorEntry[],
+    /** The file this writer opened itself (`create`) and so commits or discards. */
+    private readonly owned?: AtomicFile,
   ) {}
 
   static async create(
@@ -143,14 +146,22 @@ export class SafetensorsWriter {
     metadata: Metadata = {},
     options: AtomicWriteOptions = {},
   ): Promise<SafetensorsWriter> {
-    const header = serializeHeader(entries, metadata);
     const file = await createAtomicFile(path, options);
     try {
-      await file.write(header);
+      await file.write(serializeHeader(entries, metadata));
     } catch (err) {
       await file.discard();
       throw err;
     }
+    return new SafetensorsWriter(file, entries, file);
+  }
+
+  /**
+   * Writes into one output of an OutputSet, which commits it together with the run's other outputs;
+   * `commit` here only checks that every tensor was written.
+   */
+  static async into(file: OutputFile, entries: readonly TensorEntry[], metadata: Metadata = {}): Promise<SafetensorsWriter> {
+    await file.write(serializeHeader(entries, metadata));
     return new SafetensorsWriter(file, entries);
   }
 
@@ -159,25 +170,25 @@ export class SafetensorsWriter {
     const entry = this.entries[this.next];
     if (!entry) throw new NmsparseError('E_SHAPE', `${this.file.path}: all ${this.entries.length} tensors are already written`);
     if (bytes.byteLength !== byteLength(entry)) {
-      await this.file.discard();
+      await this.discard();
       throw new NmsparseError('E_SHAPE', `${this.file.path}: tensor ${quoted(entry.name)} needs ${byteLength(entry)} bytes, got ${bytes.byteLength}`);
     }
     await this.file.write(bytes);
     this.next++;
   }
 
-  /** Checks that every tensor was written, then renames the file into place. */
+  /** Checks that every tensor was written, then (for `create`) moves the file into place. */
   async commit(): Promise<void> {
     if (this.next !== this.entries.length) {
-      await this.file.discard();
+      await this.discard();
       throw new NmsparseError('E_SHAPE', `${this.file.path}: only ${this.next} of ${this.entries.length} tensors were written`);
     }
-    await this.file.commit();
+    await this.owned?.commit();
   }
 
-  /** Drops the unfinished file. */
-  discard(): Promise<void> {
-    return this.file.discard();
+  /** Drops the unfinished file (for `into`, the OutputSet discards it). */
+  async discard(): Promise<void> {
+    await this.owned?.discard();
   }
 }
 
