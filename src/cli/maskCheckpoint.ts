@@ -2,13 +2,14 @@
  * `nmsparse mask MODEL.safetensors -o MASKS.safetensors`: a mask for every eligible tensor (2-D float
  * tensors whose shape fits the pattern, 4-D convolutions with --conv), streamed one tensor at a time in
  * file order; the masks (and with --apply the pruned weights in their own dtype, other tensors copied
- * as they are) go to temporary files that are renamed into place only when all of it succeeded.
+ * as they are) go to the run's outputs, which appear together only when all of it succeeded.
  */
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { decodeFloats, FLOAT_DTYPES, openSafetensorsFile, SafetensorsWriter, type FloatDtype, type SafetensorsReader } from '../io/index.js';
 import type { CliOutput } from './command.js';
 import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
+import { pauseForTests } from './interrupt.js';
 import type { MatrixRun } from './maskMatrix.js';
 import type { ProgressReporter } from './progress.js';
 import { inspectHint, type Selection } from './sharedFlags.js';
@@ -98,14 +99,11 @@ async function streamMasks(
     nmsparse: JSON.stringify(s.transposable ? { ...settings, method: s.method, fill: s.fill } : settings),
   };
   const maskEntries = reader.tensors.filter((t) => targets.has(t.name)).map((t) => ({ name: t.name, dtype: run.maskDtype, shape: t.shape }));
-  const masks = await SafetensorsWriter.create(run.output, maskEntries, metadata, { force: run.force, inputs: [run.input] });
-  let pruned: SafetensorsWriter | undefined;
+  const masks = await SafetensorsWriter.into(run.files.file(run.output), maskEntries, metadata);
+  const pruned = run.apply ? await SafetensorsWriter.into(run.files.file(run.apply), reader.tensors, metadata) : undefined;
   const reports: TensorReport[] = [];
   let backend = '';
   try {
-    if (run.apply) {
-      pruned = await SafetensorsWriter.create(run.apply, reader.tensors, metadata, { force: run.force, inputs: [run.input, run.output] });
-    }
     for (const t of reader.tensors) {
       throwIfAborted(run.signal);
       const target = targets.get(t.name);
@@ -122,13 +120,11 @@ async function streamMasks(
       if (pruned) await pruned.writeTensor(zeroPruned(raw, r.mask));
       progress.finishTensor();
       reports.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
+      await pauseForTests(`tensor-${reports.length}`, run.signal);
     }
     await masks.commit();
     await pruned?.commit();
-  } catch (err) {
-    await masks.discard();
-    await pruned?.discard();
-    throw err;
+    await run.files.commit();
   } finally {
     progress.close();
   }

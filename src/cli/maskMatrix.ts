@@ -2,7 +2,8 @@
  * `nmsparse mask IN.npy -o OUT.npy`: the mask of one 2-D float matrix, written as a u8 .npy, with
  * the same settings, certificate rule, progress and report as each tensor of a checkpoint.
  */
-import { writeNpyFile } from '../io/index.js';
+import { encodeNpy } from '../io/index.js';
+import type { OutputSet } from '../io/outputSet.js';
 import type { CliOutput } from './command.js';
 import { displayText } from '../core/text.js';
 import { readMatrixNpy } from './matrixFile.js';
@@ -13,7 +14,8 @@ import { formatGap, formatShape } from './table.js';
 export interface MatrixRun {
   input: string;
   output: string;
-  force: boolean;
+  /** The run's declared outputs (src/io/outputSet.ts): written here, committed before the report. */
+  files: OutputSet;
   json: boolean;
   signal: AbortSignal;
   progress: (tensors: number, elements: number) => ProgressReporter;
@@ -30,7 +32,8 @@ export async function maskMatrixFile(s: MaskSettings, run: MatrixRun, out: CliOu
   } finally {
     progress.close();
   }
-  await writeNpyFile(run.output, r.mask, [weights.rows, weights.cols], 'u8', { force: run.force, inputs: [run.input] });
+  await run.files.file(run.output).write(encodeNpy(r.mask, [weights.rows, weights.cols], 'u8'));
+  await run.files.commit();
 
   const report = {
     input: run.input,

@@ -44,7 +44,7 @@ export const demoCommand: Command = {
       const rows = await demoRows(size, seed, backend, signal);
       print(rows, size, seed, args.get(JSON_FLAG), out);
       return 0;
-    });
+    }, out.stderr);
   },
 };
 

@@ -2,11 +2,13 @@
  * `nmsparse inspect MODEL.safetensors`: every tensor with its dtype and shape, and which N:M patterns
  * it can take; with --m, whether `nmsparse mask` with the same selection flags masks it, and why not.
  */
+import { throwIfAborted } from '../../core/errors.js';
 import { detectFormat, openSafetensorsFile, type TensorInfo } from '../../io/index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { eligibility } from '../eligibility.js';
 import { optionError } from '../flags.js';
+import { withInterrupt } from '../interrupt.js';
 import { CONV_FLAG, EXCLUDE_FLAG, INCLUDE_FLAG, JSON_FLAG, M_FLAG, N_FLAG, resolveSelection, TRANSPOSABLE_FLAG, type Selection } from '../sharedFlags.js';
 import { formatShape, formatTable, left } from '../table.js';
 
@@ -74,26 +76,29 @@ export const inspectCommand: Command = {
     const kind = await detectFormat(path);
     if (kind !== 'safetensors') throw optionError(`inspect reads safetensors checkpoints; ${displayText(path, 120)} is a .${kind} file`);
 
-    const reader = await openSafetensorsFile(path);
-    let rows: TensorRow[];
-    try {
-      rows = reader.tensors.map((t) => describeTensor(t, selection, m !== undefined));
-    } finally {
-      await reader.close();
-    }
-    const bytes = rows.reduce((s, r) => s + r.bytes, 0);
-    const pattern = m === undefined ? undefined : { ...(n === undefined ? {} : { n }), m, transposable };
-    if (args.get(JSON_FLAG)) {
-      out.print(JSON.stringify({ file: path, metadata: reader.metadata, bytes, ...(pattern ? { pattern } : {}), tensors: rows }));
+    return withInterrupt(async (signal) => {
+      const reader = await openSafetensorsFile(path);
+      let rows: TensorRow[];
+      try {
+        rows = reader.tensors.map((t) => describeTensor(t, selection, m !== undefined));
+      } finally {
+        await reader.close();
+      }
+      throwIfAborted(signal); // the header is all the work: a signal during it stops the run here
+      const bytes = rows.reduce((s, r) => s + r.bytes, 0);
+      const pattern = m === undefined ? undefined : { ...(n === undefined ? {} : { n }), m, transposable };
+      if (args.get(JSON_FLAG)) {
+        out.print(JSON.stringify({ file: path, metadata: reader.metadata, bytes, ...(pattern ? { pattern } : {}), tensors: rows }));
+        return 0;
+      }
+      out.print(`${displayText(path)}: ${rows.length} tensor(s), ${(bytes / 2 ** 20).toFixed(1)} MiB of data`);
+      const metadata = Object.entries(reader.metadata).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+      if (metadata.length > 0) out.print(`metadata: ${displayText(metadata.join(', '), 300)}`);
+      const kindText = pattern ? `${n === undefined ? `M=${m}` : `${n}:${m}`}${transposable ? ' transposable' : ''}` : 'N:M fits (M)';
+      const cells = rows.map((r) => [r.name, r.dtype, formatShape(r.shape), verdict(r, pattern !== undefined)]);
+      for (const line of formatTable([left('name'), left('dtype'), left('shape'), left(kindText)], cells)) out.print(line);
+      if (pattern) out.print(`${rows.filter((r) => r.eligible).length} of ${rows.length} tensor(s) would get a ${kindText} mask`);
       return 0;
-    }
-    out.print(`${displayText(path)}: ${rows.length} tensor(s), ${(bytes / 2 ** 20).toFixed(1)} MiB of data`);
-    const metadata = Object.entries(reader.metadata).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-    if (metadata.length > 0) out.print(`metadata: ${displayText(metadata.join(', '), 300)}`);
-    const kindText = pattern ? `${n === undefined ? `M=${m}` : `${n}:${m}`}${transposable ? ' transposable' : ''}` : 'N:M fits (M)';
-    const cells = rows.map((r) => [r.name, r.dtype, formatShape(r.shape), verdict(r, pattern !== undefined)]);
-    for (const line of formatTable([left('name'), left('dtype'), left('shape'), left(kindText)], cells)) out.print(line);
-    if (pattern) out.print(`${rows.filter((r) => r.eligible).length} of ${rows.length} tensor(s) would get a ${kindText} mask`);
-    return 0;
+    }, out.stderr);
   },
 };

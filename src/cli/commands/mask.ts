@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 // `nmsparse mask`: N:M masks of a .npy matrix or of every eligible tensor of a safetensors checkpoint.
-import { checkOutputPath } from '../../io/atomicWrite.js';
 import { detectFormat } from '../../io/index.js';
 import type { Command } from '../command.js';
 import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
 import { checkOutputName } from '../inputKind.js';
-import { withInterrupt } from '../interrupt.js';
+import { withInterrupt, withOutputs } from '../interrupt.js';
 import { maskCheckpointFile } from '../maskCheckpoint.js';
 import { maskMatrixFile } from '../maskMatrix.js';
 import type { ParsedArgs } from '../parse.js';
@@ -96,16 +95,19 @@ export const maskCommand: Command = {
     args.checkInputKind(kind);
     checkOutputName(output, kind, '-o');
     if (apply !== undefined) checkOutputName(apply, kind, '--apply');
-    // Every output is checked before any work (the writers check again when they create them).
-    await checkOutputPath(output, { force, inputs: [input] });
-    if (apply !== undefined) await checkOutputPath(apply, { force, inputs: [input, output] });
+    const outputs = [{ path: output, label: '-o' }, ...(apply === undefined ? [] : [{ path: apply, label: '--apply' }])];
 
     const progress = progressFor(out.stderr, args.get(QUIET_FLAG) || json);
-    return withInterrupt((signal) => {
-      const run = { input, output, force, json, signal, progress };
-      return kind === 'npy'
-        ? maskMatrixFile(settings, run, out)
-        : maskCheckpointFile(settings, { ...run, selection, maskDtype: args.get(MASK_DTYPE_FLAG), ...(apply === undefined ? {} : { apply }) }, out);
-    });
+    // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
+    return withInterrupt(
+      (signal) =>
+        withOutputs(outputs, { force, inputs: [input], signal, stderr: out.stderr }, (files) => {
+          const run = { input, output, files, json, signal, progress };
+          return kind === 'npy'
+            ? maskMatrixFile(settings, run, out)
+            : maskCheckpointFile(settings, { ...run, selection, maskDtype: args.get(MASK_DTYPE_FLAG), ...(apply === undefined ? {} : { apply }) }, out);
+        }),
+      out.stderr,
+    );
   },
 };

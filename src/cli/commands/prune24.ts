@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 // `nmsparse prune24`: prune one layer W (out × in) to 2:4 against its inputs or Hessian; prints the loss.
-import { checkOutputPath } from '../../io/atomicWrite.js';
-import { detectFormat, writeNpyFile } from '../../io/index.js';
+import { detectFormat, encodeNpy } from '../../io/index.js';
 import {
   magnitudePrune24,
   pruneLayer24,
@@ -17,7 +16,7 @@ import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
 import { checkOutputName } from '../inputKind.js';
-import { withInterrupt } from '../interrupt.js';
+import { withInterrupt, withOutputs } from '../interrupt.js';
 import { readMatrixNpy } from '../matrixFile.js';
 import { BACKEND_FLAG, FORCE_FLAG, JSON_FLAG, outputFlag } from '../sharedFlags.js';
 import { formatTable, left, right } from '../table.js';
@@ -73,17 +72,15 @@ export const prune24Command: Command = {
     checkOutputName(output, 'npy', '-o');
     if (maskOut !== undefined) checkOutputName(maskOut, 'npy', '--mask-out');
     const inputs = [weightsPath, dataPath];
-    // Every output is checked before any work (the writers check again when they create them).
-    await checkOutputPath(output, { force, inputs });
-    if (maskOut !== undefined) await checkOutputPath(maskOut, { force, inputs: [...inputs, output] });
+    const outputs = [{ path: output, label: '-o' }, ...(maskOut === undefined ? [] : [{ path: maskOut, label: '--mask-out' }])];
 
-    return withInterrupt(async (signal) => {
+    // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
+    const work = (signal: AbortSignal) => withOutputs(outputs, { force, inputs, signal, stderr: out.stderr }, async (files) => {
       const weights = await readMatrixNpy(weightsPath, 'weights');
       const data: LayerData = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
       const result = await PRUNERS[method](weights, data, { update, backend, signal });
-      await writeNpyFile(output, result.weights, [result.rows, result.cols], 'f32', { force, inputs });
-      if (maskOut !== undefined) await writeNpyFile(maskOut, result.mask, [result.rows, result.cols], 'u8', { force, inputs: [...inputs, output] });
-
+      await files.file(output).write(encodeNpy(result.weights, [result.rows, result.cols], 'f32'));
+      if (maskOut !== undefined) await files.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
       const rows = [summary(result)];
       if (args.get(COMPARE_FLAG)) {
         for (const other of Object.keys(PRUNERS) as PruneMethod[]) {
@@ -92,6 +89,7 @@ export const prune24Command: Command = {
           }
         }
       }
+      await files.commit();
       if (args.get(JSON_FLAG)) {
         out.print(JSON.stringify({ output, maskOutput: maskOut ?? null, results: rows }));
         return 0;
@@ -101,5 +99,6 @@ export const prune24Command: Command = {
       for (const line of formatTable([left('method'), right('relative loss'), right('seconds')], cells)) out.print(line);
       return 0;
     });
+    return withInterrupt(work, out.stderr);
   },
 };

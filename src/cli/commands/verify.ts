@@ -62,6 +62,7 @@ export const verifyCommand: Command = {
             { selection: resolveSelection(args, pattern), allowMissing: args.get(ALLOW_MISSING_FLAG), signal, progress: progressFor(out.stderr, args.get(QUIET_FLAG) || json) },
             out,
           ),
+      out.stderr,
     );
   },
 };
