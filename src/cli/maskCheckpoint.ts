@@ -124,7 +124,6 @@ async function streamMasks(
     }
     await masks.commit();
     await pruned?.commit();
-    await run.files.commit();
   } finally {
     progress.close();
   }
@@ -148,6 +147,7 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
     const elements = [...targets.values()].reduce((sum, x) => sum + x.rows * x.cols, 0);
     const start = performance.now();
     const { reports, backend } = await streamMasks(reader, targets, s, run, run.progress(targets.size, elements));
+    await run.files.commit(); // before the report: what it names exists
     const seconds = (performance.now() - start) / 1000;
     const summary = {
       input: run.input,
