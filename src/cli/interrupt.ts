@@ -7,13 +7,10 @@
  * synchronous (src/io/outputSet.ts), so handlers run before or after it.
  */
 import { constants } from 'node:os';
+import { displayText } from '../core/text.js';
 import { writeOutputs, type OutputSet, type OutputSpec, type OutputStage } from '../io/outputSet.js';
 import { removeLiveTempsSync } from '../io/tempFiles.js';
-
-/** Where the one-line reports go: process.stderr, or a test's capture. */
-export interface TextSink {
-  write(text: string): unknown;
-}
+import type { OutputStream } from './command.js';
 
 export const HANDLED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type HandledSignal = (typeof HANDLED_SIGNALS)[number];
@@ -27,7 +24,7 @@ export function interruptedExitCode(signal: HandledSignal): number {
  * Runs `work` with an AbortSignal that fires on the first SIGINT, SIGTERM or SIGHUP. A run stopped
  * this way (it fails after the signal, typically with E_ABORTED) prints one line and returns 128+n.
  */
-export async function withInterrupt(work: (signal: AbortSignal) => Promise<number>, stderr: TextSink = process.stderr): Promise<number> {
+export async function withInterrupt(work: (signal: AbortSignal) => Promise<number>, stderr: OutputStream = process.stderr): Promise<number> {
   const controller = new AbortController();
   let received: HandledSignal | undefined;
   const handlers = HANDLED_SIGNALS.map((name) => {
@@ -83,12 +80,12 @@ export async function pauseForTests(stage: string, signal: AbortSignal): Promise
  */
 export function withOutputs<T>(
   outputs: readonly OutputSpec[],
-  options: { force: boolean; inputs: readonly string[]; signal: AbortSignal; stderr?: TextSink },
+  options: { force: boolean; inputs: readonly string[]; signal: AbortSignal; stderr?: OutputStream },
   work: (set: OutputSet) => Promise<T>,
 ): Promise<T> {
   const { stderr = process.stderr, ...rest } = options;
   const onLeftovers = (removed: string[]) => {
-    stderr.write(`nmsparse: removed ${removed.length} temporary file(s) left by killed runs: ${removed.join(', ')}\n`);
+    stderr.write(`nmsparse: removed ${removed.length} temporary file(s) left by killed runs: ${displayText(removed.join(', '), 400)}\n`);
   };
   const onStage = (stage: OutputStage) => pauseForTests(stage, options.signal);
   return writeOutputs(outputs, { ...rest, onLeftovers, onStage }, work);
