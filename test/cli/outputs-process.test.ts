@@ -31,7 +31,7 @@ beforeAll(async () => {
   );
 }, 120_000);
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true }); // unset when the build check failed
 });
 
 const INPUTS = ['model.safetensors', 'w.npy', 'x.npy'];
