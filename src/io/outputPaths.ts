@@ -13,6 +13,7 @@ import { access, constants, lstat, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NmsparseError } from '../core/errors.js';
+import { fsError } from './fsError.js';
 
 /** One output file of a run, and how the user named it (for messages: `-o`, `--mask-out`, …). */
 export interface OutputSpec {
@@ -41,12 +42,6 @@ interface Identity {
   location: string;
   real?: string;
   inode?: string;
-}
-
-/** An fs error as an E_IO NmsparseError; Node's message already starts with the code. */
-export function ioError(what: string, path: string, err: unknown): NmsparseError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new NmsparseError('E_IO', `cannot ${what} ${path} (${reason})`, { cause: err });
 }
 
 function isMissing(err: unknown): boolean {
@@ -94,8 +89,8 @@ async function outputLocation(out: { label: string; path: string }): Promise<str
     await access(realFolder, constants.W_OK | constants.X_OK);
   } catch (err) {
     if (err instanceof NmsparseError) throw err;
-    if (isMissing(err)) throw refuse(out, `cannot be written: folder ${folder} does not exist`);
-    throw refuse(out, `cannot be written in folder ${folder} (${(err as Error).message})`);
+    if (isMissing(err)) throw refuse(out, `cannot be written: folder ${folder} does not exist (${(err as NodeJS.ErrnoException).code})`);
+    throw refuse(out, `cannot be written: ${fsError('write in folder', folder, err).message}`);
   }
   return join(realFolder, basename(absolute));
 }
@@ -133,7 +128,7 @@ export async function checkOutputs(outputs: readonly OutputSpec[], options: Outp
     try {
       node = await orUndefined(lstat(target));
     } catch (err) {
-      throw ioError('inspect', out.path, err);
+      throw fsError('inspect', out.path, err);
     }
     const kind = node && unwritableKind(node);
     if (kind) throw refuse(out, `is ${kind}; nmsparse writes regular files only, even with --force`);

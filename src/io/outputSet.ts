@@ -18,7 +18,8 @@ import { closeSync, linkSync, lstatSync, openSync, readlinkSync, renameSync, sym
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
-import { checkOutputs, ioError, unwritableKind, type CheckedOutput, type OutputCheckOptions, type OutputSpec } from './outputPaths.js';
+import { checkOutputs, unwritableKind, type CheckedOutput, type OutputCheckOptions, type OutputSpec } from './outputPaths.js';
+import { fsError } from './fsError.js';
 import { newTempPath, releaseTempPath, removeLeftovers } from './tempFiles.js';
 
 export type { OutputSpec } from './outputPaths.js';
@@ -186,7 +187,7 @@ function moveAllSync(outputs: readonly Pending[], force: boolean): void {
       try {
         moved.push(moveOne(out, force));
       } catch (err) {
-        throw err instanceof NmsparseError ? err : ioError('commit', out.path, err);
+        throw fsError('commit', out.path, err);
       }
     }
   } catch (err) {
@@ -235,7 +236,7 @@ export class OutputSet {
           out.handle = await open(out.temp, 'wx');
         } catch (err) {
           releaseTempPath(out.temp);
-          throw ioError('create a temporary file for', out.path, err);
+          throw fsError('create a temporary file for', out.path, err);
         }
       }
       await options.onStage?.('ready');
@@ -266,7 +267,7 @@ export class OutputSet {
       out.written = true;
     } catch (err) {
       await this.discard();
-      throw err instanceof NmsparseError ? err : ioError('write', out.path, err);
+      throw fsError('write', out.path, err);
     }
   }
 
@@ -283,7 +284,7 @@ export class OutputSet {
         try {
           await out.handle?.sync();
         } catch (err) {
-          throw ioError('write', out.path, err);
+          throw fsError('write', out.path, err);
         } finally {
           await out.handle?.close().catch(() => undefined);
           out.handle = undefined;

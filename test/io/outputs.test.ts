@@ -130,7 +130,7 @@ describe('output checks before any work', () => {
     }
     await mkdir(at('ro'));
     await chmod(at('ro'), 0o555);
-    expectIoError(await writeAll([{ path: at('ro/out') }], ['x']), /cannot be written in folder .*ro \(EACCES/);
+    expectIoError(await writeAll([{ path: at('ro/out') }], ['x']), /^output .*ro\/out cannot be written: cannot write in folder .*ro: .*\(EACCES\)/);
     await chmod(at('ro'), 0o755);
   });
 });
@@ -368,7 +368,7 @@ describe('full disk', () => {
         await set.file(join(mnt, 'second')).write(bytes('small'));
         await set.file(join(mnt, 'out')).write(big);
       }).catch((e: unknown) => e);
-      expectIoError(err, /cannot write .*out \(ENOSPC/);
+      expectIoError(err, /cannot write .*out: no space left on device \(ENOSPC\)/);
       expect(readdirSync(mnt)).toEqual(['out']);
       expect((await readFile(join(mnt, 'out'))).toString()).toBe('old');
     } finally {
