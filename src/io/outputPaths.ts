@@ -49,12 +49,12 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-async function orUndefined<T>(work: Promise<T>): Promise<T | undefined> {
+/** What a lookup tells, or undefined when it cannot tell (missing, a loop of links, no permission). */
+async function ifKnown<T>(work: Promise<T>): Promise<T | undefined> {
   try {
     return await work;
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw err;
+  } catch {
+    return undefined;
   }
 }
 
@@ -97,11 +97,11 @@ async function outputLocation(out: { label: string; path: string }): Promise<str
 
 async function inputIdentity(path: string): Promise<Identity> {
   const absolute = resolve(path);
-  const folder = await orUndefined(realpath(dirname(absolute)));
+  const folder = await ifKnown(realpath(dirname(absolute)));
   return {
     location: folder === undefined ? absolute : join(folder, basename(absolute)),
-    real: await orUndefined(realpath(absolute)),
-    inode: inodeOf(await orUndefined(stat(absolute))),
+    real: await ifKnown(realpath(absolute)),
+    inode: inodeOf(await ifKnown(stat(absolute))),
   };
 }
 
@@ -116,7 +116,8 @@ function sameFile(a: Identity, b: Identity): boolean {
 
 /**
  * Checks every output of a run at once, before any work; returns them with their locations.
- * Inputs that do not exist are compared by location only (reading them fails later, clearly).
+ * Inputs that do not exist (or cannot be resolved) are compared by location only: reading them fails
+ * later, clearly.
  */
 export async function checkOutputs(outputs: readonly OutputSpec[], options: OutputCheckOptions = {}): Promise<CheckedOutput[]> {
   const inputs = await Promise.all((options.inputs ?? []).map(inputIdentity));
@@ -126,16 +127,16 @@ export async function checkOutputs(outputs: readonly OutputSpec[], options: Outp
     const target = await outputLocation(out);
     let node: Stats | undefined;
     try {
-      node = await orUndefined(lstat(target));
+      node = await lstat(target);
     } catch (err) {
-      throw fsError('inspect', out.path, err);
+      if (!isMissing(err)) throw fsError('inspect', out.path, err);
     }
     const kind = node && unwritableKind(node);
     if (kind) throw refuse(out, `is ${kind}; nmsparse writes regular files only, even with --force`);
     const identity: Identity = {
       location: target,
-      real: node && (await orUndefined(realpath(target))),
-      inode: node && inodeOf(await orUndefined(stat(target))),
+      real: node && (await ifKnown(realpath(target))),
+      inode: node && inodeOf(await ifKnown(stat(target))),
     };
     const input = inputs.findIndex((i) => sameFile(identity, i));
     if (input >= 0) {

@@ -114,6 +114,15 @@ describe('output checks before any work', () => {
     expect(listing()).toEqual(['dangling']);
   });
 
+  it('a loop of symbolic links is a link like any other, as an output or an input', async () => {
+    await symlink(at('loop'), at('loop'));
+    await symlink(at('input-loop'), at('input-loop'));
+    const options = { inputs: [at('input-loop')] };
+    expectIoError(await writeAll([{ path: at('loop') }], ['x'], options), /symbolic link/);
+    expect(await writeAll([{ path: at('loop') }], ['x'], { ...options, force: true })).toBeUndefined();
+    expect(await text('loop')).toBe('x');
+  });
+
   it('an existing file is refused without force and replaced with it', async () => {
     await writeFile(at('out'), 'old');
     expectIoError(await writeAll([{ path: at('out'), label: '--mask-out' }], ['new']), /^--mask-out .*out already exists; use --force/);
