@@ -459,6 +459,22 @@ function solveTile(): void {
 }
 
 /**
+ * Writes the tile's mask (u8, m·m) at `out`. Under atMost an entry of score ≤ 0 is never kept: the
+ * search may leave such units selected (a zero ties with leaving the unit unused, and a negative
+ * one only by rounding), and dropping them keeps the objective and the duals' certificate, as the
+ * reference does.
+ */
+function writeMask(out: usize): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < M; j++) {
+      const selected = f64At(selr, i * MP + j) != INF;
+      const worthless = AT_MOST && load<f32>(tile + (<usize>(i * M + j) << 2)) <= 0;
+      store<u8>(out + i * M + j, selected && !worthless ? 1 : 0);
+    }
+  }
+}
+
+/**
  * Solves tiles [start, end) of a batch: `tiles` f32 (m·m per tile), writes the 0/1 mask (u8, m·m
  * per tile) and the dual potentials u, v (f64, m per tile). `scratch` holds exactScratchBytes(m).
  */
@@ -490,9 +506,7 @@ export function exactTiles(
     tile = tiles + (<usize>t * sq << 2);
     solveTile();
     const out = mask + <usize>t * sq;
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) store<u8>(out + i * m + j, f64At(selr, i * mp + j) != INF ? 1 : 0);
-    }
+    writeMask(out);
     const ut = u + (<usize>t * m << 3);
     const vt = v + (<usize>t * m << 3);
     for (let k = 0; k < m; k++) {
