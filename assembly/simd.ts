@@ -1,10 +1,5 @@
 // Small SIMD helpers shared by the kernels (all inlined).
 
-/** Lane-wise `mask ? a : b` for f64x2 (mask lanes all-ones or all-zeros). */
-@inline export function select2(a: v128, b: v128, mask: v128): v128 {
-  return v128.bitselect(a, b, mask);
-}
-
 /** Sum of the four i32 lanes. */
 @inline export function hsum32(v: v128): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
