@@ -6,7 +6,7 @@
 import './backends/all.js';
 import { runKernel, type KernelName } from './backends/registry.js';
 import { optionsObject, validateCallOptions } from './core/callOptions.js';
-import { resolveTsenorOptions, validateMethod } from './core/maskOptions.js';
+import { resolveTsenorOptions, validateMethod, validateMLimit } from './core/maskOptions.js';
 import {
   maskedSum,
   toMatrix,
@@ -94,6 +94,7 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
   const start = now();
   validateCallOptions(optionsObject(options, 'standardMask'), 'standardMask');
   validatePattern(options.n, options.m);
+  validateMLimit(options.m, 'standard');
   const x = toMatrix(scores, 'scores');
   validateStandardShape(x, options.m);
   const rec = recordingContext(options);
@@ -125,6 +126,7 @@ export async function transposableMask(
   const { n, m } = options;
   const method = options.method ?? 'exact';
   validateMethod(method);
+  validateMLimit(m, method);
   const fill = options.fill ?? 'exact';
   validateFill(fill);
   const tsenor = resolveTsenorOptions(options.tsenor);

@@ -11,6 +11,8 @@ export type NmsparseErrorCode =
   | 'E_NONFINITE'
   /** An option has an unknown or out-of-range value. */
   | 'E_OPTION'
+  /** A size beyond a documented limit (M for a method, memory a kernel would need). */
+  | 'E_LIMIT'
   /** A dtype that is not supported for this use. */
   | 'E_DTYPE'
   /** A file is malformed (npy header, safetensors header, truncated data, ...). */

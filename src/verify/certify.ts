@@ -3,6 +3,7 @@ import { runKernel } from '../backends/registry.js';
 import { recomputedUpperBound, relativeGap } from '../reference/dualBound.js';
 import { optionsObject, validateCallOptions } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
+import { validateMLimit } from '../core/maskOptions.js';
 import { describeValue, gatherTiles, numericValues, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from '../core/matrix.js';
 import { checkStandard, checkTransposable, type Violation } from './validity.js';
 import { isKept } from '../core/maskValue.js';
@@ -98,8 +99,11 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
   const x = toMatrix(scores, 'scores');
   const values = maskValues(mask, x);
   const transposable = options.transposable ?? false;
-  if (transposable) validateTransposableShape(x, m);
-  else validateStandardShape(x, m);
+  if (transposable) {
+    // The certificate is an exact solve: the same M limit as the exact method.
+    validateMLimit(m, 'exact');
+    validateTransposableShape(x, m);
+  } else validateStandardShape(x, m);
 
   const report = transposable
     ? checkTransposable(values, x.rows, x.cols, n, m, fill)
