@@ -3,29 +3,37 @@
 // back row-major, with the band's objective (Σ kept scores, f64, row-major order) and, for exact,
 // the tiles' LP-dual bounds. The caller never copies tiles.
 
-import { exactScratchBytes, exactTiles } from './exact';
-import { greedyScratchBytes, greedyTiles } from './greedy';
-import { tsenorScratchBytes, tsenorTiles } from './tsenor';
+import { Method, Settings } from './abi';
+import { exactLayout, exactTiles } from './exact';
+import { greedyLayout, greedyTiles } from './greedy';
+import { layoutAt, layoutEnd, take } from './scratch';
+import { tsenorLayout, tsenorTiles } from './tsenor';
 
-/** Which tile kernel bandTiles runs: EXACT, GREEDY, else (2) TSENOR. */
-const EXACT = 0;
-const GREEDY = 1;
+// Where the arrays of one bandTiles call lie: the tile kernel's scratch first, then the band's.
+let kernel: usize = 0;
+let tileScores: usize = 0; // the band as cols/m row-major m×m tiles (f32)
+let tileMask: usize = 0; // their masks (u8)
+let dualU: usize = 0; // exact: the tiles' duals (f64, cols/m × m each)
+let dualV: usize = 0;
 
-function kernelBytes(kind: i32, m: i32): i32 {
-  if (kind == EXACT) return exactScratchBytes(m);
-  return kind == GREEDY ? greedyScratchBytes(m) : tsenorScratchBytes(m);
+/** Takes the tile kernel's arrays, then the band's, from the current layout (scratch.ts). */
+function bandLayout(s: Settings): void {
+  kernel = <usize>layoutEnd();
+  if (s.method == Method.exact) exactLayout(s);
+  else if (s.method == Method.greedy) greedyLayout(s);
+  else tsenorLayout(s);
+  const band = <f64>s.m * s.cols;
+  tileScores = take(band, 4);
+  tileMask = take(band, 1);
+  dualU = take(s.cols, 8);
+  dualV = take(s.cols, 8);
 }
 
-@inline function align16(x: usize): usize {
-  return (x + 15) & ~(<usize>15);
-}
-
-/** Bytes of scratch one bandTiles call needs for kernel `kind`, M = m and `cols` columns. */
-export function bandScratchBytes(kind: i32, m: i32, cols: i32): i32 {
-  const tiles = cols / m;
-  return <i32>(
-    align16(kernelBytes(kind, m)) + align16(<usize>(m * cols) << 2) + align16(m * cols) + 2 * align16(<usize>(tiles * m) << 3)
-  );
+/** Bytes of scratch one bandTiles call needs. */
+export function bandTilesScratchBytes(s: Settings): f64 {
+  layoutAt(0);
+  bandLayout(s);
+  return layoutEnd();
 }
 
 /** Copies the m×cols band at `src` into cols/m row-major m×m tiles at `dst`. */
@@ -78,45 +86,27 @@ function untileBand(tileMask: usize, src: usize, cols: i32, m: i32, out: usize):
 }
 
 /**
- * Bands [start, end) of a row-major f32 matrix with `cols` columns at `scores` (band b = rows
- * b·m .. b·m+m−1): writes the u8 mask row-major at `mask`, each band's objective (f64) at
- * `objectives`, and for exact each tile's LP-dual bound (f64, cols/m per band) at `bounds`.
- * `scratch` holds bandScratchBytes(kind, m, cols).
+ * Bands [start, end) of a row-major f32 matrix with s.cols columns at `scores` (band b = rows
+ * b·m .. b·m+m−1), each solved by the tile kernel s.method: writes the u8 mask row-major at `mask`,
+ * each band's objective (f64) at `objectives`, and for exact each tile's LP-dual bound (f64, cols/m
+ * per band) at `bounds`. `scratch` holds bandTilesScratchBytes(s).
  */
-export function bandTiles(
-  kind: i32,
-  scores: usize,
-  cols: i32,
-  m: i32,
-  n: i32,
-  atMost: i32,
-  tau: f64,
-  iterations: i32,
-  stages: i32,
-  localSearchSteps: i32,
-  start: i32,
-  end: i32,
-  mask: usize,
-  objectives: usize,
-  bounds: usize,
-  scratch: usize,
-): void {
+export function bandTiles(s: Settings, start: i32, end: i32, scores: usize, mask: usize, objectives: usize, bounds: usize, scratch: usize): void {
+  layoutAt(scratch);
+  bandLayout(s);
+  const m = s.m;
+  const cols = s.cols;
   const tiles = cols / m;
-  const kernel = scratch;
-  const tileScores = kernel + align16(kernelBytes(kind, m));
-  const tileMask = tileScores + align16(<usize>(m * cols) << 2);
-  const u = tileMask + align16(m * cols);
-  const v = u + align16(<usize>(tiles * m) << 3);
   for (let b = start; b < end; b++) {
     const band = <usize>b * m * cols;
     const src = scores + (band << 2);
     tileBand(src, cols, m, tileScores);
-    if (kind == EXACT) {
-      exactTiles(tileScores, m, n, atMost, 0, tiles, tileMask, u, v, bounds + (<usize>(b * tiles) << 3), kernel);
-    } else if (kind == GREEDY) {
-      greedyTiles(tileScores, m, n, atMost, 0, tiles, tileMask, kernel);
+    if (s.method == Method.exact) {
+      exactTiles(s, 0, tiles, tileScores, tileMask, dualU, dualV, bounds + (<usize>(b * tiles) << 3), kernel);
+    } else if (s.method == Method.greedy) {
+      greedyTiles(s, 0, tiles, tileScores, tileMask, kernel);
     } else {
-      tsenorTiles(tileScores, m, n, atMost, tau, iterations, stages, localSearchSteps, 0, tiles, tileMask, kernel);
+      tsenorTiles(s, 0, tiles, tileScores, tileMask, kernel);
     }
     store<f64>(objectives + (<usize>b << 3), untileBand(tileMask, src, cols, m, mask + band));
   }

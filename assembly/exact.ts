@@ -17,6 +17,7 @@
 import { buildNet, netBytes } from './selectnet';
 import { hsum32, pad4, pow2AtLeast } from './simd';
 import { layoutAt, layoutEnd, take } from './scratch';
+import { Settings } from './abi';
 
 const INF: f64 = Infinity;
 
@@ -46,36 +47,38 @@ let needv: usize = 0; // mp i32
 let tile: usize = 0; // the current tile (f32, m×m)
 let lastVal: f64 = 0;
 
-function layout(m: i32, n: i32, atMost: bool, base: usize): void {
+/** Takes the kernel's work arrays for the settings' M from the current layout (scratch.ts). */
+export function exactLayout(s: Settings): void {
+  const m = s.m;
   M = m;
   MP = pad4(m);
-  N = n;
-  AT_MOST = atMost;
+  N = s.n;
+  AT_MOST = s.atMost != 0;
   P = pow2AtLeast(m);
-  layoutAt(base);
-  const sq = m * MP * 8;
-  selr = take(sq);
-  addc = take(sq);
-  remc = take(sq);
-  addt = take(sq);
-  uu = take(MP * 8);
-  vv = take(MP * 8);
-  lim = take(2 * MP * 8);
-  pred = take(2 * MP * 8);
-  setd = take(2 * MP * 8);
-  setn = take(2 * MP * 4);
-  rowCount = take(MP * 4);
-  colCount = take(MP * 4);
-  af = take(m * MP * 4);
-  sortbuf = take(P * MP * 4);
-  needv = take(MP * 4);
-  netPairs = take(netBytes(P));
+  const sq = <f64>m * MP;
+  selr = take(sq, 8);
+  addc = take(sq, 8);
+  remc = take(sq, 8);
+  addt = take(sq, 8);
+  uu = take(MP, 8);
+  vv = take(MP, 8);
+  lim = take(2 * MP, 8);
+  pred = take(2 * MP, 8);
+  setd = take(2 * MP, 8);
+  setn = take(2 * MP, 4);
+  rowCount = take(MP, 4);
+  colCount = take(MP, 4);
+  af = take(sq, 4);
+  sortbuf = take(<f64>P * MP, 4);
+  needv = take(MP, 4);
+  netPairs = take(netBytes(P), 1);
 }
 
-/** Bytes of scratch one exactTiles call needs for M = m. */
-export function exactScratchBytes(m: i32): i32 {
-  layout(m, 1, false, 0);
-  return <i32>layoutEnd();
+/** Bytes of scratch one exactTiles call needs. */
+export function exactTilesScratchBytes(s: Settings): f64 {
+  layoutAt(0);
+  exactLayout(s);
+  return layoutEnd();
 }
 
 @inline function f64At(base: usize, k: i32): f64 {
@@ -476,22 +479,24 @@ function writeMask(out: usize): void {
 
 /**
  * Solves tiles [start, end) of a batch: `tiles` f32 (m·m per tile), writes the 0/1 mask (u8, m·m
- * per tile) and the dual potentials u, v (f64, m per tile). `scratch` holds exactScratchBytes(m).
+ * per tile), the dual potentials u, v (f64, m per tile) and each tile's LP-dual bound (f64) at
+ * `bounds`. `scratch` holds exactTilesScratchBytes(s).
  */
 export function exactTiles(
-  tiles: usize,
-  m: i32,
-  n: i32,
-  atMost: i32,
+  s: Settings,
   start: i32,
   end: i32,
+  tiles: usize,
   mask: usize,
   u: usize,
   v: usize,
   bounds: usize,
   scratch: usize,
 ): void {
-  layout(m, n, atMost != 0, scratch);
+  layoutAt(scratch);
+  exactLayout(s);
+  const m = M;
+  const n = N;
   const mp = MP;
   netCount = buildNet(P, n, netPairs, sortbuf);
   // Padding of the transposed matrices is never written by setCell: fill it once.

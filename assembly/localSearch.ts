@@ -2,6 +2,8 @@
 // swaps until full) and improving 2×2 exchanges. Every step, scan order and tie rule mirrors
 // src/reference/greedy.ts and src/reference/localSearch.ts, so masks are bit-identical to them.
 
+import { Settings } from './abi';
+import { take } from './scratch';
 import { hsum32 } from './simd';
 
 // The tile being rounded: f32 scores and u8 mask (m·m, row-major), counts in i32 scratch.
@@ -27,31 +29,26 @@ let targetT: usize = 0; // m×MP4 f32: the tile transposed, −inf where an entr
 let freeT: usize = 0; // m×MP4 i32 lane masks: all ones where (row, column) is free
 let moveGain: usize = 0; // m×MP4 f32 (see moveGains)
 
-/** Scratch bytes for roundingLayout. */
-export function roundingBytes(m: i32): i32 {
-  const mp2 = (m + 1) & ~1;
-  const mp4 = (m + 3) & ~3;
-  return 2 * m * 4 + 4 * m * m * 4 + 4 * 256 * 4 + 16 + m * mp2 * 8 + 3 * m * mp4 * 4;
-}
-
-/** Places the rounding scratch at `at` for M×M tiles. */
-export function roundingLayout(m: i32, n: i32, atMost: bool, at: usize): void {
+/** Takes the rounding's work arrays for M×M tiles from the current layout (scratch.ts). */
+export function roundingLayout(s: Settings): void {
+  const m = s.m;
   M = m;
-  N = n;
-  AT_MOST = atMost;
-  rowCount = at;
-  colCount = rowCount + (<usize>m << 2);
-  keys = colCount + (<usize>m << 2);
-  keys2 = keys + (<usize>(m * m) << 2);
-  order = keys2 + (<usize>(m * m) << 2);
-  order2 = order + (<usize>(m * m) << 2);
-  hist = order2 + (<usize>(m * m) << 2);
+  N = s.n;
+  AT_MOST = s.atMost != 0;
   MP2 = (m + 1) & ~1;
-  kept64 = (hist + 4 * 256 * 4 + 15) & ~(<usize>15);
   MP4 = (m + 3) & ~3;
-  targetT = kept64 + (<usize>(m * MP2) << 3);
-  freeT = targetT + (<usize>(m * MP4) << 2);
-  moveGain = freeT + (<usize>(m * MP4) << 2);
+  const sq = <f64>m * m;
+  rowCount = take(m, 4);
+  colCount = take(m, 4);
+  keys = take(sq, 4);
+  keys2 = take(sq, 4);
+  order = take(sq, 4);
+  order2 = take(sq, 4);
+  hist = take(4 * 256, 4);
+  kept64 = take(<f64>m * MP2, 8);
+  targetT = take(<f64>m * MP4, 4);
+  freeT = take(<f64>m * MP4, 4);
+  moveGain = take(<f64>m * MP4, 4);
 }
 
 /** Points the rounding at one tile's scores and mask. */

@@ -6,6 +6,9 @@
 // The search is branchy (root searches, Newton with a Cholesky solve), so it runs one group at a
 // time; SIMD lanes across groups would mostly idle on the groups that take the long paths.
 
+import { Settings } from './abi';
+import { layoutAt, layoutEnd, take } from './scratch';
+
 const TOP_TWO_ONLY: f64 = 4;
 const THREE_NONZERO_LIMIT: f64 = 2;
 const NEGLIGIBLE: f64 = 1e-200; // below this normalised μ the f32 answer is z itself
@@ -22,9 +25,21 @@ let HESS: usize = 0;
 let GRAD: usize = 0;
 let TRIAL: usize = 0;
 
+/** Takes the kernel's work vectors from the current layout (scratch.ts). */
+function prox24Layout(): void {
+  B = take(4, 8);
+  BEST = take(4, 8);
+  WORK = take(4, 8);
+  GRAD = take(4, 8);
+  TRIAL = take(4, 8);
+  HESS = take(16, 8);
+}
+
 /** Bytes of scratch one prox24Groups call needs. */
-export function prox24ScratchBytes(): i32 {
-  return (5 * 4 + 16) * 8;
+export function prox24GroupsScratchBytes(s: Settings): f64 {
+  layoutAt(0);
+  prox24Layout();
+  return layoutEnd();
 }
 
 @inline function at(v: usize, i: i32): f64 {
@@ -298,16 +313,13 @@ function solveSorted(mu: f64): void {
 }
 
 /**
- * The exact 2:4 proximal operator on groups [start, end) of the f32 array at `z` (group g is
- * z[4g..4g+3]), written into `out` (f32). lambda ≥ 0 and finite z are checked by the caller.
+ * The exact 2:4 proximal operator with λ = s.lambda on groups [start, end) of the f32 array at `z`
+ * (group g is z[4g..4g+3]), written into `out` (f32). λ ≥ 0 and finite z are checked by the caller.
  */
-export function prox24Groups(z: usize, lambda: f64, start: i32, end: i32, out: usize, scratch: usize): void {
-  B = scratch;
-  BEST = scratch + 32;
-  WORK = scratch + 64;
-  GRAD = scratch + 96;
-  TRIAL = scratch + 128;
-  HESS = scratch + 160;
+export function prox24Groups(s: Settings, start: i32, end: i32, z: usize, out: usize, scratch: usize): void {
+  layoutAt(scratch);
+  prox24Layout();
+  const lambda = s.lambda;
   for (let g = start; g < end; g++) {
     const base = <usize>g << 4;
     const a0 = Math.abs(<f64>load<f32>(z + base));

@@ -2,6 +2,7 @@
 // when fewer than N entries of its group beat it (larger, or equal and earlier), exactly the
 // reference rule, so masks are bit-identical. Groups with M % 4 == 0 count with f32x4 compares.
 
+import { Settings } from './abi';
 import { hsum32 } from './simd';
 
 function groupScalar(g: usize, n: i32, m: i32, out: usize): void {
@@ -32,8 +33,19 @@ function groupSimd(g: usize, n: i32, m: i32, out: usize): void {
   }
 }
 
-/** Rows [rowStart, rowEnd) of a rows×cols f32 matrix at `scores`; writes a u8 mask at `out`. */
-export function standardRows(scores: usize, cols: i32, n: i32, m: i32, rowStart: i32, rowEnd: i32, out: usize): void {
+/** Standard masks need no scratch. */
+export function standardRowsScratchBytes(s: Settings): f64 {
+  return 0;
+}
+
+/**
+ * Rows [rowStart, rowEnd) of a row-major f32 matrix with s.cols columns at `scores`; writes the u8
+ * mask at `out`. `scratch` is unused.
+ */
+export function standardRows(s: Settings, rowStart: i32, rowEnd: i32, scores: usize, out: usize, scratch: usize): void {
+  const cols = s.cols;
+  const n = s.n;
+  const m = s.m;
   const simd = (m & 3) == 0;
   for (let r = rowStart; r < rowEnd; r++) {
     const row = <usize>r * cols;

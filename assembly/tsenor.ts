@@ -4,7 +4,9 @@
 // and column sums are plain vertical adds for any M. All quantities stay bounded (S ≤ N, Q ≤ 2^64),
 // so f32 never overflows; normalisation is done in f64.
 
-import { greedySelect, localSearchTile, roundingBytes, roundingLayout, roundingTile } from './localSearch';
+import { Settings } from './abi';
+import { greedySelect, localSearchTile, roundingLayout, roundingTile } from './localSearch';
+import { layoutAt, layoutEnd, take } from './scratch';
 
 const Q_MAX: f32 = 18446744073709551616.0; // 2^64, as the reference
 // S never falls below this: in f64 the reference's e^(−τ) entries stay positive and can regain mass
@@ -18,24 +20,27 @@ let Q: usize = 0; // m·m v128
 let lineF: usize = 0; // m v128: column sums, then factors
 let lineG: usize = 0; // m v128: the next iteration's column sums
 let prio: usize = 0; // m·m f32: one tile's fractional solution for rounding
-let rounding: usize = 0;
 let validLanes = 0; // bit k: tile k of the group has a positive range
 
-function layout(m: i32, scratch: usize): void {
+/** Takes the kernel's work arrays from the current layout (scratch.ts). */
+export function tsenorLayout(s: Settings): void {
+  const m = s.m;
   M = m;
-  const sq = <usize>(m * m) << 4;
-  A = scratch;
-  S = A + sq;
-  Q = S + sq;
-  lineF = Q + sq;
-  lineG = lineF + (<usize>m << 4);
-  prio = lineG + (<usize>m << 4);
-  rounding = prio + (<usize>(m * m) << 2);
+  const sq = <f64>m * m;
+  A = take(sq, 16);
+  S = take(sq, 16);
+  Q = take(sq, 16);
+  lineF = take(m, 16);
+  lineG = take(m, 16);
+  prio = take(sq, 4);
+  roundingLayout(s);
 }
 
-/** Bytes of scratch one tsenorTiles call needs for M = m. */
-export function tsenorScratchBytes(m: i32): i32 {
-  return 3 * m * m * 16 + 2 * m * 16 + m * m * 4 + roundingBytes(m);
+/** Bytes of scratch one tsenorTiles call needs. */
+export function tsenorTilesScratchBytes(s: Settings): f64 {
+  layoutAt(0);
+  tsenorLayout(s);
+  return layoutEnd();
 }
 
 /** e^x for x ≤ 0 (f32x4): range reduction by ln 2 and a degree-6 polynomial; at least S_MIN. */
@@ -187,22 +192,16 @@ function doubleTau(): void {
  * Tiles [start, end) of a batch (`tiles` f32, m·m each) into `mask` (u8, m·m each). The schedule:
  * `stages` stages with τ doubling up to `tau`, `iterations` Dykstra iterations split over them.
  */
-export function tsenorTiles(
-  tiles: usize,
-  m: i32,
-  n: i32,
-  atMost: i32,
-  tau: f64,
-  iterations: i32,
-  stages: i32,
-  localSearchSteps: i32,
-  start: i32,
-  end: i32,
-  mask: usize,
-  scratch: usize,
-): void {
-  layout(m, scratch);
-  roundingLayout(m, n, atMost != 0, rounding);
+export function tsenorTiles(s: Settings, start: i32, end: i32, tiles: usize, mask: usize, scratch: usize): void {
+  layoutAt(scratch);
+  tsenorLayout(s);
+  const m = s.m;
+  const n = s.n;
+  const atMost = s.atMost;
+  const tau = s.tau;
+  const iterations = s.iterations;
+  const stages = s.stages;
+  const localSearchSteps = s.localSearchSteps;
   const sq = m * m;
   const nv = f32x4.splat(<f32>n);
   for (let t0 = start; t0 < end; t0 += 4) {

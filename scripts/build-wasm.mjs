@@ -1,9 +1,11 @@
-// Compiles assembly/ to build/nmsparse.wasm (plain memory: browsers, edge runtimes) and
-// build/nmsparse-threads.wasm (shared memory: the Node worker pool). Both import env.memory.
+// Regenerates both sides of the ABI from scripts/wasm-abi.mjs, then compiles assembly/ to
+// build/nmsparse.wasm (plain memory: browsers, edge runtimes) and build/nmsparse-threads.wasm
+// (shared memory: the Node worker pool). Both import env.memory.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
+import { generateWasmAbi } from './generate-wasm-abi.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const common = [
@@ -16,6 +18,7 @@ const outputs = [
   { file: 'nmsparse-threads.wasm', flags: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'] },
 ];
 
+for (const path of generateWasmAbi()) console.log(`build-wasm: regenerated ${path}`);
 mkdirSync(join(root, 'build'), { recursive: true });
 for (const { file, flags } of outputs) {
   const { error, stderr } = await asc.main([...common, '--outFile', join(root, 'build', file), ...flags]);

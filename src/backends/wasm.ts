@@ -1,10 +1,11 @@
 import { optionsObject, rejectUnknownKeys } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
-import { type Matrix, describeValue } from '../core/matrix.js';
+import { describeValue } from '../core/matrix.js';
 import { registerBackend, registerKernel, type Availability, type KernelSignatures } from './registry.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
+import { KERNEL_BUFFERS, METHOD_IDS, NO_SETTINGS, type KernelBuffers, type KernelSettings } from './wasmAbi.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
-import type { Fill, ExactSolution, KernelContext, MatrixMaskSolution, TileBatch, TransposableMethod, TsenorOptions } from '../core/types.js';
+import type { Fill, ExactSolution, KernelContext, MatrixMaskSolution } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
 
 /** How the wasm backend spreads work (Node only; elsewhere everything runs inline). */
@@ -97,11 +98,10 @@ function taskSize(total: number, threads: number): number {
 
 type Elements = Float32Array | Float64Array | Uint8Array;
 
-/** An array that streams through linear memory: `perUnit` elements of it per work unit. */
-interface Part {
-  array: Elements;
-  perUnit: number;
-}
+/** A kernel's buffers: each array streams through linear memory, `perUnit` elements per work unit. */
+type Buffers<K extends KernelName> = {
+  [B in keyof KernelBuffers[K]]: { array: KernelBuffers[K][B] & Elements; perUnit: number };
+};
 
 /** A view of the same element type on linear memory. */
 function view(k: Kernels, like: Elements, offset: number, length: number): Elements {
@@ -110,46 +110,58 @@ function view(k: Kernels, like: Elements, offset: number, length: number): Eleme
   return k.u8(offset, length);
 }
 
+/** How a call divides: `total` units, `units` of work for the pool decision, pieces of `granule`. */
+interface Work {
+  total: number;
+  units: number;
+  granule: number;
+}
+
 /**
- * Runs the export `fn` over [0, total) work units, streaming: each piece's inputs are copied into a
- * per-slot block of linear memory just before it runs, its outputs copied out as soon as it is done,
- * so linear memory holds a few pieces, never the whole batch (it never shrinks once grown). Pieces
- * run on the pool when the batch is large enough (`units` ≥ minParallelUnits), else inline with
- * progress and abort checks between them. Piece sizes are multiples of `granule` units.
- * `args(inputs, outputs, count, scratch)` builds the export's arguments for a piece of `count` units.
+ * Runs kernel `kernel` with `settings` over [0, total) work units, streaming: each piece's inputs
+ * are copied into a per-slot block of linear memory just before it runs, its outputs copied out as
+ * soon as it is done, so linear memory holds a few pieces, never the whole batch (it never shrinks
+ * once grown). The settings block and every slot (buffers in the ABI's order, then the kernel's
+ * scratch) are laid out, and anything too large refused, before the first piece runs. Pieces run on
+ * the pool when the batch is large enough (`units` ≥ minParallelUnits), else inline with progress
+ * and abort checks between them. Piece sizes are multiples of `granule` units.
  */
-async function stream(
+async function stream<K extends KernelName>(
   rt: Runtime,
-  fn: KernelName,
-  total: number,
-  units: number,
-  granule: number,
-  parts: { inputs: Part[]; outputs: Part[]; scratch: number },
+  kernel: K,
+  settings: KernelSettings,
+  work: Work,
+  buffers: Buffers<K>,
   ctx: KernelContext,
-  args: (inputs: number[], outputs: number[], count: number, scratch: number) => number[],
 ): Promise<void> {
+  const { total, units, granule } = work;
   const pending = workers(rt, units);
   const p = pending ? await pending : undefined;
   const size = Math.ceil(taskSize(total, p ? p.size : 4) / granule) * granule;
   const k = rt.kernels;
-  const all = [...parts.inputs, ...parts.outputs];
-  const perSlot = all.map((part) => size * part.perUnit * part.array.BYTES_PER_ELEMENT);
+  const settingsAt = k.writeSettings(settings);
+  const scratchBytes = k.exports[`${kernel}ScratchBytes` as const](settingsAt);
+  const parts = KERNEL_BUFFERS[kernel].map(({ name, output }) => {
+    const { array, perUnit } = buffers[name] as { array: Elements; perUnit: number };
+    return { array, perUnit, output };
+  });
+  const perSlot = [...parts.map((part) => size * part.perUnit * part.array.BYTES_PER_ELEMENT), scratchBytes];
   const slots = p ? p.size : 1;
-  const offsets = k.layout(Array.from({ length: slots }, () => [...perSlot, parts.scratch]).flat());
-  const at = (slot: number, i: number): number => offsets[slot * (all.length + 1) + i] as number;
+  const offsets = k.layout(Array.from({ length: slots }, () => perSlot).flat());
+  const at = (slot: number, i: number): number => offsets[slot * perSlot.length + i] as number;
   const load = (slot: number, start: number, end: number): number[] => {
-    parts.inputs.forEach((part, i) => {
+    parts.forEach((part, i) => {
+      if (part.output) return;
       const from = part.array.subarray(start * part.perUnit, end * part.perUnit);
       view(k, part.array, at(slot, i), from.length).set(from);
     });
-    const inputs = parts.inputs.map((_, i) => at(slot, i));
-    const outputs = parts.outputs.map((_, i) => at(slot, parts.inputs.length + i));
-    return args(inputs, outputs, end - start, at(slot, all.length));
+    return [settingsAt, 0, end - start, ...parts.map((_, i) => at(slot, i)), at(slot, parts.length)];
   };
   const unload = (slot: number, start: number, end: number): void => {
-    parts.outputs.forEach((part, i) => {
+    parts.forEach((part, i) => {
+      if (!part.output) return;
       const length = (end - start) * part.perUnit;
-      part.array.set(view(k, part.array, at(slot, parts.inputs.length + i), length), start * part.perUnit);
+      part.array.set(view(k, part.array, at(slot, i), length), start * part.perUnit);
     });
   };
   if (p) {
@@ -162,10 +174,10 @@ async function stream(
         finish: (slot) => unload(slot, start, end),
       });
     }
-    await p.run(fn, tasks, total, ctx);
+    await p.run(kernel, tasks, total, ctx);
     return;
   }
-  const call = k.exports[fn] as (...a: number[]) => void;
+  const call = k.exports[kernel] as (...a: number[]) => void;
   await runChunked(total, size, ctx, (start, end) => {
     call(...load(0, start, end));
     unload(0, start, end);
@@ -174,6 +186,11 @@ async function stream(
 
 type Args<K extends keyof KernelSignatures> = Parameters<KernelSignatures[K]>[0];
 
+/** The settings every transposable tile kernel reads. */
+function tileSettings(m: number, n: number, fill: Fill): KernelSettings {
+  return { ...NO_SETTINGS, m, n, atMost: fill === 'atMost' ? 1 : 0 };
+}
+
 async function exact({ batch, n, fill }: Args<'exactTiles'>, ctx: KernelContext): Promise<ExactSolution> {
   const rt = await getRuntime();
   const { count, m, tiles } = batch;
@@ -181,25 +198,19 @@ async function exact({ batch, n, fill }: Args<'exactTiles'>, ctx: KernelContext)
   const u = new Float64Array(count * m);
   const v = new Float64Array(count * m);
   const bounds = new Float64Array(count);
-  const atMost = fill === 'atMost' ? 1 : 0;
   await stream(
     rt,
     'exactTiles',
-    count,
-    count,
-    1,
+    tileSettings(m, n, fill),
+    { total: count, units: count, granule: 1 },
     {
-      inputs: [{ array: tiles, perUnit: m * m }],
-      outputs: [
-        { array: mask, perUnit: m * m },
-        { array: u, perUnit: m },
-        { array: v, perUnit: m },
-        { array: bounds, perUnit: 1 },
-      ],
-      scratch: rt.kernels.exports.exactScratchBytes(m),
+      tiles: { array: tiles, perUnit: m * m },
+      mask: { array: mask, perUnit: m * m },
+      u: { array: u, perUnit: m },
+      v: { array: v, perUnit: m },
+      bounds: { array: bounds, perUnit: 1 },
     },
     ctx,
-    ([t], [mk, uu, vv, b], len, scratch) => [t!, m, n, atMost, 0, len, mk!, uu!, vv!, b!, scratch],
   );
   let upperBound = 0;
   for (const b of bounds) upperBound += b;
@@ -210,20 +221,13 @@ async function greedy({ batch, n, fill }: Args<'greedyTiles'>, ctx: KernelContex
   const rt = await getRuntime();
   const { count, m, tiles } = batch;
   const mask = new Uint8Array(count * m * m);
-  const atMost = fill === 'atMost' ? 1 : 0;
   await stream(
     rt,
     'greedyTiles',
-    count,
-    count,
-    1,
-    {
-      inputs: [{ array: tiles, perUnit: m * m }],
-      outputs: [{ array: mask, perUnit: m * m }],
-      scratch: rt.kernels.exports.greedyScratchBytes(m),
-    },
+    tileSettings(m, n, fill),
+    { total: count, units: count, granule: 1 },
+    { tiles: { array: tiles, perUnit: m * m }, mask: { array: mask, perUnit: m * m } },
     ctx,
-    ([t], [mk], len, scratch) => [t!, m, n, atMost, 0, len, mk!, scratch],
   );
   return mask;
 }
@@ -232,22 +236,14 @@ async function tsenor({ batch, n, fill, options }: Args<'tsenorTiles'>, ctx: Ker
   const rt = await getRuntime();
   const { count, m, tiles } = batch;
   const mask = new Uint8Array(count * m * m);
-  const atMost = fill === 'atMost' ? 1 : 0;
-  const { tau, iterations, stages, localSearchSteps } = options;
   // Pieces are multiples of 4 tiles: the kernel solves four tiles at once, one per SIMD lane.
   await stream(
     rt,
     'tsenorTiles',
-    count,
-    count,
-    4,
-    {
-      inputs: [{ array: tiles, perUnit: m * m }],
-      outputs: [{ array: mask, perUnit: m * m }],
-      scratch: rt.kernels.exports.tsenorScratchBytes(m),
-    },
+    { ...tileSettings(m, n, fill), ...options },
+    { total: count, units: count, granule: 4 },
+    { tiles: { array: tiles, perUnit: m * m }, mask: { array: mask, perUnit: m * m } },
     ctx,
-    ([t], [mk], len, scratch) => [t!, m, n, atMost, tau, iterations, stages, localSearchSteps, 0, len, mk!, scratch],
   );
   return mask;
 }
@@ -259,17 +255,13 @@ async function standard({ scores, n, m }: Args<'standardMask'>, ctx: KernelConte
   await stream(
     rt,
     'standardRows',
-    rows,
-    Math.floor((rows * cols) / 256),
-    1,
-    { inputs: [{ array: scores.data, perUnit: cols }], outputs: [{ array: out, perUnit: cols }], scratch: 0 },
+    { ...NO_SETTINGS, m, n, cols },
+    { total: rows, units: Math.floor((rows * cols) / 256), granule: 1 },
+    { scores: { array: scores.data, perUnit: cols }, mask: { array: out, perUnit: cols } },
     ctx,
-    ([data], [mk], len) => [data!, cols, n, m, 0, len, mk!],
   );
   return out;
 }
-
-const BAND_KERNELS: Record<TransposableMethod, number> = { exact: 0, greedy: 1, tsenor: 2 };
 
 /**
  * A transposable mask straight from the row-major matrix: bands of M rows stream into linear memory
@@ -286,46 +278,22 @@ async function transposableMatrix(
   const mask = new Uint8Array(rows * cols);
   const objectives = new Float64Array(bands);
   const bounds = new Float64Array(method === 'exact' ? bands * tilesPerBand : 0);
-  const kind = BAND_KERNELS[method];
-  const { tau, iterations, stages, localSearchSteps } = options;
   await stream(
     rt,
     'bandTiles',
-    bands,
-    bands * tilesPerBand,
-    1,
+    { ...tileSettings(m, n, fill), ...options, method: METHOD_IDS[method], cols },
+    { total: bands, units: bands * tilesPerBand, granule: 1 },
     {
-      inputs: [{ array: data, perUnit: m * cols }],
-      outputs: [
-        { array: mask, perUnit: m * cols },
-        { array: objectives, perUnit: 1 },
-        { array: bounds, perUnit: bounds.length / bands },
-      ],
-      scratch: rt.kernels.exports.bandScratchBytes(kind, m, cols),
+      scores: { array: data, perUnit: m * cols },
+      mask: { array: mask, perUnit: m * cols },
+      objectives: { array: objectives, perUnit: 1 },
+      bounds: { array: bounds, perUnit: bounds.length / bands },
     },
     // Progress in tiles, as the tile kernels report it.
     {
       signal: ctx.signal,
       onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ done: p.done * tilesPerBand, total: p.total * tilesPerBand })),
     },
-    ([x], [mk, obj, b], len, scratch) => [
-      kind,
-      x!,
-      cols,
-      m,
-      n,
-      fill === 'atMost' ? 1 : 0,
-      tau,
-      iterations,
-      stages,
-      localSearchSteps,
-      0,
-      len,
-      mk!,
-      obj!,
-      b!,
-      scratch,
-    ],
   );
   let objective = 0;
   for (const o of objectives) objective += o;
@@ -345,16 +313,10 @@ async function prox24({ z, lambda }: Args<'prox24'>, ctx: KernelContext): Promis
   await stream(
     rt,
     'prox24Groups',
-    groups,
-    Math.floor(groups / PROX_GROUPS_PER_UNIT),
-    1,
-    {
-      inputs: [{ array: z, perUnit: 4 }],
-      outputs: [{ array: out, perUnit: 4 }],
-      scratch: rt.kernels.exports.prox24ScratchBytes(),
-    },
+    { ...NO_SETTINGS, lambda },
+    { total: groups, units: Math.floor(groups / PROX_GROUPS_PER_UNIT), granule: 1 },
+    { z: { array: z, perUnit: 4 }, out: { array: out, perUnit: 4 } },
     ctx,
-    ([input], [output], len, scratch) => [input!, lambda, 0, len, output!, scratch],
   );
   return out;
 }

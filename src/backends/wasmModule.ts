@@ -8,77 +8,9 @@
  */
 
 import { NmsparseError } from '../core/errors.js';
+import { SETTINGS_BYTES, writeSettings, type KernelExports, type KernelSettings } from './wasmAbi.js';
 
-/** The kernels' exports (pointers are byte offsets into the linear memory). */
-export interface KernelExports {
-  heapBase(): number;
-  standardRows(scores: number, cols: number, n: number, m: number, rowStart: number, rowEnd: number, out: number): void;
-  exactScratchBytes(m: number): number;
-  exactTiles(
-    tiles: number,
-    m: number,
-    n: number,
-    atMost: number,
-    start: number,
-    end: number,
-    mask: number,
-    u: number,
-    v: number,
-    bounds: number,
-    scratch: number,
-  ): void;
-  greedyScratchBytes(m: number): number;
-  tsenorScratchBytes(m: number): number;
-  tsenorTiles(
-    tiles: number,
-    m: number,
-    n: number,
-    atMost: number,
-    tau: number,
-    iterations: number,
-    stages: number,
-    localSearchSteps: number,
-    start: number,
-    end: number,
-    mask: number,
-    scratch: number,
-  ): void;
-  greedyTiles(
-    tiles: number,
-    m: number,
-    n: number,
-    atMost: number,
-    start: number,
-    end: number,
-    mask: number,
-    scratch: number,
-  ): void;
-  bandScratchBytes(kind: number, m: number, cols: number): number;
-  bandTiles(
-    kind: number,
-    scores: number,
-    cols: number,
-    m: number,
-    n: number,
-    atMost: number,
-    tau: number,
-    iterations: number,
-    stages: number,
-    localSearchSteps: number,
-    start: number,
-    end: number,
-    mask: number,
-    objectives: number,
-    bounds: number,
-    scratch: number,
-  ): void;
-  prox24ScratchBytes(): number;
-  prox24Groups(z: number, lambda: number, start: number, end: number, out: number, scratch: number): void;
-}
-
-export type KernelName = {
-  [K in keyof KernelExports]: KernelExports[K] extends (...args: number[]) => void ? K : never;
-}[keyof KernelExports];
+export type { KernelName } from './wasmAbi.js';
 
 export interface WasmModule {
   module: WebAssembly.Module;
@@ -148,27 +80,44 @@ export class Kernels {
     this.exports = instance.exports as unknown as KernelExports;
   }
 
+  /** Where the settings block lies: the first 16-aligned bytes after the static data. */
+  private get settingsAt(): number {
+    return align16(this.exports.heapBase());
+  }
+
+  /** Writes the settings block every kernel call reads; returns its offset. */
+  writeSettings(settings: KernelSettings): number {
+    const at = this.settingsAt;
+    writeSettings(new DataView(this.memory.buffer), at, settings);
+    return at;
+  }
+
   /**
-   * Lays out regions of the given byte sizes after the static data (16-byte aligned), growing the
+   * Lays out regions of the given byte sizes after the settings block (16-byte aligned), growing the
    * memory to fit; returns their offsets. Views must be created after this (growing detaches them).
+   * A layout past the wasm32 limit (4 GiB), or one the runtime will not grant, is refused (E_LIMIT)
+   * before any region is used.
    */
   layout(sizes: readonly number[]): number[] {
-    let at = align16(this.exports.heapBase());
+    let at = align16(this.settingsAt + SETTINGS_BYTES);
     const offsets = sizes.map((bytes) => {
       const here = at;
       at = align16(at + bytes);
       return here;
     });
+    const refuse = (why: string): NmsparseError =>
+      new NmsparseError(
+        'E_LIMIT',
+        `the batch needs ${Math.ceil(at / 2 ** 20)} MiB of WebAssembly memory, ${why}; ` +
+          `use a smaller M, fewer worker threads (configureWasm) or backend 'reference'`,
+      );
+    if (at > MAX_PAGES * PAGE) throw refuse('more than the 4 GiB a wasm32 memory can hold');
     const needed = Math.ceil(at / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (needed > 0) {
       try {
         this.memory.grow(needed);
       } catch (e) {
-        throw new NmsparseError(
-          'E_SHAPE',
-          `the batch needs ${Math.ceil(at / 2 ** 20)} MiB of WebAssembly memory, more than this runtime grants ` +
-            `(${(e as Error).message}); split the matrix or use backend 'reference'`,
-        );
+        throw refuse(`more than this runtime grants (${(e as Error).message})`);
       }
     }
     return offsets;
