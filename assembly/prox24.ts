@@ -16,6 +16,8 @@ const ROOT_STEPS = 200;
 const SHORT_DESCENT = 6;
 const LONG_DESCENT = 400;
 const NEWTON_STEPS = 8;
+const SETTLED: f64 = 2.5e-16; // relative convergence tests, as the reference
+const STATIONARY: f64 = 1e-15;
 
 // Scratch vectors of one call (f64, 4 each; the Hessian 16), laid out by prox24Groups.
 let B: usize = 0;
@@ -24,6 +26,7 @@ let WORK: usize = 0;
 let HESS: usize = 0;
 let GRAD: usize = 0;
 let TRIAL: usize = 0;
+let MIXED: usize = 0;
 
 /** Takes the kernel's work vectors from the current layout (scratch.ts). */
 function prox24Layout(): void {
@@ -33,6 +36,7 @@ function prox24Layout(): void {
   GRAD = take(4, 8);
   TRIAL = take(4, 8);
   HESS = take(16, 8);
+  MIXED = take(4, 8);
 }
 
 /** Bytes of scratch one prox24Groups call needs. */
@@ -54,17 +58,23 @@ function copy4(dst: usize, src: usize): void {
   for (let i = 0; i < 4; i++) put(dst, i, at(src, i));
 }
 
-function objective(w: usize, mu: f64): f64 {
-  const w0 = at(w, 0);
-  const w1 = at(w, 1);
-  const w2 = at(w, 2);
-  const w3 = at(w, 3);
-  const d0 = w0 - at(B, 0);
-  const d1 = w1 - at(B, 1);
-  const d2 = w2 - at(B, 2);
-  const d3 = w3 - at(B, 3);
-  const e3 = w0 * w1 * w2 + w0 * w1 * w3 + w0 * w2 * w3 + w1 * w2 * w3;
-  return 0.5 * (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) + mu * e3;
+/**
+ * F(to) − F(from) on the sorted group in B, summed so that only the change itself can cancel (see
+ * objectiveChange in the reference); MIXED holds the point between the two.
+ */
+function objectiveChange(from: usize, to: usize, mu: f64): f64 {
+  copy4(MIXED, from);
+  let quadratic: f64 = 0;
+  let cubic: f64 = 0;
+  for (let i = 0; i < 4; i++) {
+    const t = at(to, i);
+    const f = at(from, i);
+    const bi = at(B, i);
+    quadratic += (t - f) * (t - bi + (f - bi));
+    cubic += (t - f) * othersPairSum(MIXED, i);
+    put(MIXED, i, t);
+  }
+  return 0.5 * quadratic + mu * cubic;
 }
 
 @inline function ratio(num: f64, den: f64): f64 {
@@ -77,11 +87,22 @@ let B3: f64 = 0;
 let SUM_SQ: f64 = 0;
 let DIFF_SQ: f64 = 0;
 
-/** ψ'(t) at t = w3 (the search variable of the last root search). */
+let B1: f64 = 0;
+let B2: f64 = 0;
+
+/** w1 and w2 of the two-entry subproblem at s, without cancellation (see pairLarger in the reference). */
+@inline function pairLarger(s: f64): f64 {
+  return (B1 + s * ratio(B1 - B2, 1 - s)) / (1 + s);
+}
+
+@inline function pairSmaller(s: f64): f64 {
+  return (B2 - s * ratio(B1 - B2, 1 - s)) / (1 + s);
+}
+
+/** ψ'(t) at t = w3 (the search variable of the last root search); m'(s) = w1·w2. */
 function slope(t: f64): f64 {
-  const p = 1 + MU * t;
-  const q = 1 - MU * t;
-  return t - B3 + MU * (SUM_SQ / (4 * p * p) - ratio(DIFF_SQ, 4 * q * q));
+  const s = MU * t;
+  return t - B3 + MU * pairLarger(s) * pairSmaller(s);
 }
 
 function curvature(s: f64): f64 {
@@ -132,6 +153,8 @@ function bestThreeNonzero(mu: f64): bool {
   const b3 = at(B, 2);
   if (b2 == 0 || b3 == 0) return false;
   MU = mu;
+  B1 = b1;
+  B2 = b2;
   B3 = b3;
   SUM_SQ = (b1 + b2) * (b1 + b2);
   DIFF_SQ = (b1 - b2) * (b1 - b2);
@@ -148,10 +171,8 @@ function bestThreeNonzero(mu: f64): bool {
   if (!(slopeTop >= 0)) return false;
   const t = slopeTop == 0 ? tTop : rootIncreasing(SLOPE, tLo, tTop);
   const s = mu * t;
-  const even = (b1 + b2) / (1 + s);
-  const odd = ratio(b1 - b2, 1 - s);
-  put(WORK, 0, 0.5 * (even + odd));
-  put(WORK, 1, 0.5 * (even - odd));
+  put(WORK, 0, pairLarger(s));
+  put(WORK, 1, pairSmaller(s));
   put(WORK, 2, t);
   put(WORK, 3, 0);
   return at(WORK, 1) > 0 && at(WORK, 2) > 0;
@@ -165,6 +186,10 @@ function othersPairSum(w: usize, i: i32): f64 {
     for (let k = j + 1; k < 4; k++) if (k != i) sum += at(w, j) * at(w, k);
   }
   return sum;
+}
+
+@inline function hasSettled(next: f64, previous: f64): bool {
+  return Math.abs(next - previous) <= SETTLED * next;
 }
 
 /**
@@ -182,18 +207,18 @@ function coordinateDescent(mu: f64, w: usize, sweeps: i32): void {
   let w3 = at(w, 3);
   for (let sweep = 0; sweep < sweeps; sweep++) {
     const n0 = Math.max(b0 - mu * (w1 * w2 + w1 * w3 + w2 * w3), 0);
-    let change = Math.abs(n0 - w0);
+    let settled = hasSettled(n0, w0);
     w0 = n0;
     const n1 = Math.max(b1 - mu * (w0 * w2 + w0 * w3 + w2 * w3), 0);
-    change = Math.max(change, Math.abs(n1 - w1));
+    settled = settled && hasSettled(n1, w1);
     w1 = n1;
     const n2 = Math.max(b2 - mu * (w0 * w1 + w0 * w3 + w1 * w3), 0);
-    change = Math.max(change, Math.abs(n2 - w2));
+    settled = settled && hasSettled(n2, w2);
     w2 = n2;
     const n3 = Math.max(b3 - mu * (w0 * w1 + w0 * w2 + w1 * w2), 0);
-    change = Math.max(change, Math.abs(n3 - w3));
+    settled = settled && hasSettled(n3, w3);
     w3 = n3;
-    if (change <= 1e-16) break;
+    if (settled) break;
   }
   put(w, 0, w0);
   put(w, 1, w1);
@@ -236,20 +261,20 @@ function newtonPolish(mu: f64): bool {
   for (let step = 0; step < NEWTON_STEPS; step++) {
     if (!(at(w, 3) > 0)) return false;
     let total: f64 = 0;
-    let gradNorm: f64 = 0;
+    let stationary = true;
     for (let i = 0; i < 4; i++) total += at(w, i);
     for (let i = 0; i < 4; i++) {
       const gi = at(w, i) - at(B, i) + mu * othersPairSum(w, i);
       put(GRAD, i, gi);
-      gradNorm = Math.max(gradNorm, Math.abs(gi));
+      stationary = stationary && Math.abs(gi) <= STATIONARY * at(B, i);
       for (let j = 0; j < 4; j++) {
         put(HESS, i * 4 + j, i == j ? 1 : mu * (total - at(w, i) - at(w, j)));
       }
     }
     if (!solveSpd()) return false;
-    if (gradNorm <= 1e-15) return true;
+    if (stationary) return true;
     for (let i = 0; i < 4; i++) put(TRIAL, i, at(w, i) - at(GRAD, i));
-    if (!(at(TRIAL, 3) > 0) || objective(TRIAL, mu) > objective(w, mu)) return false;
+    if (!(at(TRIAL, 3) > 0) || objectiveChange(w, TRIAL, mu) > 0) return false;
     copy4(w, TRIAL);
   }
   return false;
@@ -276,17 +301,12 @@ function mayHaveFourNonzero(mu: f64): bool {
 }
 
 /** Keeps WORK as the best candidate when its objective is lower; returns the best objective. */
-function consider(mu: f64, bestValue: f64): f64 {
-  const v = objective(WORK, mu);
-  if (v < bestValue) {
-    copy4(BEST, WORK);
-    return v;
-  }
-  return bestValue;
+function consider(mu: f64): void {
+  if (objectiveChange(BEST, WORK, mu) < 0) copy4(BEST, WORK);
 }
 
 /** Four-nonzero candidates from two starting points (the first local minimum found ends the search). */
-function fourNonzero(mu: f64, bestValue: f64): void {
+function fourNonzero(mu: f64): void {
   for (let start = 0; start < 2; start++) {
     const scale: f64 = start == 0 ? 1 : 0.5;
     for (let i = 0; i < 4; i++) put(WORK, i, scale * at(B, i));
@@ -296,7 +316,7 @@ function fourNonzero(mu: f64, bestValue: f64): void {
       coordinateDescent(mu, WORK, LONG_DESCENT);
       found = newtonPolish(mu);
     }
-    bestValue = consider(mu, bestValue);
+    consider(mu);
     if (found) return;
   }
 }
@@ -307,9 +327,8 @@ function solveSorted(mu: f64): void {
   put(BEST, 2, 0);
   put(BEST, 3, 0);
   if (mu > TOP_TWO_ONLY) return;
-  let bestValue = objective(BEST, mu);
-  if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(mu)) bestValue = consider(mu, bestValue);
-  if (mayHaveFourNonzero(mu)) fourNonzero(mu, bestValue);
+  if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(mu)) consider(mu);
+  if (mayHaveFourNonzero(mu)) fourNonzero(mu);
 }
 
 /**

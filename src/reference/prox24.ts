@@ -11,6 +11,10 @@
  *    with w ≥ 0 sorted alike (ties: the lower index ranks first), then restore order and signs.
  *    Scale: with c = a1, b = a/c, μ = λ·c the problem becomes c²·(the same with b and μ), so we
  *    solve with b ∈ [0, 1] and μ and multiply back by c: nothing overflows for any finite input.
+ *    Entries of b may still span 40 orders of magnitude, so nothing is judged on b1's scale:
+ *    candidates are compared by the change of the objective (`objectiveChange`), convergence is
+ *    relative to each entry (SETTLED, STATIONARY), and w1, w2 of three nonzeros are computed
+ *    without cancellation (`pairLarger`, `pairSmaller`).
  * 2. Candidates by support (the optimum lies in the relative interior of one face {top k nonzero}):
  *    - k ≤ 2: r = 0, so w = (b1, b2, 0, 0).
  *    - k = 3: exact 1-D reduction, see `bestThreeNonzero`.
@@ -45,21 +49,56 @@ const ROOT_STEPS = 200;
 const SHORT_DESCENT = 6;
 const LONG_DESCENT = 400;
 const NEWTON_STEPS = 8;
+/**
+ * Convergence is judged per coordinate, relative to its own size: descent stops when no entry moves
+ * by more than SETTLED (about an ulp) of itself, Newton when every |g_i| ≤ STATIONARY·b_i (a few ulps
+ * of the terms g_i sums). With absolute tolerances an entry 1e-31 of the largest counted as
+ * converged after one sweep and was off in the 2nd digit (issue 10 #13).
+ */
+const SETTLED = 2.5e-16;
+const STATIONARY = 1e-15;
 
-/** ½‖w − b‖² + μ·e3(w) for one sorted group (f64). */
-function objective(w: Float64Array, b: Float64Array, mu: number): number {
-  const [w0, w1, w2, w3] = w as unknown as [number, number, number, number];
-  const d0 = w0 - (b[0] as number);
-  const d1 = w1 - (b[1] as number);
-  const d2 = w2 - (b[2] as number);
-  const d3 = w3 - (b[3] as number);
-  const e3 = w0 * w1 * w2 + w0 * w1 * w3 + w0 * w2 * w3 + w1 * w2 * w3;
-  return 0.5 * (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) + mu * e3;
+/**
+ * F(to) − F(from) for F(w) = ½‖w − b‖² + μ·e3(w) on one sorted group, summed so that nothing cancels
+ * but the change itself: per coordinate ½[(t_i − b_i)² − (f_i − b_i)²] = ½(t_i − f_i)·[(t_i − b_i) +
+ * (f_i − b_i)], and since e3 is affine in each coordinate, moving coordinate i (the earlier ones
+ * already moved, in `mixed`) changes it by (t_i − f_i)·(Σ of pairwise products of the other three).
+ * Comparing values of F instead loses any difference below 1e-16 of F: 1e-38 next to 1e-22 in a
+ * group spanning 1e-17…1e-35 (issue 10 #13).
+ */
+function objectiveChange(from: Float64Array, to: Float64Array, b: Float64Array, mu: number, mixed: Float64Array): number {
+  mixed.set(from);
+  let quadratic = 0;
+  let cubic = 0;
+  for (let i = 0; i < 4; i++) {
+    const t = to[i] as number;
+    const f = from[i] as number;
+    const bi = b[i] as number;
+    quadratic += (t - f) * (t - bi + (f - bi));
+    cubic += (t - f) * othersPairSum(mixed, i);
+    mixed[i] = t;
+  }
+  return 0.5 * quadratic + mu * cubic;
 }
 
 /** num/den with 0/0 = 0 (equal top magnitudes make the (1, −1) component vanish, even at s = 1). */
 function ratio(num: number, den: number): number {
   return num === 0 ? 0 : num / den;
+}
+
+/**
+ * The minimiser (w1, w2) of ½‖(w1, w2) − (b1, b2)‖² + s·w1·w2 for 0 ≤ s < b2/b1 ≤ 1, written without
+ * cancellation: with d = (b1 − b2)/(1 − s) (0 when b1 = b2), w1 = (b1 + s·d)/(1 + s) and
+ * w2 = (b2 − s·d)/(1 + s). The eigenvector form ½[(b1 + b2)/(1 + s) ∓ d] gets w2 as the difference
+ * of two numbers near b1, which loses w2 when b2 ≪ b1 (b2/b1 = 4e-11 put it off in the 7th digit,
+ * beyond |z|: issue 10 #13); here each term is of w2's own size or it is w2 going to 0.
+ */
+function pairLarger(b1: number, b2: number, s: number): number {
+  return (b1 + s * ratio(b1 - b2, 1 - s)) / (1 + s);
+}
+
+function pairSmaller(b1: number, b2: number, s: number): number {
+  return (b2 - s * ratio(b1 - b2, 1 - s)) / (1 + s);
 }
 
 /**
@@ -107,12 +146,12 @@ function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean
   const sumSq = (b1 + b2) * (b1 + b2);
   const diffSq = (b1 - b2) * (b1 - b2);
   const sMax = b2 / b1;
-  // ψ'(t) = t − b3 + μ·m'(μt) and ψ'' = 1 + μ²·m''(s) at s = μt, with p = 1 + s and q = 1 − s
-  // (plain products, no pow, for speed).
+  // ψ'(t) = t − b3 + μ·m'(μt) with m'(s) = w1·w2 (the envelope theorem; as the difference
+  // ¼[(b1 + b2)²/(1 + s)² − (b1 − b2)²/(1 − s)²] it cancels when b2 ≪ b1), and ψ'' = 1 + μ²·m''(s)
+  // at s = μt, a sum of like-signed terms, with p = 1 + s and q = 1 − s (plain products, no pow).
   const slope = (t: number) => {
-    const p = 1 + mu * t;
-    const q = 1 - mu * t;
-    return t - b3 + mu * (sumSq / (4 * p * p) - ratio(diffSq, 4 * q * q));
+    const s = mu * t;
+    return t - b3 + mu * pairLarger(b1, b2, s) * pairSmaller(b1, b2, s);
   };
   const curvature = (s: number) => {
     const p = 1 + s;
@@ -142,11 +181,8 @@ function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean
   if (!(slopeTop >= 0)) return false;
   const t = slopeTop === 0 ? tTop : rootIncreasing(slope, slopeDerivative, tLo, tTop);
   const s = mu * t;
-  // The minimiser in (w1, w2) along the eigenvectors (1, 1) and (1, −1) of [[1, s], [s, 1]].
-  const even = (b1 + b2) / (1 + s);
-  const odd = ratio(b1 - b2, 1 - s);
-  w[0] = 0.5 * (even + odd);
-  w[1] = 0.5 * (even - odd);
+  w[0] = pairLarger(b1, b2, s);
+  w[1] = pairSmaller(b1, b2, s);
   w[2] = t;
   w[3] = 0;
   return w[1] > 0 && w[2] > 0;
@@ -162,6 +198,10 @@ function othersPairSum(w: Float64Array, i: number): number {
   return sum;
 }
 
+function hasSettled(next: number, previous: number): boolean {
+  return Math.abs(next - previous) <= SETTLED * next;
+}
+
 /** `sweeps` rounds of coordinate descent on `w` (in place); each step minimises exactly over one w_i. */
 function coordinateDescent(b: Float64Array, mu: number, w: Float64Array, sweeps: number): void {
   const [b0, b1, b2, b3] = b as unknown as [number, number, number, number];
@@ -171,12 +211,12 @@ function coordinateDescent(b: Float64Array, mu: number, w: Float64Array, sweeps:
     const y1 = Math.max(b1 - mu * (y0 * x2 + y0 * x3 + x2 * x3), 0);
     const y2 = Math.max(b2 - mu * (y0 * y1 + y0 * x3 + y1 * x3), 0);
     const y3 = Math.max(b3 - mu * (y0 * y1 + y0 * y2 + y1 * y2), 0);
-    const change = Math.max(Math.abs(y0 - x0), Math.abs(y1 - x1), Math.abs(y2 - x2), Math.abs(y3 - x3));
+    const settled = hasSettled(y0, x0) && hasSettled(y1, x1) && hasSettled(y2, x2) && hasSettled(y3, x3);
     x0 = y0;
     x1 = y1;
     x2 = y2;
     x3 = y3;
-    if (change <= 1e-16) break;
+    if (settled) break;
   }
   w[0] = x0;
   w[1] = x1;
@@ -191,23 +231,24 @@ function coordinateDescent(b: Float64Array, mu: number, w: Float64Array, sweeps:
  * a stationary point with a positive definite Hessian: a local minimum with four nonzeros, hence
  * (by the convexity argument in the header) the best one.
  */
-function newtonPolish(b: Float64Array, mu: number, w: Float64Array, h: Float64Array, g: Float64Array, trial: Float64Array): boolean {
+function newtonPolish(b: Float64Array, mu: number, s: Scratch): boolean {
+  const { work: w, hessian: h, gradient: g, trial } = s;
   for (let step = 0; step < NEWTON_STEPS; step++) {
     if (!(w[3]! > 0)) return false;
     let total = 0;
-    let gradNorm = 0;
+    let stationary = true;
     for (let i = 0; i < 4; i++) total += w[i] as number;
     for (let i = 0; i < 4; i++) {
       g[i] = (w[i] as number) - (b[i] as number) + mu * othersPairSum(w, i);
-      gradNorm = Math.max(gradNorm, Math.abs(g[i] as number));
+      stationary &&= Math.abs(g[i] as number) <= STATIONARY * (b[i] as number);
       for (let j = 0; j < 4; j++) {
         h[i * 4 + j] = i === j ? 1 : mu * (total - (w[i] as number) - (w[j] as number));
       }
     }
     if (!solveSpd(h, g)) return false;
-    if (gradNorm <= 1e-15) return true;
+    if (stationary) return true;
     for (let i = 0; i < 4; i++) trial[i] = (w[i] as number) - (g[i] as number);
-    if (!(trial[3]! > 0) || objective(trial, b, mu) > objective(w, b, mu)) return false;
+    if (!(trial[3]! > 0) || objectiveChange(w, trial, b, mu, s.mixed) > 0) return false;
     w.set(trial);
   }
   return false;
@@ -250,6 +291,8 @@ interface Scratch {
   hessian: Float64Array;
   gradient: Float64Array;
   trial: Float64Array;
+  /** objectiveChange's point between `from` and `to`. */
+  mixed: Float64Array;
 }
 
 /**
@@ -261,10 +304,10 @@ function fourNonzero(b: Float64Array, mu: number, s: Scratch, consider: () => vo
   for (const scale of DESCENT_STARTS) {
     for (let i = 0; i < 4; i++) s.work[i] = scale * (b[i] as number);
     coordinateDescent(b, mu, s.work, SHORT_DESCENT);
-    let found = newtonPolish(b, mu, s.work, s.hessian, s.gradient, s.trial);
+    let found = newtonPolish(b, mu, s);
     if (!found) {
       coordinateDescent(b, mu, s.work, LONG_DESCENT);
-      found = newtonPolish(b, mu, s.work, s.hessian, s.gradient, s.trial);
+      found = newtonPolish(b, mu, s);
     }
     consider();
     if (found) return;
@@ -302,13 +345,8 @@ function solveSorted(b: Float64Array, mu: number, s: Scratch): void {
   best[2] = 0;
   best[3] = 0;
   if (mu > TOP_TWO_ONLY) return;
-  let bestValue = objective(best, b, mu);
   const consider = () => {
-    const value = objective(s.work, b, mu);
-    if (value < bestValue) {
-      bestValue = value;
-      best.set(s.work);
-    }
+    if (objectiveChange(best, s.work, b, mu, s.mixed) < 0) best.set(s.work);
   };
   if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(b, mu, s.work)) consider();
   if (mayHaveFourNonzero(b, mu, s.gradient, s.trial)) fourNonzero(b, mu, s, consider);
@@ -348,6 +386,7 @@ export function prox24Groups(
     hessian: new Float64Array(16),
     gradient: new Float64Array(4),
     trial: new Float64Array(4),
+    mixed: new Float64Array(4),
   };
   for (let g = groupStart; g < groupEnd; g++) {
     const base = 4 * g;
