@@ -11,6 +11,20 @@
 // by zero-score arcs: under-full rows start at distance 0 and every column can be reached from Z at
 // distance v_j, which lets a column simply give up a unit.
 //
+// The same method as src/reference/exact.ts (the spec), in a different variant, chosen for speed:
+//  - atMost: a free node Z of dual 0 (above), where the reference uses a dummy node whose potential
+//    p floats (floors u ≥ p, v ≥ −p) and is shifted out at the end;
+//  - the fix passes: a number per M (fixPasses), starting with rows and stopping as soon as a pass
+//    moves nothing, where the reference always runs FIX_ROUNDS = 2 rounds of rows then columns;
+//  - augmenting paths run from whichever side the passes left unbalanced, rows or columns, where the
+//    reference always balances rows;
+//  - the atMost warm start raises each column's threshold to 0 (the reference chooses p from the
+//    smallest column threshold), and the mask drops scores ≤ 0 when written, as the reference does.
+// Both end at an optimal mask with optimal duals, so the objectives are equal and each certificate
+// is exact; when the optimum is unique (generic real scores: no two sets of entries with equal
+// sums) the masks are identical, while on tied scores either may pick another optimal mask, and the duals may differ (LP duals are not unique).
+// test/backends/exactVariants.test.ts checks both statements.
+//
 // The mask lives in arc-cost matrices (+inf where an arc is absent), so every scan is a branch-free
 // f64x2 min/blend loop. Tile rows are padded to a multiple of 4 with +inf.
 

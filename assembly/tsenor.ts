@@ -1,8 +1,13 @@
-// TSENOR tiles (Meng, Makni, Mazumder 2025), as src/reference/tsenor.ts: per tile the entropy-
-// regularised transport solved by Dykstra with a doubling τ schedule, then greedy rounding of the
-// fractional solution and local search. Four tiles are solved at once, one per f32x4 lane, so row
+// TSENOR tiles (Meng, Makni, Mazumder 2025), the method of src/reference/tsenor.ts: per tile the
+// entropy-regularised transport solved by Dykstra with a doubling τ schedule, then greedy rounding of
+// the fractional solution and local search. Four tiles are solved at once, one per f32x4 lane, so row
 // and column sums are plain vertical adds for any M. All quantities stay bounded (S ≤ N, Q ≤ 2^64),
 // so f32 never overflows; normalisation is done in f64.
+//
+// Not bit-identical to the reference, on purpose: f32 iterates with a polynomial e^x (exp4), and S is
+// floored at S_MIN when τ doubles, where the reference's f64 entries stay positive by themselves.
+// The contract is a valid mask within 0.05% of the reference objective (test/backends/wasm.test.ts);
+// the rounding and local search are bit-identical to the reference (assembly/localSearch.ts).
 
 import { Settings } from './abi';
 import { greedySelect, localSearchTile, roundingLayout, roundingTile } from './localSearch';

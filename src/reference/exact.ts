@@ -1,7 +1,13 @@
 /**
  * Exact transposable N:M masks: a max-weight b-matching per M×M tile, solved by the warm-started
- * primal-dual method of docs/design.md ("Exact solver"). This file is the readable spec of record
- * that the WebAssembly kernel mirrors.
+ * primal-dual method of docs/design.md ("Exact solver"). This file is the readable spec of record.
+ * The WebAssembly kernel (assembly/exact.ts) implements a faster variant of the same method: fill
+ * 'atMost' through a free node of dual 0 instead of the dummy node with potential p below, a number
+ * of fix passes per M that stops when nothing moves instead of FIX_ROUNDS, and augmenting paths from
+ * whichever side is left unbalanced instead of always the rows. Both are optimal with exact
+ * certificates, so the objectives agree; masks are identical when the optimum is unique (generic
+ * real scores: no two sets of entries with equal sums), while on tied scores either may pick another
+ * optimal mask and the duals may differ (test/backends/exactVariants.test.ts).
  *
  * The network: every tile row supplies N units, every tile column demands N, and a unit sent from
  * row i to column j (x_ij = 1) earns the score a_ij. Under fill 'atMost' a row may leave capacity

@@ -1,3 +1,15 @@
+/**
+ * TSENOR transposable masks (Meng, Makni, Mazumder 2025), the spec of the
+ * kernels: per tile, the entropy-regularised transport relaxation solved by Dykstra's algorithm in
+ * the multiplicative domain with a doubling τ schedule (f64), greedy rounding of the fractional
+ * solution, then local search (src/reference/localSearch.ts).
+ *
+ * The WebAssembly kernel (assembly/tsenor.ts) differs on purpose, so its masks are not bit-identical
+ * to these: it iterates in f32 with a polynomial e^x, four tiles at once, and floors S at 1e-30 when
+ * τ doubles (S_MIN: where f64 keeps e^(−τ)-small entries that can regain mass, f32 would flush them to
+ * 0 for good). Its contract is a valid mask, full under fill 'exact', whose objective is within
+ * 0.05% of this one (test/backends/wasm.test.ts, and the conformance suite's certified-gap check).
+ */
 import { greedySelect } from './greedy.js';
 import { localSearchTile, tileState } from './localSearch.js';
 import type { Fill, TileBatch, TsenorOptions } from '../core/types.js';

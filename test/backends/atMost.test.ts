@@ -1,7 +1,7 @@
 // Fill 'atMost' across backends: an entry whose score is ≤ 0 is never kept, and every backend
-// returns the same mask. Greedy and TSENOR are bit-identical by construction; exact solutions are
-// unique when the positive scores are distinct (zeros are dropped, negatives never pay), so on such
-// scores the exact masks agree too, while ties among positive scores may be broken differently.
+// returns the same mask. Greedy and TSENOR are bit-identical by construction; the exact optimum is
+// unique when the positive scores are generic reals (zeros are dropped, negatives never pay), so on
+// such scores the exact masks agree too, while ties among positive scores may be broken differently.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { transposableMask } from '../../src/masks.js';
@@ -18,7 +18,7 @@ const PATTERNS = [
   [8, 16],
 ] as const;
 
-/** rows×cols scores: zeros, negatives and distinct positives in the given proportions. */
+/** rows×cols scores: zeros, negatives and random real positives in the given proportions. */
 function mixedScores(rows: number, cols: number, seed: number, zeros: number, negatives: number): Float32Array {
   const uniform = mulberry32(seed);
   const data = new Float32Array(rows * cols);
@@ -63,7 +63,7 @@ describe("fill 'atMost' on every backend", () => {
     }
   });
 
-  it('never keeps a score ≤ 0, and the masks agree (zeros, negatives, distinct positives)', async () => {
+  it('never keeps a score ≤ 0, and the masks agree (zeros, negatives, random positives)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...PATTERNS),
