@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NmsparseError } from '../../src/core/errors.js';
-import { EXPORT_SIGNATURES, KERNEL_BUFFERS, NO_SETTINGS, SETTINGS_BYTES, writeSettings } from '../../src/backends/wasmAbi.js';
+import { EXPORT_SIGNATURES, KERNEL_BUFFERS, METHOD_IDS, NO_SETTINGS, SETTINGS_BYTES, writeSettings } from '../../src/backends/wasmAbi.js';
+import { Kernels, loadWasmModule, newMemory } from '../../src/backends/wasmModule.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BINARIES = ['build/nmsparse.wasm', 'build/nmsparse-threads.wasm'];
@@ -135,5 +136,49 @@ describe('the WebAssembly ABI', () => {
         expect(() => writeSettings(memory, 0, { ...NO_SETTINGS, [field]: bad })).toThrow(NmsparseError);
       }
     }
+  });
+});
+
+describe('kernel scratch sizes', () => {
+  it('are computed in f64: no wrap past 2^31 or 2^32 bytes (issue 10 #2), and grow as M²', async () => {
+    const wasm = await loadWasmModule();
+    const k = new Kernels(wasm, newMemory(wasm));
+    const bytes = (name: 'exactTilesScratchBytes' | 'greedyTilesScratchBytes' | 'tsenorTilesScratchBytes', m: number) =>
+      k.exports[name](k.writeSettings({ ...NO_SETTINGS, m, n: 1 }));
+    for (const name of ['exactTilesScratchBytes', 'greedyTilesScratchBytes', 'tsenorTilesScratchBytes'] as const) {
+      const small = bytes(name, 1024);
+      // M = 4992 overflowed i32 for TSENOR; 2^16 overflows u32 for every kernel.
+      for (const m of [4992, 7700, 2 ** 16]) {
+        const big = bytes(name, m);
+        expect(Number.isInteger(big) && big > 0, `${name} M=${m}`).toBe(true);
+        // Θ(M²); exact's selection network rounds its M² part up to a power of two in one dimension.
+        const growth = big / small / (m / 1024) ** 2;
+        expect(growth, `${name} M=${m}`).toBeGreaterThan(0.99);
+        expect(growth, `${name} M=${m}`).toBeLessThan(1.7);
+      }
+    }
+    expect(bytes('tsenorTilesScratchBytes', 2 ** 16)).toBeGreaterThan(2 ** 32);
+    // The band kernel adds the band itself: M rows of cols scores and masks.
+    const band = k.exports.bandTilesScratchBytes(
+      k.writeSettings({ ...NO_SETTINGS, m: 1024, n: 1, method: METHOD_IDS.exact, cols: 2 ** 21 }),
+    );
+    expect(band).toBeGreaterThan(5 * 1024 * 2 ** 21);
+  });
+
+  it('beyond the wasm32 memory are refused with E_LIMIT before anything is laid out', async () => {
+    const wasm = await loadWasmModule();
+    const memory = newMemory(wasm);
+    const k = new Kernels(wasm, memory);
+    const before = memory.buffer.byteLength;
+    for (const sizes of [[2 ** 32], [2 ** 31, 2 ** 31], [1e20]]) {
+      let code = '';
+      try {
+        k.layout(sizes);
+      } catch (e) {
+        code = e instanceof NmsparseError ? e.code : String(e);
+      }
+      expect(code).toBe('E_LIMIT');
+    }
+    expect(memory.buffer.byteLength).toBe(before);
   });
 });
