@@ -484,12 +484,17 @@ function solveTile(): void {
 function writeMask(out: usize): void {
   const m = M;
   const mp = MP;
-  // Under exact fill every score passes: the floor is −∞. Branch-free: half the bits go either way.
-  const floor: f32 = AT_MOST ? 0 : -Infinity;
+  if (!AT_MOST) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) store<u8>(out + i * m + j, f64At(selr, i * mp + j) != INF ? 1 : 0);
+    }
+    return;
+  }
+  // Branch-free per entry: half the bits go either way.
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < m; j++) {
       const selected = f64At(selr, i * mp + j) != INF;
-      const paying = load<f32>(tile + (<usize>(i * m + j) << 2)) > floor;
+      const paying = load<f32>(tile + (<usize>(i * m + j) << 2)) > 0;
       store<u8>(out + i * m + j, <u8>(<i32>selected & <i32>paying));
     }
   }
