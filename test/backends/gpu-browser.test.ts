@@ -27,21 +27,23 @@ const PAGE = `<!doctype html><meta charset="utf-8"><script src="/gpu-browser.min
 <script type="module">
 const report = (r) => { location.href = '/report?' + encodeURIComponent(JSON.stringify(r)); };
 try {
-  const { gpuBackend } = await import('/dist/backends/gpu.js');
-  const { referenceBackend } = await import('/dist/backends/reference.js');
-  const { gatherTiles, maskedSum } = await import('/dist/matrix.js');
-  const { gaussianMatrix } = await import('/dist/random.js');
-  const availability = await gpuBackend.available();
+  await import('/dist/backends/gpu.js');
+  await import('/dist/backends/reference.js');
+  const { backendInfo, getKernel } = await import('/dist/backends/registry.js');
+  const { gatherTiles, maskedSum } = await import('/dist/core/matrix.js');
+  const { gaussianMatrix } = await import('/dist/core/random.js');
+  const availability = await backendInfo('gpu');
   const r = { availability };
   if (availability.available) {
     const x = gaussianMatrix(64, 64, 5);
     x.data.forEach((v, k) => (x.data[k] = Math.abs(v)));
     const batch = { tiles: gatherTiles(x, 16), count: 16, m: 16 };
     const options = { tau: 50, iterations: 100, stages: 1, localSearchSteps: 32 };
-    r.tsenor = [maskedSum(batch.tiles, await gpuBackend.tsenor(batch, 8, 'exact', options, {})),
-                maskedSum(batch.tiles, await referenceBackend.tsenor(batch, 8, 'exact', options, {}))];
-    const g = await gpuBackend.greedy(batch, 8, 'exact', {});
-    const ref = await referenceBackend.greedy(batch, 8, 'exact', {});
+    const args = { batch, n: 8, fill: 'exact', options };
+    r.tsenor = [maskedSum(batch.tiles, await getKernel('tsenorTiles', 'gpu')(args, {})),
+                maskedSum(batch.tiles, await getKernel('tsenorTiles', 'reference')(args, {}))];
+    const g = await getKernel('greedyTiles', 'gpu')(args, {});
+    const ref = await getKernel('greedyTiles', 'reference')(args, {});
     r.greedyIdentical = g.every((v, k) => v === ref[k]);
   }
   report(r);
