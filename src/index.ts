@@ -14,7 +14,7 @@ export {
 } from './masks.js';
 export { certify, type Certificate, type CertifyOptions, type MaskLike } from './verify/certify.js';
 export type { Violation } from './verify/validity.js';
-export { DEFAULT_TSENOR_OPTIONS } from './core/maskOptions.js';
+export { DEFAULT_TSENOR_OPTIONS, MAX_M, TSENOR_LIMITS } from './core/maskOptions.js';
 export { configureWasm, type WasmSettings } from './backends/wasm.js';
 export { configureGpu, releaseGpu, type GpuSettings } from './backends/gpu.js';
 export { listBackends, KERNEL_CONTRACTS, type BackendInfo, type KernelName } from './backends/registry.js';

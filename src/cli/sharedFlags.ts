@@ -4,13 +4,13 @@
  * solves an M×M assignment-like problem per tile, so M is capped per kind of mask; the API enforces its
  * own limits on top, and these are the ones the CLI states in its messages.
  */
-import { DEFAULT_TSENOR_OPTIONS, type BackendChoice, type Fill, type ScoreKind, type TransposableMethod, type TsenorOptions } from '../index.js';
+import { DEFAULT_TSENOR_OPTIONS, MAX_M, type BackendChoice, type Fill, type ScoreKind, type TransposableMethod, type TsenorOptions } from '../index.js';
 import { displayText } from '../core/text.js';
 import { booleanFlag, choiceFlag, integerFlag, numberFlag, optionError, pathFlag, regexFlag, type Flag } from './flags.js';
 import type { ParsedArgs } from './parse.js';
 
 /** The largest M the CLI accepts, per kind of mask. */
-export const M_LIMITS = { standard: 4096, transposable: 1024 } as const;
+export const M_LIMITS = { standard: MAX_M.standard, transposable: Math.max(MAX_M.exact, MAX_M.greedy, MAX_M.tsenor) } as const;
 
 export const N_FLAG = integerFlag({ name: 'n', min: 1, max: M_LIMITS.standard - 1, required: true, help: 'keep N of every M (N < M)' });
 export const M_FLAG = integerFlag({
