@@ -1,0 +1,12 @@
+/** A transposable N:M mask solver over row-major scores. */
+export type MatrixSolver = (data: Float32Array, rows: number, cols: number, n: number, m: number) => Uint8Array;
+
+export declare const solvers: {
+  exact: MatrixSolver;
+  greedyNoRepair: MatrixSolver;
+  offByOneTile: MatrixSolver;
+  tiesByValue: MatrixSolver;
+  crashOnZero: MatrixSolver;
+};
+
+export declare function runAsCommand(argv: string[]): Promise<void>;
