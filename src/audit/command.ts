@@ -47,8 +47,8 @@ function killTree(pid: number | undefined, fallback: () => void): void {
   }
 }
 
-/** Runs argv (argv[0] looked up on PATH) with the timeout; never rejects. */
-export function runCommand(argv: readonly string[], timeoutMs: number): Promise<CommandResult> {
+/** Runs argv (argv[0] looked up on PATH) with the timeout; never rejects. A fired signal kills it. */
+export function runCommand(argv: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
   const start = performance.now();
   return new Promise((resolve) => {
     let stderr = Buffer.alloc(0);
@@ -64,6 +64,8 @@ export function runCommand(argv: readonly string[], timeoutMs: number): Promise<
       timedOut = !exited;
       killTree(child.pid, () => child.kill('SIGKILL'));
     }, timeoutMs);
+    const onAbort = () => killTree(child.pid, () => child.kill('SIGKILL'));
+    signal?.addEventListener('abort', onAbort, { once: true });
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = Buffer.concat([stderr, chunk]);
       if (stderr.length > 2 * STDERR_TAIL_BYTES) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
@@ -72,13 +74,14 @@ export function runCommand(argv: readonly string[], timeoutMs: number): Promise<
       exited = true;
     });
     let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+    const finish = (code: number | null, endSignal: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       resolve({
         exitCode: code,
-        signal,
+        signal: endSignal,
         timedOut,
         ...(spawnError ? { spawnError } : {}),
         stderrTail: stderr.subarray(Math.max(0, stderr.length - STDERR_TAIL_BYTES)).toString('utf8'),

@@ -39,6 +39,8 @@ export interface AuditOptions {
   maxShrinkAttempts?: number;
   /** Where to write the counterexample folder on a failure (checked before any work); none when absent. */
   outDir?: string;
+  /** Cancels the audit (E_ABORTED); the running command is killed and nothing is written. */
+  signal?: AbortSignal;
   /** Called after every case. */
   onCase?: (record: CaseRecord, done: number, total: number) => void;
 }
@@ -88,7 +90,7 @@ function problemOf(options: AuditOptions): Problem {
   return { n: options.n, m: options.m, transposable: options.transposable === true, fill, maxGap };
 }
 
-/** Runs the audit; throws NmsparseError only for bad options or an unusable output folder. */
+/** Runs the audit; throws NmsparseError only for bad options, an unusable output folder or cancellation. */
 export async function audit(command: readonly string[], options: AuditOptions): Promise<AuditSummary> {
   const start = performance.now();
   const problem = problemOf(options);
@@ -110,7 +112,7 @@ export async function audit(command: readonly string[], options: AuditOptions): 
   const specs = fc.sample(arbitrary, { seed, numRuns: cases });
 
   const dir = await mkdtemp(join(tmpdir(), 'nmsparse-audit-'));
-  const commandSpec = { argv: command, timeoutMs };
+  const commandSpec = { argv: command, timeoutMs, signal: options.signal };
   const attempt = (x: Parameters<typeof runCase>[0]) => runCase(x, problem, commandSpec, dir);
   try {
     const records: CaseRecord[] = [];

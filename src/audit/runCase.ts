@@ -1,11 +1,11 @@
 /**
  * One case end to end: write the scores as .npy, run the command on it, read the mask it wrote and
  * judge it. Every way the command can go wrong becomes a failure kind; nothing here throws for a
- * misbehaving command.
+ * misbehaving command (only cancellation, E_ABORTED, throws).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NmsparseError } from '../core/errors.js';
+import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { readNpyFile, writeNpyFile, type NpyArray } from '../io/npy.js';
 import { runCommand, substitutePlaceholders, type CommandResult } from './command.js';
@@ -28,6 +28,8 @@ export interface CaseOutcome {
 export interface CommandSpec {
   argv: readonly string[];
   timeoutMs: number;
+  /** Stops the run: the command is killed and the case throws E_ABORTED. */
+  signal?: AbortSignal;
 }
 
 function commandFailure(run: CommandResult, timeoutMs: number): { kind: FailureKind; message: string } | undefined {
@@ -45,7 +47,9 @@ export async function runCase(scores: Matrix, problem: Problem, command: Command
   await writeNpyFile(input, scores.data, [scores.rows, scores.cols], 'f32', { force: true });
   await rm(output, { force: true, recursive: true });
   const argv = substitutePlaceholders(command.argv, { in: input, out: output, n: problem.n, m: problem.m });
-  const run = await runCommand(argv, command.timeoutMs);
+  throwIfAborted(command.signal);
+  const run = await runCommand(argv, command.timeoutMs, command.signal);
+  throwIfAborted(command.signal);
   const failed = commandFailure(run, command.timeoutMs);
   if (failed) return { ok: false, ...failed, run };
 
