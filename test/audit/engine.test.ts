@@ -4,29 +4,26 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit, type AuditOptions } from '../../src/audit/index.js';
 import { parseNpy } from '../../src/io/npy.js';
 import { certify } from '../../src/verify/certify.js';
 import { solvers } from '../support/brokenSolvers.mjs';
+import { solverCommand as writeSolverScript } from '../support/solverScript.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/bin.js');
 let dir: string;
-let script: string;
+let solverCommand: (name: string) => string[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nmsparse-audit-test-'));
-  script = join(dir, 'solver.mjs');
-  const support = pathToFileURL(join(ROOT, 'test/support/brokenSolvers.mjs')).href;
-  await writeFile(script, `import { runAsCommand } from '${support}';\nawait runAsCommand(process.argv.slice(2));\n`);
+  solverCommand = await writeSolverScript(dir);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const solverCommand = (name: string) => [process.execPath, script, name, '{in}', '{out}', '{n}', '{m}'];
 const BASE: AuditOptions = { n: 2, m: 4, transposable: true, cases: 6, seed: 1420, maxShrinkAttempts: 24, timeoutMs: 30_000 };
 
 async function readNpy(path: string) {

@@ -15,15 +15,23 @@ const TIMEOUT_FLAG = numberFlag({ name: 'timeout', max: 86_400, default: 30, pla
 const SHRINK_FLAG = integerFlag({ name: 'shrink-attempts', min: 0, max: 100_000, default: 200, help: 'runs of the command spent shrinking the first failure' });
 const OUT_FLAG = pathFlag({ name: 'out', placeholder: 'DIR', help: 'counterexample folder, written on a failure (default nmsparse-audit-SEED); must not exist or be empty' });
 
-/** A gap: 0 or a positive decimal up to 1 (parsePositiveNumber refuses 0, which is the default here). */
+/** A gap: 0 (the default, which numberFlag's positive numbers exclude) or a decimal up to 1. */
+const MAX_GAP_ACCEPTS = 'a number from 0 to 1';
 const MAX_GAP_FLAG: DefaultedFlag<number> = {
   name: 'max-gap',
   kind: 'number',
   placeholder: 'G',
-  accepts: 'a number from 0 to 1',
+  accepts: MAX_GAP_ACCEPTS,
   help: 'largest certified gap a mask may have, overall and in every tile (0: the solver claims to be exact)',
   default: 0,
-  parse: (text) => (/^0*\.?0*$/.test(text) && /0/.test(text) ? 0 : parsePositiveNumber(text, 'max-gap', 1)),
+  parse(text) {
+    if (/^0*\.?0*$/.test(text) && text.includes('0')) return 0;
+    try {
+      return parsePositiveNumber(text, 'max-gap', 1);
+    } catch {
+      throw optionError(`--max-gap must be ${MAX_GAP_ACCEPTS}, got '${displayText(text, 40)}'`);
+    }
+  },
 };
 
 /** The engine loads fast-check, an optional peer dependency: say what to install when it is missing. */
