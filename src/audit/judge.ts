@@ -140,16 +140,12 @@ export async function judgeMask(scores: Matrix, mask: ArrayLike<number>, shape: 
   if (!rightShape || mask.length !== scores.rows * scores.cols) {
     return fail('wrongShape', `the mask has shape (${shape.join(', ')}) but the scores are ${scores.rows}×${scores.cols}`);
   }
-  for (let k = 0; k < mask.length; k++) {
-    const x = mask[k] as number;
-    if (x !== 0 && x !== 1) {
-      return fail('malformedMask', `mask value ${x} at (${Math.floor(k / scores.cols)}, ${k % scores.cols}) is not 0 or 1`);
-    }
-  }
   const { n, m, transposable, fill } = problem;
   const certificate = await certify(scores, mask, { n, m, transposable, fill, backend: 'reference' });
   if (!certificate.valid) {
     const first = certificate.violations[0] as Violation;
+    // Values other than 0 and 1 are listed first (validity.ts): the mask is malformed, not merely invalid.
+    if (first.kind === 'value') return { ...fail('malformedMask', `mask ${describeViolation(first, m)}`), certificate };
     const more = certificate.violationCount > 1 ? ` (and ${certificate.violationCount - 1} more)` : '';
     return { ...fail('invalidMask', `invalid mask: ${describeViolation(first, m)}${more}`), certificate };
   }

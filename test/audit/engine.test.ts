@@ -134,6 +134,21 @@ describe('audit: every other way a command can fail', () => {
     expect(summary.seconds).toBeLessThan(20);
   });
 
+  it('cancels: between cases, and a running command is killed at once', async () => {
+    const between = new AbortController();
+    const first = audit(solverCommand('exact'), { ...BASE, cases: 3, signal: between.signal, onCase: () => between.abort() });
+    await expect(first).rejects.toMatchObject({ code: 'E_ABORTED' });
+
+    // The command says it has started by creating a file, then sleeps far past any test's time.
+    const marker = join(dir, 'started');
+    const running = new AbortController();
+    const sleeper = node(`require('fs').writeFileSync(${JSON.stringify(marker)}, ''); setTimeout(() => {}, 1e6)`);
+    const pending = audit(sleeper, { ...BASE, cases: 1, timeoutMs: 600_000, signal: running.signal });
+    while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 20));
+    running.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'E_ABORTED' });
+  });
+
   it('refuses bad options and a non-empty output folder before running anything', async () => {
     const full = join(dir, 'full');
     await mkdir(full, { recursive: true });
