@@ -3,7 +3,7 @@
  * judge it. Every way the command can go wrong becomes a failure kind; nothing here throws for a
  * misbehaving command (only cancellation, E_ABORTED, throws).
  */
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
@@ -55,6 +55,11 @@ export async function runCase(scores: Matrix, problem: Problem, command: Command
 
   let theirMask: NpyArray;
   try {
+    const size = await stat(output).then((st) => st.size, () => 0);
+    // Refuse to load a runaway file: a mask needs at most 8 bytes a value (f64) plus its header.
+    if (size > scores.rows * scores.cols * 8 + 65_536) {
+      return { ok: false, kind: 'malformedMask', message: `the mask file has ${size} bytes, far more than a ${scores.rows}×${scores.cols} mask needs`, run };
+    }
     theirMask = await readNpyFile(output);
   } catch (err) {
     if (!(err instanceof NmsparseError)) throw err;

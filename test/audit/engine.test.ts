@@ -80,6 +80,16 @@ describe('audit: broken solvers are caught and shrunk to one tile', () => {
   }
 });
 
+describe('audit: standard masks', () => {
+  it('a standard solver wrong in the last group of each row shrinks to one 1×M group', async () => {
+    const summary = await audit(solverCommand('standardLastGroupFirstN'), { ...BASE, transposable: false, families: ['gaussian'], maxShrinkAttempts: 12 });
+    expect(summary.failed).toBeGreaterThan(0);
+    const ce = summary.counterexample;
+    expect([ce?.kind, ce?.rows, ce?.cols]).toEqual(['gap', 1, 4]);
+    expect(ce?.message).toContain('group at row 0, columns 0–3');
+  });
+});
+
 describe('audit: correct solvers pass with gap 0', () => {
   it('the exact brute-force script', async () => {
     const summary = await audit(solverCommand('exact'), { ...BASE, cases: 8 });
@@ -113,6 +123,7 @@ describe('audit: every other way a command can fail', () => {
     ['no mask', node(''), 'noMask', /wrote no mask/],
     ['not a .npy', node("require('fs').writeFileSync(process.argv[2], 'hello')"), 'malformedMask', /not a readable \.npy/],
     ['wrong shape', node(writeNpy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }", 'Buffer.alloc(4)')), 'wrongShape', /shape \(2, 2\)/],
+    ['a runaway mask file', node("require('fs').writeFileSync(process.argv[2], Buffer.alloc(1 << 20))"), 'malformedMask', /has 1048576 bytes/],
     ['a 0.5 in an f32 mask', node(writeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }", 'Buffer.from(new Float32Array(16).fill(0.5).buffer)')), 'malformedMask', /value 0\.5/],
   ];
   for (const [what, command, kind, message] of cases) {

@@ -2,6 +2,8 @@
 export type MatrixSolver = (data: Float32Array, rows: number, cols: number, n: number, m: number) => Uint8Array;
 
 export declare const solvers: {
+  /** Standard (not transposable) N:M with a bug in the last group of every row. */
+  standardLastGroupFirstN: MatrixSolver;
   exact: MatrixSolver;
   greedyNoRepair: MatrixSolver;
   offByOneTile: MatrixSolver;

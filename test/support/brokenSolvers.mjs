@@ -100,7 +100,21 @@ function byTiles(solveTile, skipLastTileColumn = false) {
   };
 }
 
+/** A standard N:M mask that keeps the top N of every group but the last of each row, where it keeps the first N. */
+function standardLastGroupFirstN(data, rows, cols, n, m) {
+  const mask = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c += m) {
+      const group = [...Array(m).keys()].map((j) => r * cols + c + j);
+      if (c + m < cols) group.sort((a, b) => data[b] - data[a] || a - b);
+      for (const k of group.slice(0, n)) mask[k] = 1;
+    }
+  }
+  return mask;
+}
+
 export const solvers = {
+  standardLastGroupFirstN,
   exact: byTiles(bruteForceTile),
   greedyNoRepair: byTiles(greedyTile),
   offByOneTile: byTiles(bruteForceTile, true),
