@@ -147,8 +147,10 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
   }
   if (firstError) throw firstError;
 
-  if (operands.length !== command.operands.length) {
-    const expected = command.operands.length === 0 ? 'no file arguments' : command.operands.join(' and ');
+  const alternative = command.alternativeOperands;
+  if (operands.length !== command.operands.length && operands.length !== alternative?.length) {
+    const names = (list: readonly string[]) => (list.length === 0 ? 'no file arguments' : list.join(' and '));
+    const expected = alternative ? `${names(command.operands)}, or ${names(alternative)}` : names(command.operands);
     const got = operands.length === 0 ? 'none' : operands.map((o) => `'${displayText(o, 60)}'`).join(', ');
     throw optionError(`expected ${expected}, got ${got}`);
   }

@@ -2,7 +2,7 @@
 import { NmsparseError } from '../../core/errors.js';
 import type { AuditSummary, FailureKind } from '../../audit/index.js';
 import type { CliOutput, Command } from '../command.js';
-import { displayText } from '../display.js';
+import { displayText } from '../../core/text.js';
 import { integerFlag, numberFlag, optionError, parsePositiveNumber, pathFlag, type DefaultedFlag } from '../flags.js';
 import { withInterrupt } from '../interrupt.js';
 import { progressMode } from '../progress.js';
