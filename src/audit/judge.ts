@@ -6,6 +6,7 @@
  * when magnitudes span 1e-30…1e30. A case's gap is the larger of the certified gap and the worst unit's.
  */
 import { standardMask, transposableMask } from '../masks.js';
+import { NmsparseError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { Fill } from '../core/types.js';
 import { relativeGap } from '../reference/dualBound.js';
@@ -141,7 +142,14 @@ export async function judgeMask(scores: Matrix, mask: ArrayLike<number>, shape: 
     return fail('wrongShape', `the mask has shape (${shape.join(', ')}) but the scores are ${scores.rows}×${scores.cols}`);
   }
   const { n, m, transposable, fill } = problem;
-  const certificate = await certify(scores, mask, { n, m, transposable, fill, backend: 'reference' });
+  let certificate: Certificate;
+  try {
+    certificate = await certify(scores, mask, { n, m, transposable, fill, backend: 'reference' });
+  } catch (err) {
+    // Entries that are not numbers at all (certify's E_DTYPE) make a malformed mask, like 0.5 does.
+    if (err instanceof NmsparseError && err.code === 'E_DTYPE') return fail('malformedMask', err.message);
+    throw err;
+  }
   if (!certificate.valid) {
     const first = certificate.violations[0] as Violation;
     // Values other than 0 and 1 are listed first (validity.ts): the mask is malformed, not merely invalid.

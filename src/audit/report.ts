@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NmsparseError } from '../core/errors.js';
+import { displayText } from '../core/text.js';
 import type { Matrix } from '../core/matrix.js';
 import { encodeNpy } from '../io/npy.js';
 import { describeViolation, type Problem } from './judge.js';
@@ -18,11 +19,6 @@ export interface CaseOrigin {
   spec: CaseSpec;
   command: readonly string[];
   shrinkAttempts: number;
-}
-
-/** Control characters escaped (\uXXXX), so that a command's output cannot drive a terminal. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Refuses an output folder that exists and is not empty; call before any work. */
@@ -84,9 +80,9 @@ function reportMarkdown(scores: Matrix, outcome: CaseOutcome, problem: Problem, 
   const lines = [
     `# nmsparse audit: counterexample (${outcome.kind})`,
     '',
-    `**What is wrong:** ${printable(outcome.message)}`,
+    `**What is wrong:** ${displayText(outcome.message, 1000)}`,
     '',
-    `Problem: ${kind}, max gap ${problem.maxGap}. Command: \`${printable(origin.command.join(' '))}\`.`,
+    `Problem: ${kind}, max gap ${problem.maxGap}. Command: \`${displayText(origin.command.join(' '), 1000)}\`.`,
     `Shrunk from case ${origin.index} (family ${origin.spec.family}, ${origin.spec.rows}×${origin.spec.cols}, seed ${origin.spec.seed}) ` +
       `to ${rows}×${cols} in ${origin.shrinkAttempts} runs of the command.`,
     '',
@@ -113,7 +109,7 @@ function reportMarkdown(scores: Matrix, outcome: CaseOutcome, problem: Problem, 
     lines.push('## An optimal mask', '', grid(optimal, rows, cols, (x) => String(x)), '');
   }
   if (outcome.run.stderrTail.trim() !== '') {
-    lines.push('## The end of its stderr', '', ...printable(outcome.run.stderrTail).split('\n').map((l) => `    ${l}`), '');
+    lines.push('## The end of its stderr', '', ...outcome.run.stderrTail.split('\n').map((l) => `    ${displayText(l, 500)}`), '');
   }
   lines.push('Files: scores.npy (f32), their-mask.npy (as they wrote it, when readable), optimal-mask.npy (u8), report.json.', '');
   return lines.join('\n');
