@@ -131,11 +131,7 @@ export async function writeCounterexample(
   try {
     const shape = [scores.rows, scores.cols];
     await writeFile(join(temp, 'scores.npy'), encodeNpy(scores.data, shape, 'f32'));
-    const theirs = outcome.theirMask;
-    if (theirs) {
-      const data = theirs.data instanceof Float32Array ? theirs.data : Uint8Array.from(theirs.data);
-      await writeFile(join(temp, 'their-mask.npy'), encodeNpy(data, theirs.shape, data instanceof Float32Array ? 'f32' : 'u8'));
-    }
+    if (outcome.theirMaskFile) await writeFile(join(temp, 'their-mask.npy'), outcome.theirMaskFile);
     await writeFile(join(temp, 'optimal-mask.npy'), encodeNpy(best.mask, shape, 'u8'));
     await writeFile(join(temp, 'report.json'), JSON.stringify(reportJson(scores, outcome, problem, origin, best.objective), null, 2) + '\n');
     await writeFile(join(temp, 'report.md'), reportMarkdown(scores, outcome, problem, origin, best.mask, best.objective));

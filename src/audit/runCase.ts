@@ -3,11 +3,11 @@
  * judge it. Every way the command can go wrong becomes a failure kind; nothing here throws for a
  * misbehaving command (only cancellation, E_ABORTED, throws).
  */
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
-import { readNpyFile, writeNpyFile, type NpyArray } from '../io/npy.js';
+import { parseNpyMask, writeNpyFile, type NpyMask } from '../io/npy.js';
 import { runCommand, substitutePlaceholders, type CommandResult } from './command.js';
 import { judgeMask, type FailureKind, type Judgement, type Problem } from './judge.js';
 
@@ -18,8 +18,9 @@ export interface CaseOutcome {
   /** max(certified gap, worst unit gap), when the mask could be certified. */
   gap?: number;
   run: CommandResult;
-  /** The mask the command wrote, when it could be read. */
-  theirMask?: NpyArray;
+  /** The mask the command wrote, when it could be read: decoded at its stored precision, and its file's bytes. */
+  theirMask?: NpyMask;
+  theirMaskFile?: Uint8Array;
   /** The judgement of that mask, when it had the right shape and 0/1 values to be judged. */
   judgement?: Judgement;
 }
@@ -53,19 +54,22 @@ export async function runCase(scores: Matrix, problem: Problem, command: Command
   const failed = commandFailure(run, command.timeoutMs);
   if (failed) return { ok: false, ...failed, run };
 
-  let theirMask: NpyArray;
+  const size = await stat(output).then((st) => st.size, () => undefined);
+  if (size === undefined) return { ok: false, kind: 'noMask', message: 'the command exited 0 but wrote no mask to {out}', run };
+  // Refuse to load a runaway file: a mask needs at most 8 bytes a value (f64) plus its header.
+  if (size > scores.rows * scores.cols * 8 + 65_536) {
+    return { ok: false, kind: 'malformedMask', message: `the mask file has ${size} bytes, far more than a ${scores.rows}×${scores.cols} mask needs`, run };
+  }
+  let theirMaskFile: Uint8Array;
+  let theirMask: NpyMask;
   try {
-    const size = await stat(output).then((st) => st.size, () => 0);
-    // Refuse to load a runaway file: a mask needs at most 8 bytes a value (f64) plus its header.
-    if (size > scores.rows * scores.cols * 8 + 65_536) {
-      return { ok: false, kind: 'malformedMask', message: `the mask file has ${size} bytes, far more than a ${scores.rows}×${scores.cols} mask needs`, run };
-    }
-    theirMask = await readNpyFile(output);
+    theirMaskFile = await readFile(output);
+    theirMask = parseNpyMask(theirMaskFile, '{out}');
   } catch (err) {
-    if (!(err instanceof NmsparseError)) throw err;
-    if (err.code === 'E_IO') return { ok: false, kind: 'noMask', message: `the command exited 0 but wrote no mask to {out}`, run };
-    return { ok: false, kind: 'malformedMask', message: `the mask is not a readable .npy: ${err.message.replace(output, '{out}')}`, run };
+    if (err instanceof NmsparseError) return { ok: false, kind: 'malformedMask', message: `the mask is not a readable .npy: ${err.message}`, run };
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return { ok: false, kind: 'noMask', message: `the mask {out} cannot be read (${code})`, run };
   }
   const judgement = await judgeMask(scores, theirMask.data, theirMask.shape, problem);
-  return { ok: judgement.ok, kind: judgement.kind, message: judgement.message, gap: judgement.gap, run, theirMask, judgement };
+  return { ok: judgement.ok, kind: judgement.kind, message: judgement.message, gap: judgement.gap, run, theirMask, theirMaskFile, judgement };
 }

@@ -123,6 +123,12 @@ describe('audit: every other way a command can fail', () => {
     ['no mask', node(''), 'noMask', /wrote no mask/],
     ['not a .npy', node("require('fs').writeFileSync(process.argv[2], 'hello')"), 'malformedMask', /not a readable \.npy/],
     ['wrong shape', node(writeNpy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }", 'Buffer.alloc(4)')), 'wrongShape', /shape \(2, 2\)/],
+    [
+      'an f64 mask read at its precision: 1 + 1e-12 is not 1',
+      node(writeNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }", 'Buffer.from(Float64Array.from([1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1 + 1e-12]).buffer)')),
+      'malformedMask',
+      /value 1\.000000000001 at \(3, 3\)/,
+    ],
     ['a runaway mask file', node("require('fs').writeFileSync(process.argv[2], Buffer.alloc(1 << 20))"), 'malformedMask', /has 1048576 bytes/],
     ['a 0.5 in an f32 mask', node(writeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }", 'Buffer.from(new Float32Array(16).fill(0.5).buffer)')), 'malformedMask', /value 0\.5/],
   ];
