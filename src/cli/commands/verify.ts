@@ -19,6 +19,7 @@ import {
   SCORE_FLAG,
   TRANSPOSABLE_FLAG,
 } from '../sharedFlags.js';
+import { MASK_NAME_FLAG } from '../maskNames.js';
 import { verifyCheckpointFiles } from '../verifyCheckpoint.js';
 import { verifyMatrixFiles, type VerifySettings } from '../verifyMatrix.js';
 import { verifyPrunedFiles } from '../verifyPruned.js';
@@ -52,9 +53,9 @@ export const verifyCommand: Command = {
   operands: ['SCORES', 'MASKS'],
   alternativeOperands: [],
   inputs: ['npy', 'safetensors'],
-  flags: [N_FLAG, M_FLAG, TRANSPOSABLE_FLAG, FILL_FLAG, SCORE_FLAG, BACKEND_FLAG, INCLUDE_FLAG, EXCLUDE_FLAG, CONV_FLAG, ALLOW_MISSING_FLAG, PRUNED_FLAG, DENSE_FLAG, JSON_FLAG, QUIET_FLAG],
+  flags: [N_FLAG, M_FLAG, TRANSPOSABLE_FLAG, FILL_FLAG, SCORE_FLAG, BACKEND_FLAG, INCLUDE_FLAG, EXCLUDE_FLAG, CONV_FLAG, ALLOW_MISSING_FLAG, MASK_NAME_FLAG, PRUNED_FLAG, DENSE_FLAG, JSON_FLAG, QUIET_FLAG],
   notes: [
-    'Both files must be of the same kind (from their first bytes). For a checkpoint, every mask in MASKS is checked against the weight of the same name, and every tensor that `nmsparse mask` with the same --m, --transposable, --conv, --include and --exclude would mask must have one.',
+    'Both files must be of the same kind (from their first bytes). For a checkpoint, every mask in MASKS is checked against its weight: the tensor of the same name, or for masks named by torch.nn.utils.prune (M.weight_mask: M.weight_orig, else M.weight) or apex ASP (M.__weight_mma_mask: M.weight) the weight they name, or the one --mask-name says. MASKS may be MODEL itself when it holds its masks; then only tensors with such mask names are masks. Masks are U8, BOOL or float 0/1, and every tensor that `nmsparse mask` with the same --m, --transposable, --conv, --include and --exclude would mask must have one.',
     'With --pruned, every tensor of PRUNED that `nmsparse mask` would mask (same --m, --transposable, --conv, --include, --exclude) is checked from its nonzeros: a kept weight that is exactly 0 cannot be told from a dropped one, so groups with fewer than N nonzeros pass as "at most N" and are reported as such. The table gives each tensor\'s sparsity and, with --dense, the certified gap of its pattern against the optimum for the dense weights\' scores (--score).',
     'Exit 0 when every mask is valid (and none is missing), 1 when one is invalid or missing, 2 on a usage or input error.',
   ],
@@ -71,7 +72,9 @@ export const verifyCommand: Command = {
     const prunedPath = args.get(PRUNED_FLAG);
     if (prunedPath !== undefined) {
       if (args.operands.length > 0) throw optionError('--pruned checks one checkpoint alone; give no SCORES and MASKS with it');
-      if (args.has(ALLOW_MISSING_FLAG)) throw optionError('--allow-missing applies to a MASKS file, not to --pruned');
+      for (const flag of [ALLOW_MISSING_FLAG, MASK_NAME_FLAG]) {
+        if (args.has(flag)) throw optionError(`--${flag.name} applies to a MASKS file, not to --pruned`);
+      }
       args.checkInputKind('safetensors');
       const selection = resolveSelection(args, pattern);
       return withInterrupt((signal) => verifyPrunedFiles(prunedPath, args.get(DENSE_FLAG), v, { selection, signal, progress }, out));
@@ -89,7 +92,7 @@ export const verifyCommand: Command = {
             scoresPath,
             masksPath,
             v,
-            { selection: resolveSelection(args, pattern), allowMissing: args.get(ALLOW_MISSING_FLAG), signal, progress },
+            { selection: resolveSelection(args, pattern), maskName: args.get(MASK_NAME_FLAG), allowMissing: args.get(ALLOW_MISSING_FLAG), signal, progress },
             out,
           ),
       out.stderr,
