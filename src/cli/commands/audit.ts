@@ -85,6 +85,7 @@ export const auditCommand: Command = {
   notes: [
     'COMMAND runs once per case, without a shell; in each of its words {in} becomes a .npy file of f32 scores, {out} the .npy file it must write the mask to (u8, bool or float 0/1, the same shape), {n} and {m} the pattern. The mask must maximise the sum of the scores it keeps, the scores taken as they are (signed).',
     'A case fails when the command exits non-zero, is killed or times out, writes no mask or a malformed one, a mask of the wrong shape, an invalid mask, or one whose certified gap (overall, or in any tile) exceeds --max-gap. The first failure is shrunk to a minimal counterexample (fewest tiles, then simplest values) and written to --out.',
+    'M is at most 256 here. The engine needs fast-check, an optional peer dependency of nmsparse (npm install fast-check). docs/verification.md has worked examples.',
     'Exit 0 when every case passes, 1 when one fails, 2 on a usage error.',
   ],
   examples: [
