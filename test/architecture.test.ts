@@ -36,7 +36,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   verify: ['core', 'reference', 'backends'],
   prune: ['core', 'reference', 'backends', 'verify', 'api'],
   api: ['core', 'reference', 'backends', 'verify', 'prune'],
-  cli: ['core', 'api', 'io', 'verify', 'prune', 'backends'],
+  audit: ['core', 'reference', 'io', 'verify', 'api'],
+  testing: ['core', 'audit'],
+  cli: ['core', 'api', 'io', 'verify', 'prune', 'backends', 'audit'],
 };
 
 describe('architecture', () => {

@@ -35,6 +35,10 @@ export interface Command {
   readonly usage: readonly string[];
   /** Names of the positional arguments, in order; all are required. */
   readonly operands: readonly string[];
+  /** Another operand list the command accepts (its flags tell the forms apart): verify --pruned takes none. */
+  readonly alternativeOperands?: readonly string[];
+  /** The name of a command line that follows `--` (every word after it, at least one): audit's COMMAND. */
+  readonly trailing?: string;
   /** The file kinds the command reads; a flag without `inputs` applies to all of them. */
   readonly inputs: readonly InputKind[];
   readonly flags: readonly Flag<unknown>[];

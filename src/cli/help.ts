@@ -76,7 +76,7 @@ export function commandHelp(command: Command): string {
 }
 
 export const EXIT_CODES_TEXT =
-  'Exit codes: 0 success; 1 verify found an invalid or missing mask; 2 any error, with one line on stderr ' +
+  'Exit codes: 0 success; 1 verify found an invalid or missing mask, or audit a failing case; 2 any error, with one line on stderr ' +
   '(usage, input, or an internal error to report); 3 the CLI itself failed; 128+n stopped by signal n (130 for Ctrl-C).';
 
 export function programHelp(commands: readonly Command[], version: string): string {

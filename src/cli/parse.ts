@@ -15,6 +15,8 @@ export class ParsedArgs {
     private readonly flags: readonly Flag<unknown>[],
     private readonly values: ReadonlyMap<string, readonly unknown[]>,
     readonly operands: readonly string[],
+    /** The words after `--`, for a command that takes a trailing command line. */
+    readonly trailing: readonly string[] = [],
   ) {}
 
   has(flag: Flag<unknown>): boolean {
@@ -88,6 +90,7 @@ function unknownOption(command: Command, spelled: string): Error {
 export function parseCommandLine(command: Command, argv: readonly string[]): ParseOutcome {
   const values = new Map<string, unknown[]>();
   const operands: string[] = [];
+  let trailing: string[] = [];
   let firstError: Error | undefined;
   const fail = (err: unknown) => {
     firstError ??= err as Error;
@@ -97,7 +100,8 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
     const token = argv[i] as string;
     if (HELP_TOKENS.has(token)) return { help: true };
     if (token === '--') {
-      operands.push(...argv.slice(i + 1));
+      if (command.trailing) trailing = argv.slice(i + 1);
+      else operands.push(...argv.slice(i + 1));
       break;
     }
     const isFlag = token.startsWith('--') ? token.length > 2 : token.startsWith('-') && token.length > 1;
@@ -143,12 +147,15 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
   }
   if (firstError) throw firstError;
 
-  if (operands.length !== command.operands.length) {
-    const expected = command.operands.length === 0 ? 'no file arguments' : command.operands.join(' and ');
+  const alternative = command.alternativeOperands;
+  if (operands.length !== command.operands.length && operands.length !== alternative?.length) {
+    const names = (list: readonly string[]) => (list.length === 0 ? 'no file arguments' : list.join(' and '));
+    const expected = alternative ? `${names(command.operands)}, or ${names(alternative)}` : names(command.operands);
     const got = operands.length === 0 ? 'none' : operands.map((o) => `'${displayText(o, 60)}'`).join(', ');
     throw optionError(`expected ${expected}, got ${got}`);
   }
-  const args = new ParsedArgs(command.flags, values, operands);
+  if (command.trailing && trailing.length === 0) throw optionError(`expected -- ${command.trailing} at the end`);
+  const args = new ParsedArgs(command.flags, values, operands, trailing);
   for (const flag of command.flags) if (flag.required && !args.has(flag)) throw optionError(`${flagLabel(flag)} ${flag.placeholder} is required`);
   checkNeeds(command, args);
   return { help: false, args };

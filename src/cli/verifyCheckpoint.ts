@@ -1,6 +1,7 @@
 /**
- * `nmsparse verify MODEL.safetensors MASKS.safetensors`: every mask in MASKS checked against the
- * weights of the same name (validity, objective, certified gap). Coverage counts too: a tensor of
+ * `nmsparse verify MODEL.safetensors MASKS.safetensors`: every mask in MASKS checked against its
+ * weights (validity, objective, certified gap): the weights of the same name, or the ones other tools'
+ * mask names point to (maskNames.ts); MASKS may be MODEL itself. Coverage counts too: a tensor of
  * MODEL that the pattern and selection apply to (as `nmsparse mask` would pick it) without a mask in
  * MASKS is a failure, and so is a MASKS file with no mask at all, unless --allow-missing.
  * Exit 0 when every mask is valid and none is missing, 1 otherwise.
@@ -8,7 +9,9 @@
 import { certify, scoresFrom, type Certificate } from '../index.js';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { openSafetensorsFile, type SafetensorsReader, type TensorInfo } from '../io/index.js';
+import { resolve } from 'node:path';
 import type { CliOutput } from './command.js';
+import { pairMasks, type MaskPair } from './maskNames.js';
 import { displayText } from '../core/text.js';
 import { matrixShape } from './eligibility.js';
 import { inTensor, planTensors } from './maskCheckpoint.js';
@@ -19,14 +22,17 @@ import { formatGap, formatShape, formatTable, left, right } from './table.js';
 import type { VerifySettings } from './verifyMatrix.js';
 
 interface VerifyReport extends Certificate {
+  /** The weight tensor's name, and the mask's when it is another. */
   name: string;
+  mask?: string;
   shape: number[];
 }
 
 /** Checks one mask tensor against its weight tensor; shape and dtype problems name the tensor. */
-async function verifyTensor(model: SafetensorsReader, masks: SafetensorsReader, info: TensorInfo, v: VerifySettings, signal: AbortSignal): Promise<VerifyReport> {
-  return inTensor(info.name, async () => {
-    const weight = model.tensor(info.name);
+async function verifyTensor(model: SafetensorsReader, masks: SafetensorsReader, pair: MaskPair, v: VerifySettings, signal: AbortSignal): Promise<VerifyReport> {
+  const info = masks.tensor(pair.mask);
+  return inTensor(pair.mask, async () => {
+    const weight = model.tensor(pair.weight);
     if (formatShape(weight.shape) !== formatShape(info.shape)) {
       throw new NmsparseError('E_SHAPE', `the mask is ${formatShape(info.shape)} but the weight is ${formatShape(weight.shape)}`);
     }
@@ -35,26 +41,28 @@ async function verifyTensor(model: SafetensorsReader, masks: SafetensorsReader, 
     const scores = scoresFrom({ ...matrix, data: await model.readFloats(weight) }, v.score);
     const mask = await masks.readMask(info);
     const c = await certify(scores, mask, { n: v.n, m: v.m, transposable: v.transposable, fill: v.fill, backend: v.backend, signal });
-    return { name: info.name, shape: [...info.shape], ...c };
+    return { name: pair.weight, ...(pair.mask === pair.weight ? {} : { mask: pair.mask }), shape: [...info.shape], ...c };
   });
 }
 
 export interface CoverageRun {
   selection: Selection;
+  /** --mask-name: how masks are named after their weights. */
+  maskName?: string;
   allowMissing: boolean;
   signal: AbortSignal;
   progress: (tensors: number, elements: number) => ProgressReporter;
 }
 
-async function verifyAll(model: SafetensorsReader, masks: SafetensorsReader, v: VerifySettings, run: CoverageRun): Promise<VerifyReport[]> {
+async function verifyAll(model: SafetensorsReader, masks: SafetensorsReader, pairs: readonly MaskPair[], v: VerifySettings, run: CoverageRun): Promise<VerifyReport[]> {
   const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-  const progress = run.progress(masks.tensors.length, masks.tensors.reduce((sum, t) => sum + size(t), 0));
+  const progress = run.progress(pairs.length, pairs.reduce((sum, p) => sum + size(masks.tensor(p.mask)), 0));
   const reports: VerifyReport[] = [];
   try {
-    for (const t of masks.tensors) {
+    for (const pair of pairs) {
       throwIfAborted(run.signal);
-      progress.startTensor(t.name, size(t));
-      reports.push(await verifyTensor(model, masks, t, v, run.signal));
+      progress.startTensor(pair.mask, size(masks.tensor(pair.mask)));
+      reports.push(await verifyTensor(model, masks, pair, v, run.signal));
       progress.finishTensor();
     }
   } finally {
@@ -68,9 +76,14 @@ export async function verifyCheckpointFiles(modelPath: string, masksPath: string
   try {
     const masks = await openSafetensorsFile(masksPath);
     try {
-      const reports = await verifyAll(model, masks, v, run);
-      const masked = new Set(masks.tensors.map((t) => t.name));
-      const missing = [...planTensors(model, run.selection).targets.keys()].filter((name) => !masked.has(name));
+      const sameFile = resolve(modelPath) === resolve(masksPath);
+      const weights = new Set(model.tensors.map((t) => t.name));
+      const pairs = pairMasks(masks.tensors.map((t) => t.name), weights, { sameFile, template: run.maskName });
+      const reports = await verifyAll(model, masks, pairs, v, run);
+      const masked = new Set(pairs.map((p) => p.weight));
+      const maskNames = new Set(pairs.map((p) => p.mask));
+      // In a model that holds its own masks, the masks are not weights that lack one.
+      const missing = [...planTensors(model, run.selection).targets.keys()].filter((name) => !masked.has(name) && !maskNames.has(name));
       const invalid = reports.filter((r) => !r.valid);
       // Nothing checked proves nothing: an empty MASKS file fails like a missing mask.
       const uncovered = !run.allowMissing && (missing.length > 0 || reports.length === 0);
@@ -83,7 +96,7 @@ export async function verifyCheckpointFiles(modelPath: string, masksPath: string
       }
       out.print(`${maskKindText(v)}: ${reports.length - invalid.length} of ${reports.length} mask(s) valid`);
       const columns = [left('name'), left('shape'), left('valid'), right('objective'), right('upper bound'), right('certified gap')];
-      const rows = reports.map((r) => [r.name, formatShape(r.shape), r.valid ? 'yes' : `NO (${r.violationCount})`, r.objective.toPrecision(8), r.upperBound.toPrecision(8), formatGap(r.gap)]);
+      const rows = reports.map((r) => [r.mask ? `${r.name} (mask ${r.mask})` : r.name, formatShape(r.shape), r.valid ? 'yes' : `NO (${r.violationCount})`, r.objective.toPrecision(8), r.upperBound.toPrecision(8), formatGap(r.gap)]);
       if (reports.length > 0) for (const line of formatTable(columns, rows)) out.print(line);
       for (const r of invalid) for (const violation of r.violations) out.print(`  ${displayText(r.name, 80)}: ${JSON.stringify(violation)}`);
       if (missing.length > 0) {

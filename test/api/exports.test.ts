@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as io from '../../src/io/index.js';
 import * as api from '../../src/index.js';
+import * as testing from '../../src/testing/index.js';
 
 describe('public exports', () => {
   it("'nmsparse' exports exactly the documented values", () => {
@@ -51,6 +52,10 @@ describe('public exports', () => {
       'writeNpyFile',
       'writeSafetensorsFile',
     ]);
+  });
+
+  it("'nmsparse/testing' exports exactly the documented values", () => {
+    expect(Object.keys(testing).sort()).toEqual(['FAMILIES', 'maskSolverProperty', 'scoreMatrix']);
   });
 
   it('the defaults are frozen, and the kernel contracts name every kernel', () => {

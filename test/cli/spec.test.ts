@@ -91,7 +91,7 @@ describe('parsing: unknown, repeated and malformed flags are one-line errors', (
     await expectUsageError(['mask', 'a.npy', '--transposible'], /unknown option --transposible \(did you mean --transposable\?\)/);
     await expectUsageError(['verify', 'a.npy', '--allow-mising'], /did you mean --allow-missing\?/);
     await expectUsageError(['mask', '--n', '2', '--m', '4', '-o', 'x.npy'], /expected IN, got none/);
-    await expectUsageError(['verify', 'a.npy', '--n', '2', '--m', '4'], /expected SCORES and MASKS, got 'a\.npy'/);
+    await expectUsageError(['verify', 'a.npy', '--n', '2', '--m', '4'], /expected SCORES and MASKS, or no file arguments, got 'a\.npy'/);
     await expectUsageError(['demo', 'extra'], /expected no file arguments/);
     await expectUsageError(['demo', '--json=yes'], /--json takes no value/);
     await expectUsageError(['mask', 'a.npy', '--m', '4', '-o', 'x.npy'], /--n N is required/);

@@ -1,9 +1,10 @@
 // Every subcommand, in the order `nmsparse --help` lists them. A new command is a module here and a line below.
 import type { Command } from '../command.js';
+import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
 import { maskCommand } from './mask.js';
 import { prune24Command } from './prune24.js';
 import { verifyCommand } from './verify.js';
 
-export const COMMANDS: readonly Command[] = [maskCommand, verifyCommand, inspectCommand, demoCommand, prune24Command];
+export const COMMANDS: readonly Command[] = [maskCommand, verifyCommand, auditCommand, inspectCommand, demoCommand, prune24Command];
