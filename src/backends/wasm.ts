@@ -61,7 +61,7 @@ export async function configureWasm(changes: Partial<WasmSettings>): Promise<Was
   return { ...settings };
 }
 
-interface Runtime {
+export interface Runtime {
   wasm: WasmModule;
   kernels: Kernels;
 }
@@ -347,3 +347,6 @@ registerKernel('greedyTiles', 'wasm', (args, ctx) => exclusive(() => greedy(args
 registerKernel('tsenorTiles', 'wasm', (args, ctx) => exclusive(() => tsenor(args, ctx)));
 registerKernel('transposableMatrix', 'wasm', (args, ctx) => exclusive(() => transposableMatrix(args, ctx)));
 registerKernel('prox24', 'wasm', (args, ctx) => exclusive(() => prox24(args, ctx)));
+
+/** Shared with the linear algebra bindings (wasmLinalg.ts): one memory, one worker pool, one queue. */
+export { exclusive, getRuntime, workers };

@@ -24,7 +24,9 @@ export type NmsparseErrorCode =
   /** The work was cancelled through an AbortSignal. */
   | 'E_ABORTED'
   /** A mask is not a valid 0/1 mask of the right shape. */
-  | 'E_MASK';
+  | 'E_MASK'
+  /** A matrix that must be positive definite (a damped Hessian) is singular or indefinite. */
+  | 'E_SINGULAR';
 
 export class NmsparseError extends Error {
   readonly code: NmsparseErrorCode;

@@ -1,0 +1,248 @@
+/**
+ * Bindings of the WebAssembly linear algebra kernels (assembly/linalg.ts): operands are copied into
+ * the wasm backend's linear memory, the kernels run there (GEMM, Gram and the exact refit on the worker
+ * pool, split by rows of the output), results are copied out. Same quantities as
+ * src/reference/linalg.ts; the accumulation of each kernel is explained in assembly/linalg.ts.
+ * Calls take turns with the mask kernels on the one memory (`exclusive`).
+ */
+import type { KernelContext } from '../core/types.js';
+import { runChunked } from '../core/chunks.js';
+import { singular, type GemmShape } from '../reference/linalg.js';
+import { exclusive, getRuntime, workers, type Runtime } from './wasm.js';
+import type { KernelName } from './wasmModule.js';
+import type { PoolTask } from './workerPool.js';
+
+/** The linear algebra exports (pointers are byte offsets into linear memory; flags are 0/1). */
+interface LinalgExports {
+  gemmPackedBytes(k: number, n: number): number;
+  gemmScratchBytes(): number;
+  gemmPackB(b: number, ldb: number, transB: number, k: number, n: number, packed: number): void;
+  gemmRows(
+    a: number,
+    lda: number,
+    transA: number,
+    packedB: number,
+    k: number,
+    n: number,
+    c: number,
+    ldc: number,
+    alpha: number,
+    beta: number,
+    f64Out: number,
+    rowStart: number,
+    rowEnd: number,
+    scratch: number,
+  ): void;
+  choleskyLower(a: number, n: number, minPivot: number): number;
+  triangularInverseLower(l: number, n: number, row: number): void;
+  lowerGram(x: number, n: number, out: number): void;
+  refitScratchBytes(k: number): number;
+  refitRows(
+    h: number,
+    n: number,
+    mask: number,
+    rhs: number,
+    ridge: number,
+    rowStart: number,
+    rowEnd: number,
+    out: number,
+    scratch: number,
+  ): void;
+}
+
+function linalgExports(rt: Runtime): LinalgExports {
+  return rt.kernels.exports as unknown as LinalgExports;
+}
+
+/** Rows of C per task: a multiple of the kernel's 64-row blocks. */
+const ROW_TASK = 64;
+/** Multiply-adds per pool unit when deciding whether a product is worth the pool. */
+const FLOPS_PER_UNIT = 1 << 14;
+
+/**
+ * Runs `fn` over rows [0, rows) in tasks of `perTask` rows: on the pool when `units` is large enough
+ * (one scratch block per worker), else inline between event-loop yields. `args(start, end, scratch)`.
+ */
+async function overRows(
+  rt: Runtime,
+  fn: string,
+  rows: number,
+  perTask: number,
+  units: number,
+  scratch: number[],
+  ctx: KernelContext,
+  args: (start: number, end: number, scratch: number) => number[],
+): Promise<void> {
+  const pending = workers(rt, units);
+  if (pending) {
+    const pool = await pending;
+    const tasks: PoolTask[] = [];
+    for (let start = 0; start < rows; start += perTask) {
+      const end = Math.min(rows, start + perTask);
+      tasks.push({ size: end - start, args: (worker) => args(start, end, scratch[worker] as number) });
+    }
+    await pool.run(fn as KernelName, tasks, rows, ctx);
+    return;
+  }
+  const call = (rt.kernels.exports as unknown as Record<string, (...a: number[]) => void>)[fn] as (...a: number[]) => void;
+  await runChunked(rows, perTask, ctx, (start, end) => call(...args(start, end, scratch[0] as number)));
+}
+
+/** C = β·C + α·op(A)·op(B) in f32 (C updated in place and returned). */
+export function gemm(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  s: GemmShape,
+  ctx: KernelContext = {},
+): Promise<Float32Array> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const x = linalgExports(rt);
+    const { m, k, n } = s;
+    const units = Math.floor((m * n * k) / FLOPS_PER_UNIT);
+    const pool = workers(rt, units);
+    const threads = pool ? (await pool).size : 1;
+    const [pa, pb, packed, pc, ...scratch] = rt.kernels.layout([
+      a.length * 4,
+      b.length * 4,
+      x.gemmPackedBytes(k, n),
+      m * n * 4,
+      ...Array.from({ length: threads }, () => x.gemmScratchBytes()),
+    ]) as [number, number, number, number, ...number[]];
+    rt.kernels.f32(pa, a.length).set(a);
+    rt.kernels.f32(pb, b.length).set(b);
+    const beta = s.beta ?? 0;
+    if (beta !== 0) rt.kernels.f32(pc, m * n).set(c.subarray(0, m * n));
+    x.gemmPackB(pb, s.transB ? k : n, s.transB ? 1 : 0, k, n, packed);
+    const lda = s.transA ? m : k;
+    await overRows(rt, 'gemmRows', m, ROW_TASK, units, scratch, ctx, (start, end, sc) => [
+      pa, lda, s.transA ? 1 : 0, packed, k, n, pc, n, s.alpha ?? 1, beta, 0, start, end, sc,
+    ]);
+    c.set(rt.kernels.f32(pc, m * n));
+    return c;
+  });
+}
+
+/**
+ * The features' Gram matrix (f64, features × features): XᵀX for X samples × features, X·Xᵀ for X
+ * features × samples. f32 sums per 256-sample slice, added in f64.
+ */
+export function gram(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  featuresBySamples: boolean,
+  ctx: KernelContext = {},
+): Promise<Float64Array> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const x = linalgExports(rt);
+    const f = featuresBySamples ? rows : cols;
+    const samples = featuresBySamples ? cols : rows;
+    const units = Math.floor((f * f * samples) / FLOPS_PER_UNIT);
+    const pool = workers(rt, units);
+    const threads = pool ? (await pool).size : 1;
+    const [px, packed, ph, ...scratch] = rt.kernels.layout([
+      data.length * 4,
+      x.gemmPackedBytes(samples, f),
+      f * f * 8,
+      ...Array.from({ length: threads }, () => x.gemmScratchBytes()),
+    ]) as [number, number, number, ...number[]];
+    rt.kernels.f32(px, data.length).set(data);
+    // op(B) = X (samples × features): transposed storage when X is features × samples.
+    x.gemmPackB(px, cols, featuresBySamples ? 1 : 0, samples, f, packed);
+    await overRows(rt, 'gemmRows', f, ROW_TASK, units, scratch, ctx, (start, end, sc) => [
+      px, cols, featuresBySamples ? 0 : 1, packed, samples, f, ph, f, 1, 0, 1, start, end, sc,
+    ]);
+    return Float64Array.from(rt.kernels.f64(ph, f * f));
+  });
+}
+
+/** The lower Cholesky factor of the SPD n × n f64 matrix (E_SINGULAR when a pivot is not above minPivot). */
+export function cholesky(a: Float64Array, n: number, minPivot = 0): Promise<Float64Array> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const [p] = rt.kernels.layout([n * n * 8]) as [number];
+    const view = rt.kernels.f64(p, n * n);
+    view.set(a.subarray(0, n * n));
+    const failed = linalgExports(rt).choleskyLower(p, n, minPivot);
+    if (failed >= 0) throw singular(failed, pivotValue(a, view, n, failed));
+    return Float64Array.from(view);
+  });
+}
+
+/** The pivot that failed, recomputed from the partial factor (for the error message). */
+function pivotValue(a: Float64Array, l: Float64Array, n: number, i: number): number {
+  let s = a[i * n + i] as number;
+  for (let p = 0; p < i; p++) s -= (l[i * n + p] as number) ** 2;
+  return s;
+}
+
+/** L⁻¹ for a lower-triangular L. */
+export function triangularInverseLower(l: Float64Array, n: number): Promise<Float64Array> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const [p, row] = rt.kernels.layout([n * n * 8, n * 8]) as [number, number];
+    rt.kernels.f64(p, n * n).set(l.subarray(0, n * n));
+    linalgExports(rt).triangularInverseLower(p, n, row);
+    return Float64Array.from(rt.kernels.f64(p, n * n));
+  });
+}
+
+/** A⁻¹ of a symmetric positive definite A (E_SINGULAR otherwise): Cholesky, L⁻¹, then L⁻ᵀ·L⁻¹. */
+export function spdInverse(a: Float64Array, n: number, minPivot = 0): Promise<Float64Array> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const x = linalgExports(rt);
+    const [p, out, row] = rt.kernels.layout([n * n * 8, n * n * 8, n * 8]) as [number, number, number];
+    const view = rt.kernels.f64(p, n * n);
+    view.set(a.subarray(0, n * n));
+    const failed = x.choleskyLower(p, n, minPivot);
+    if (failed >= 0) throw singular(failed, pivotValue(a, rt.kernels.f64(p, n * n), n, failed));
+    x.triangularInverseLower(p, n, row);
+    x.lowerGram(p, n, out);
+    return Float64Array.from(rt.kernels.f64(out, n * n));
+  });
+}
+
+/** The exact refit of every row on its mask (see refitRows in src/reference/linalg.ts). */
+export function refitRows(
+  h: Float64Array,
+  n: number,
+  mask: Uint8Array,
+  rhs: Float64Array,
+  ridge: number,
+  rows: number,
+  ctx: KernelContext = {},
+): Promise<Float32Array> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const x = linalgExports(rt);
+    let widest = 0;
+    for (let r = 0; r < rows; r++) {
+      let k = 0;
+      for (let j = 0; j < n; j++) k += mask[r * n + j] ? 1 : 0;
+      widest = Math.max(widest, k);
+    }
+    // Each row costs about k³/3 multiply-adds.
+    const units = Math.floor((rows * widest ** 3) / 3 / FLOPS_PER_UNIT);
+    const pool = workers(rt, units);
+    const threads = pool ? (await pool).size : 1;
+    const [ph, pm, pr, po, ...scratch] = rt.kernels.layout([
+      n * n * 8,
+      rows * n,
+      rows * n * 8,
+      rows * n * 4,
+      ...Array.from({ length: threads }, () => x.refitScratchBytes(widest)),
+    ]) as [number, number, number, number, ...number[]];
+    rt.kernels.f64(ph, n * n).set(h.subarray(0, n * n));
+    rt.kernels.u8(pm, rows * n).set(mask.subarray(0, rows * n));
+    rt.kernels.f64(pr, rows * n).set(rhs.subarray(0, rows * n));
+    const perTask = Math.max(1, Math.ceil(rows / (threads * 8)));
+    await overRows(rt, 'refitRows', rows, perTask, units, scratch, ctx, (start, end, sc) => [
+      ph, n, pm, pr, ridge, start, end, po, sc,
+    ]);
+    return Float32Array.from(rt.kernels.f32(po, rows * n));
+  });
+}
