@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { configureWasm } from '../../src/backends/wasm.js';
+import * as wasm from '../../src/backends/wasmLinalg.js';
+import * as ref from '../../src/reference/linalg.js';
+import { NmsparseError } from '../../src/core/errors.js';
+import { gaussianMatrix, mulberry32 } from '../support/random.js';
+
+const gaussian = (length: number, seed: number): Float32Array => gaussianMatrix(1, length, seed).data;
+
+/** A random SPD matrix X·Xᵀ/s + shift·I (f64), X n × s Gaussian. */
+function spd(n: number, seed: number, shift = 0.1): Float64Array {
+  const s = n + 8;
+  const h = ref.gram(gaussian(n * s, seed), n, s, true);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[i * n + j] = (h[i * n + j] as number) / s + (i === j ? shift : 0);
+  return h;
+}
+
+function product64(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < n; p++) {
+      const x = a[i * n + p] as number;
+      for (let j = 0; j < n; j++) c[i * n + j] = (c[i * n + j] as number) + x * (b[p * n + j] as number);
+    }
+  }
+  return c;
+}
+
+// Small products run on the pool too (minParallelUnits 0), so both the inline and the pooled path are covered.
+let restore: { threads: number; minParallelUnits: number };
+beforeAll(async () => {
+  restore = await configureWasm({});
+});
+afterAll(async () => {
+  await configureWasm(restore);
+});
+
+describe('WASM GEMM against the reference (f64 sums)', () => {
+  it('agrees on random shapes, ragged edges, transposes, α and β, inline and on 2 workers', async () => {
+    const shape = fc.record({
+      m: fc.integer({ min: 1, max: 150 }),
+      k: fc.integer({ min: 1, max: 600 }),
+      n: fc.integer({ min: 1, max: 40 }),
+      transA: fc.boolean(),
+      transB: fc.boolean(),
+      alpha: fc.constantFrom(1, -0.5, 2),
+      beta: fc.constantFrom(0, 1, -1.5),
+      pooled: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 1e6 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(shape, async (s) => {
+        await configureWasm(s.pooled ? { threads: 2, minParallelUnits: 0 } : { threads: 1 });
+        const a = gaussian(s.m * s.k, s.seed);
+        const b = gaussian(s.k * s.n, s.seed + 1);
+        const c = gaussian(s.m * s.n, s.seed + 2);
+        const got = await wasm.gemm(a, b, Float32Array.from(c), s);
+        const want = ref.gemm(a, b, Float32Array.from(c), s);
+        // f32 sums: error ≲ k·2⁻²⁴·Σ|a||b|; with Gaussian entries Σ|a||b| ≈ 0.64·k.
+        const tolerance = 1e-6 * s.k * Math.abs(s.alpha) * Math.max(1, s.k * 0.02) + 1e-6;
+        for (let i = 0; i < want.length; i++) expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThan(tolerance);
+      }),
+      { seed: 11, numRuns: 40 },
+    );
+  }, 60_000);
+});
+
+describe('WASM Gram matrix', () => {
+  it('matches the f64 reference to 1e-6 relative in both layouts (f32 slices, f64 total)', async () => {
+    await configureWasm({ threads: 2, minParallelUnits: 0 });
+    for (const [rows, cols, fbs] of [[700, 37, false], [45, 530, true], [1, 9, false]] as const) {
+      const x = gaussian(rows * cols, rows + cols);
+      const got = await wasm.gram(x, rows, cols, fbs);
+      const want = ref.gram(x, rows, cols, fbs);
+      const f = fbs ? rows : cols;
+      for (let i = 0; i < f; i++) {
+        for (let j = 0; j < f; j++) {
+          const scale = Math.sqrt((want[i * f + i] as number) * (want[j * f + j] as number));
+          expect(Math.abs((got[i * f + j] as number) - (want[i * f + j] as number))).toBeLessThanOrEqual(1e-6 * scale + 1e-12);
+        }
+      }
+    }
+  });
+});
+
+describe('Cholesky, triangular inverse, SPD inverse', () => {
+  it('L·Lᵀ = A, L⁻¹·L = I and A⁻¹·A = I (WASM and reference) on random SPD matrices', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 1e6 }), async (n, seed) => {
+        const a = spd(n, seed);
+        for (const impl of [wasm, ref]) {
+          const l = await impl.cholesky(a, n);
+          const lt = new Float64Array(n * n);
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) lt[i * n + j] = l[j * n + i] as number;
+          const llt = product64(l, lt, n);
+          for (let i = 0; i < n * n; i++) expect(llt[i]).toBeCloseTo(a[i] as number, 9);
+          const li = product64(await impl.triangularInverseLower(l, n), l, n);
+          const inv = product64(await impl.spdInverse(a, n), a, n);
+          for (let i = 0; i < n; i++) {
+            for (let j = 0; j < n; j++) {
+              expect(li[i * n + j]).toBeCloseTo(i === j ? 1 : 0, 8);
+              expect(inv[i * n + j]).toBeCloseTo(i === j ? 1 : 0, 7);
+            }
+          }
+        }
+      }),
+      { seed: 12, numRuns: 15 },
+    );
+  });
+
+  it('refuses a near-singular matrix with E_SINGULAR and a message that says what to do', async () => {
+    // Rank 3 in 8 dimensions: the fourth pivot is rounding noise.
+    const n = 8;
+    const a = ref.gram(gaussian(n * 3, 5), n, 3, true);
+    for (const attempt of [() => wasm.cholesky(a, n, 1e-9), () => wasm.spdInverse(a, n, 1e-9), () => ref.cholesky(a, n, 1e-9)]) {
+      const error = await Promise.resolve().then(attempt).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(NmsparseError);
+      expect((error as NmsparseError).code).toBe('E_SINGULAR');
+      expect((error as NmsparseError).message).toMatch(/damp/);
+    }
+  });
+});
+
+describe('triangular solves and the exact refit', () => {
+  it('the refit meets its normal equations on every row (WASM = reference)', async () => {
+    const n = 24;
+    const rows = 9;
+    const h = spd(n, 3, 0.01);
+    const uniform = mulberry32(9);
+    const mask = Uint8Array.from({ length: rows * n }, () => (uniform() < 0.5 ? 1 : 0));
+    const rhs = Float64Array.from(gaussian(rows * n, 4));
+    await configureWasm({ threads: 2, minParallelUnits: 0 });
+    const got = await wasm.refitRows(h, n, mask, rhs, 1e-12, rows);
+    const want = ref.refitRows(h, n, mask, rhs, 1e-12, rows);
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i] as number, 4);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < n; j++) {
+        if (!mask[r * n + j]) {
+          expect(got[r * n + j]).toBe(0);
+          continue;
+        }
+        // (H·w)_j = rhs_j on the support.
+        let s = 0;
+        for (let p = 0; p < n; p++) s += (h[j * n + p] as number) * (got[r * n + p] as number);
+        expect(s).toBeCloseTo(rhs[r * n + j] as number, 3);
+      }
+    }
+  });
+
+  it('forward and back substitution invert L and Lᵀ', () => {
+    const n = 13;
+    const l = ref.cholesky(spd(n, 8), n);
+    const b = Float64Array.from(gaussian(n, 2));
+    const x = ref.solveLowerTransposed(l, n, ref.solveLower(l, n, b));
+    const a = spd(n, 8);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let p = 0; p < n; p++) s += (a[i * n + p] as number) * (x[p] as number);
+      expect(s).toBeCloseTo(b[i] as number, 9);
+    }
+  });
+});
