@@ -1,65 +1,93 @@
 import { NmsparseError } from '../core/errors.js';
 import { toMatrix, type MatrixLike } from '../core/matrix.js';
-import { gramMatrix } from './gram.js';
-import { symmetricProductRows } from './product.js';
+import type { Linalg } from './linalg.js';
 
-/** Calibration data for a linear layer: the inputs X (in × samples) or H = X·Xᵀ (in × in). */
+/** Calibration data for a linear layer: the inputs X (layout given by the `layout` option) or H = XᵀX (in × in). */
 export type LayerData = { inputs: MatrixLike } | { hessian: MatrixLike };
 
+/** How the calibration inputs are laid out: samples × in (PyTorch activations) or in × samples. */
+export type InputLayout = 'samples-by-features' | 'features-by-samples';
+export const INPUT_LAYOUTS: readonly InputLayout[] = ['samples-by-features', 'features-by-samples'];
+
 /**
- * A layer-wise pruning problem: W₀ (rows × cols, cols = in a multiple of 4) and H (cols × cols, f64).
- * The local loss of W is ‖(W − W₀)X‖²_F = Σ_r (w_r − w₀_r)ᵀ H (w_r − w₀_r).
+ * A layer-wise pruning problem: W₀ (rows × cols, cols = in) and H = XᵀX (cols × cols, f64; also in f32
+ * for the products). The local loss of W is ‖(W − W₀)Xᵀ‖²_F = Σ_r (w_r − w₀_r)ᵀ H (w_r − w₀_r).
  */
 export interface LayerProblem {
   readonly rows: number;
   readonly cols: number;
   readonly w0: Float32Array;
   readonly h: Float64Array;
-  /** W₀·H (rows × cols, f64), so that the gradient 2(W − W₀)H = 2(W·H − W₀·H) can skip W's zeros. */
+  readonly hF32: Float32Array;
+  /** W₀·H (rows × cols, f64): the gradient is 2(W·H − W₀·H), the exact refit's right-hand side W₀·H. */
   readonly w0h: Float64Array;
-  /** ‖W₀X‖²_F, the denominator of the relative loss. */
+  /** ‖W₀Xᵀ‖²_F, the denominator of the relative loss. */
   readonly reference: number;
 }
 
-export function layerProblem(weights: MatrixLike, data: LayerData): LayerProblem {
+/**
+ * Checks W₀ and the calibration data and builds the problem. `groupCols` (and `groupRows`, for
+ * transposable patterns) must divide the weight's shape.
+ */
+export async function layerProblem(
+  weights: MatrixLike,
+  data: LayerData,
+  layout: InputLayout,
+  linalg: Linalg,
+  shape: { m: number; transposable: boolean },
+): Promise<LayerProblem> {
   const w = toMatrix(weights, 'weights');
-  if (w.cols % 4 !== 0) {
+  const { m, transposable } = shape;
+  if (w.cols % m !== 0 || (transposable && w.rows % m !== 0)) {
     throw new NmsparseError(
       'E_SHAPE',
-      `weights is ${w.rows}×${w.cols} (out × in); 2:4 groups run along the input dimension, so in must be a multiple of 4`,
+      transposable
+        ? `weights is ${w.rows}×${w.cols} (out × in); transposable ${m}×${m} tiles need both dimensions multiples of M = ${m}`
+        : `weights is ${w.rows}×${w.cols} (out × in); N:M groups run along the input dimension, so in must be a multiple of M = ${m}`,
     );
   }
   if (data === null || typeof data !== 'object' || (!('inputs' in data) && !('hessian' in data))) {
-    throw new NmsparseError('E_OPTION', 'pass the calibration data as { inputs: X } (in × samples) or { hessian: H } (in × in)');
-  }
-  const h = 'inputs' in data ? gram(data.inputs, w.cols) : hessian(data.hessian, w.cols);
-  const w0h = new Float64Array(w.rows * w.cols);
-  symmetricProductRows(w.data, h, w.cols, 0, w.rows, w0h);
-  let reference = 0;
-  for (let i = 0; i < w0h.length; i++) reference += (w.data[i] as number) * (w0h[i] as number);
-  if (reference === 0 && w.data.some((x) => x !== 0)) {
-    throw new NmsparseError('E_SHAPE', 'W₀·X is zero for every row: the inputs carry no signal to preserve');
-  }
-  return { rows: w.rows, cols: w.cols, w0: w.data, h, w0h, reference };
-}
-
-/** H = X·Xᵀ accumulated in f64. */
-function gram(inputs: MatrixLike, n: number): Float64Array {
-  const x = toMatrix(inputs, 'inputs');
-  if (x.rows !== n) {
     throw new NmsparseError(
-      'E_SHAPE',
-      `inputs has ${x.rows} rows but weights has ${n} columns; X must be in × samples (transpose it if it is samples × in)`,
+      'E_OPTION',
+      'pass the calibration data as { inputs: X } (with its layout option) or { hessian: H } (in × in)',
     );
   }
-  return gramMatrix(x.data, n, x.cols);
+  const h = 'inputs' in data ? await gram(data.inputs, w.cols, layout, linalg) : hessian(data.hessian, w.cols);
+  const hF32 = Float32Array.from(h);
+  const w0h = Float64Array.from(await linalg.gemm(w.data, hF32, new Float32Array(w.rows * w.cols), { m: w.rows, k: w.cols, n: w.cols }));
+  let reference = 0;
+  for (let i = 0; i < w0h.length; i++) reference += (w.data[i] as number) * (w0h[i] as number);
+  if (!(reference > 0) && w.data.some((x) => x !== 0)) {
+    throw new NmsparseError('E_SHAPE', 'W₀·Xᵀ is zero for every row: the inputs carry no signal to preserve');
+  }
+  return { rows: w.rows, cols: w.cols, w0: w.data, h, hF32, w0h, reference: Math.max(0, reference) };
+}
+
+/** H = XᵀX (f64), X in the stated layout; a shape that only fits the other layout says so. */
+async function gram(inputs: MatrixLike, n: number, layout: InputLayout, linalg: Linalg): Promise<Float64Array> {
+  const x = toMatrix(inputs, 'inputs');
+  const featuresBySamples = layout === 'features-by-samples';
+  const features = featuresBySamples ? x.rows : x.cols;
+  if (features !== n) {
+    const other = featuresBySamples ? x.cols : x.rows;
+    const stated = featuresBySamples ? 'in × samples' : 'samples × in';
+    const hint =
+      other === n
+        ? `; it looks like ${featuresBySamples ? 'samples × in' : 'in × samples'}: pass layout: '${featuresBySamples ? 'samples-by-features' : 'features-by-samples'}'`
+        : '';
+    throw new NmsparseError(
+      'E_SHAPE',
+      `inputs is ${x.rows}×${x.cols} but layout '${layout}' wants ${stated} with in = ${n} (the weights' columns)${hint}`,
+    );
+  }
+  return linalg.gram(x.data, x.rows, x.cols, featuresBySamples);
 }
 
 /** A given H, checked and symmetrised ((H + Hᵀ)/2). */
 function hessian(input: MatrixLike, n: number): Float64Array {
   const m = toMatrix(input, 'hessian');
   if (m.rows !== n || m.cols !== n) {
-    throw new NmsparseError('E_SHAPE', `hessian is ${m.rows}×${m.cols} but must be in × in = ${n}×${n} (H = X·Xᵀ)`);
+    throw new NmsparseError('E_SHAPE', `hessian is ${m.rows}×${m.cols} but must be in × in = ${n}×${n} (H = XᵀX)`);
   }
   const h = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -67,54 +95,51 @@ function hessian(input: MatrixLike, n: number): Float64Array {
   }
   for (let i = 0; i < n; i++) {
     if ((h[i * n + i] as number) < 0) {
-      throw new NmsparseError('E_SHAPE', `hessian[${i}, ${i}] is negative; H = X·Xᵀ must be positive semidefinite`);
+      throw new NmsparseError('E_SHAPE', `hessian[${i}, ${i}] is negative; H = XᵀX must be positive semidefinite`);
     }
   }
   return h;
 }
 
-/** out_r = 2·(w_r − w₀_r)·H = 2·(w_r·H − (W₀H)_r) for rows [rowStart, rowEnd) (the loss gradient). */
-export function lossGradientRows(
-  p: LayerProblem,
-  w: Float32Array,
-  rowStart: number,
-  rowEnd: number,
-  out: Float64Array,
-): void {
-  symmetricProductRows(w, p.h, p.cols, rowStart, rowEnd, out);
-  for (let i = rowStart * p.cols; i < rowEnd * p.cols; i++) out[i] = 2 * ((out[i] as number) - (p.w0h[i] as number));
+/** W·H (f32, rows × cols). */
+export function productWithH(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<Float32Array> {
+  return linalg.gemm(w, p.hF32, new Float32Array(p.rows * p.cols), { m: p.rows, k: p.cols, n: p.cols });
 }
 
-/** Rows per product in quadraticLoss (bounds its scratch to LOSS_ROWS × cols). */
-const LOSS_ROWS = 16;
+/** The loss gradient 2(W − W₀)·H (f64). */
+export async function lossGradient(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<Float64Array> {
+  const wh = await productWithH(p, w, linalg);
+  return Float64Array.from(wh, (x, i) => 2 * (x - (p.w0h[i] as number)));
+}
 
-/** ‖(W − W₀)X‖²_F = Σ_r (w_r − w₀_r)·(w_r·H − (W₀H)_r) (f64). */
-export function quadraticLoss(p: LayerProblem, w: Float32Array): number {
-  const n = p.cols;
-  const wh = new Float64Array(LOSS_ROWS * n);
+/** ‖(W − W₀)Xᵀ‖²_F = Σ D∘(D·H) with D = W − W₀ (no cancellation between two large products). */
+export async function quadraticLoss(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<number> {
+  const d = Float32Array.from(w, (x, i) => x - (p.w0[i] as number));
+  const dh = await linalg.gemm(d, p.hF32, new Float32Array(d.length), { m: p.rows, k: p.cols, n: p.cols });
   let total = 0;
-  for (let r = 0; r < p.rows; r += LOSS_ROWS) {
-    const end = Math.min(p.rows, r + LOSS_ROWS);
-    symmetricProductRows(w, p.h, n, r, end, wh, 0);
-    for (let i = r * n; i < end * n; i++) {
-      total += ((w[i] as number) - (p.w0[i] as number)) * ((wh[i - r * n] as number) - (p.w0h[i] as number));
-    }
-  }
+  for (let i = 0; i < d.length; i++) total += (d[i] as number) * (dh[i] as number);
   // A PSD quadratic form: rounding must not report a negative loss.
   return Math.max(0, total);
 }
 
-/** The relative loss of w from its product with H: Σ_r (w_r − w₀_r)·(w_r·H − (W₀H)_r) / ‖W₀X‖². */
-export function relativeLossFromProduct(p: LayerProblem, w: Float32Array, wh: Float64Array): number {
+/** The relative loss of w from its product with H: Σ_r (w_r − w₀_r)·(w_r·H − (W₀H)_r) / ‖W₀Xᵀ‖². */
+export function relativeLossFromProduct(p: LayerProblem, w: Float32Array, wh: ArrayLike<number>): number {
   if (p.reference === 0) return 0;
   let total = 0;
   for (let i = 0; i < w.length; i++) total += ((w[i] as number) - (p.w0[i] as number)) * ((wh[i] as number) - (p.w0h[i] as number));
   return Math.max(0, total) / p.reference;
 }
 
-/** ‖(W − W₀)X‖² / ‖W₀X‖² (0 for an all-zero layer). */
-export function relativeLoss(p: LayerProblem, w: Float32Array): number {
-  return p.reference === 0 ? 0 : quadraticLoss(p, w) / p.reference;
+/** ‖(W − W₀)Xᵀ‖² / ‖W₀Xᵀ‖² (0 for an all-zero layer). */
+export async function relativeLoss(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<number> {
+  return p.reference === 0 ? 0 : (await quadraticLoss(p, w, linalg)) / p.reference;
+}
+
+/** Mean of diag(H) (1 for an all-zero H, so that relative ridges and dampening stay positive). */
+export function meanDiagonal(h: Float64Array, n: number): number {
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += h[i * n + i] as number;
+  return trace / n || 1;
 }
 
 /** Power iterations for λmax(H); more than enough for a step size with the safety margin below. */

@@ -1,8 +1,8 @@
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
-import { choleskySolve4 } from './cholesky.js';
-import { lossGradientRows, type LayerProblem } from './problem.js';
 import { yieldToEventLoop } from '../core/chunks.js';
 import { describeValue } from '../core/matrix.js';
+import { lossGradient, meanDiagonal, type LayerProblem } from './problem.js';
+import type { Linalg } from './linalg.js';
 
 /** How the kept weights are refit once the mask is fixed. */
 export type UpdateMethod = 'gradient' | 'exact' | 'none';
@@ -21,6 +21,7 @@ export interface UpdateSettings {
   lipschitz: number;
   /** Relative ridge for 'exact' (times mean diag H). */
   ridge: number;
+  linalg: Linalg;
   signal?: AbortSignal;
 }
 
@@ -35,7 +36,10 @@ export async function maskedUpdate(
   const w = Float32Array.from(start, (x, i) => (mask[i] ? x : 0));
   if (method === 'none') return w;
   if (method === 'gradient') return maskedGradient(p, mask, w, settings);
-  return exactRows(p, mask, settings);
+  throwIfAborted(settings.signal);
+  // Per row, (H_SS + δI)·w_S = (W₀H)_S on the support S, batched Cholesky; δ only guards a singular H_SS.
+  const ridge = settings.ridge * meanDiagonal(p.h, p.cols);
+  return settings.linalg.refitRows(p.h, p.cols, mask, p.w0h, ridge, p.rows, { signal: settings.signal });
 }
 
 /** FISTA on the quadratic loss restricted to the mask (projection = zeroing the pruned entries). */
@@ -45,12 +49,11 @@ async function maskedGradient(
   w: Float32Array,
   settings: UpdateSettings,
 ): Promise<Float32Array> {
-  const grad = new Float64Array(w.length);
-  let y = Float32Array.from(w);
+  const y = Float32Array.from(w);
   let t = 1;
   for (let it = 0; it < settings.iterations; it++) {
     throwIfAborted(settings.signal);
-    lossGradientRows(p, y, 0, p.rows, grad);
+    const grad = await lossGradient(p, y, settings.linalg);
     const next = new Float32Array(w.length);
     for (let i = 0; i < w.length; i++) {
       if (mask[i]) next[i] = (y[i] as number) - (grad[i] as number) / settings.lipschitz;
@@ -65,56 +68,4 @@ async function maskedGradient(
     if (it % 8 === 7) await yieldToEventLoop();
   }
   return w;
-}
-
-/**
- * Per row, the exact least squares on the support S: (H_SS + δI)·w_S = H_{S,:}·w₀. δ = ridge·mean(diag H)
- * only guards a singular H_SS (fewer samples than kept inputs, or dead inputs); it is raised ×100 until
- * the Cholesky factorisation succeeds.
- */
-async function exactRows(p: LayerProblem, mask: Uint8Array, settings: UpdateSettings): Promise<Float32Array> {
-  const n = p.cols;
-  let trace = 0;
-  for (let i = 0; i < n; i++) trace += p.h[i * n + i] as number;
-  const baseRidge = settings.ridge * (trace / n || 1);
-  const out = new Float32Array(p.rows * n);
-  const support = new Int32Array(n);
-  for (let r = 0; r < p.rows; r++) {
-    throwIfAborted(settings.signal);
-    let k = 0;
-    for (let j = 0; j < n; j++) if (mask[r * n + j]) support[k++] = j;
-    // H_{S,:}·w₀ = (w₀·H)_S since H is symmetric.
-    const rhs = new Float64Array(k);
-    for (let a = 0; a < k; a++) rhs[a] = p.w0h[r * n + (support[a] as number)] as number;
-    const solution = solveRidged(p.h, n, support, k, rhs, baseRidge);
-    for (let a = 0; a < k; a++) out[r * n + (support[a] as number)] = solution[a] as number;
-    if (r % 16 === 15) await yieldToEventLoop();
-  }
-  return out;
-}
-
-function solveRidged(
-  h: Float64Array,
-  n: number,
-  support: Int32Array,
-  k: number,
-  rhs: Float64Array,
-  ridge: number,
-): Float64Array {
-  // Padded to a multiple of 4 with identity rows (and zero right-hand side), which leave the first k
-  // unknowns unchanged.
-  const size = Math.ceil(k / 4) * 4;
-  const b = new Float64Array(size);
-  b.set(rhs);
-  for (let delta = ridge; ; delta *= 100) {
-    const a = new Float64Array(size * size);
-    for (let i = 0; i < k; i++) {
-      const base = (support[i] as number) * n;
-      for (let j = 0; j <= i; j++) a[i * size + j] = h[base + (support[j] as number)] as number;
-      a[i * size + i] = (a[i * size + i] as number) + delta;
-    }
-    for (let i = k; i < size; i++) a[i * size + i] = 1;
-    const x = choleskySolve4(a, size, b);
-    if (x) return x.subarray(0, k);
-  }
 }

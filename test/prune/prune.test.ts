@@ -3,15 +3,17 @@ import fc from 'fast-check';
 import { NmsparseError } from '../../src/core/errors.js';
 import { magnitudePrune24, wandaPrune24 } from '../../src/prune/baselines.js';
 import type { PruneResult } from '../../src/prune/pruneOptions.js';
-import { layerProblem, lossGradientRows } from '../../src/prune/problem.js';
+import { layerProblem, lossGradient } from '../../src/prune/problem.js';
+import { linalgFor } from '../../src/prune/linalg.js';
 import { prox24, reg24 } from '../../src/prune/prox.js';
 import { pruneLayer24 } from '../../src/prune/pruneLayer24.js';
 import { prox24Groups } from '../../src/reference/prox24.js';
-import { symmetricProductRows } from '../../src/prune/product.js';
-import { gramMatrix } from '../../src/prune/gram.js';
-import { choleskySolve4 } from '../../src/prune/cholesky.js';
-import { mulberry32 } from '../../src/core/random.js';
 import { ar1Layer } from '../support/ar1Layer.js';
+
+/** The 2:4 problem of the 0.1.0 entry points (inputs in × samples), on the reference kernels. */
+async function problem24(weights: { rows: number; cols: number; data: Float32Array }, inputs: { rows: number; cols: number; data: Float32Array }) {
+  return layerProblem(weights, { inputs }, 'features-by-samples', await linalgFor('reference'), { m: 4, transposable: false });
+}
 
 /** Exactly two ones per group of 4, and the weights vanish off the mask. */
 function expectExactly24(r: PruneResult): void {
@@ -78,7 +80,8 @@ describe('pruneLayer24 on a correlated synthetic layer (AR(1) inputs, ρ = 0.9)'
         const { weights, inputs } = ar1Layer(12, 32, 96, 0.9, seed);
         const r = await pruneLayer24(weights, { inputs }, { update: 'none', backend: 'reference' });
         const last = r.history.at(-1)!.loss;
-        expect(Math.abs(last - r.relativeLoss)).toBeLessThanOrEqual(1e-9 * r.relativeLoss);
+        // The history's loss comes from the scaled f32 iterate's products; the result's from W − W₀ directly.
+        expect(Math.abs(last - r.relativeLoss)).toBeLessThanOrEqual(1e-5 * r.relativeLoss);
       }),
       { seed: 42, numRuns: 10 },
     );
@@ -86,7 +89,7 @@ describe('pruneLayer24 on a correlated synthetic layer (AR(1) inputs, ρ = 0.9)'
 
   it('gives the same result from H = X·Xᵀ as from X', async () => {
     const { weights, inputs } = ar1Layer(8, 32, 128, 0.9, 3);
-    const p = layerProblem(weights, { inputs });
+    const p = await problem24(weights, inputs);
     const hessian = { rows: 32, cols: 32, data: Float32Array.from(p.h) };
     const fromX = await wandaPrune24(weights, { inputs });
     const fromH = await wandaPrune24(weights, { hessian });
@@ -105,9 +108,8 @@ describe('masked updates', () => {
         const none = await magnitudePrune24(weights, { inputs }, { update: 'none' });
         expect(exact.relativeLoss).toBeLessThanOrEqual(gradient.relativeLoss * (1 + 1e-6));
         expect(gradient.relativeLoss).toBeLessThanOrEqual(none.relativeLoss);
-        const p = layerProblem(weights, { inputs });
-        const grad = new Float64Array(exact.weights.length);
-        lossGradientRows(p, exact.weights, 0, p.rows, grad);
+        const p = await problem24(weights, inputs);
+        const grad = await lossGradient(p, exact.weights, await linalgFor('reference'));
         let scale = 0;
         for (let i = 0; i < p.h.length; i++) scale = Math.max(scale, Math.abs(p.h[i]!));
         exact.mask.forEach((m, i) => m && expect(Math.abs(grad[i]!)).toBeLessThan(1e-3 * scale));
@@ -122,98 +124,6 @@ describe('masked updates', () => {
     const r = await pruneLayer24(weights, { inputs }, { update: 'exact', backend: 'reference' });
     expectExactly24(r);
     expect(Number.isFinite(r.relativeLoss)).toBe(true);
-  });
-});
-
-/** Values in [-1, 1), with about `zeros` of them exactly 0 (per-row patterns differ). */
-function sparseValues(length: number, zeros: number, seed: number): Float32Array {
-  const next = mulberry32(seed);
-  return Float32Array.from({ length }, () => (next() < zeros ? 0 : 2 * next() - 1));
-}
-
-function closeTo(actual: number, expected: number, scale: number): void {
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12 * scale);
-}
-
-describe('dense kernels (f64 accumulation, equal to plain loops up to summation order)', () => {
-  const shapes = fc.record({
-    rows: fc.integer({ min: 1, max: 70 }),
-    groups: fc.integer({ min: 1, max: 20 }),
-    zeros: fc.constantFrom(0, 0.3, 0.5, 0.9, 1),
-    seed: fc.integer({ min: 1, max: 1 << 30 }),
-  });
-
-  it('symmetricProductRows = W·H for dense, 2:4-like and empty rows, any row range', () => {
-    fc.assert(
-      fc.property(shapes, ({ rows, groups, zeros, seed }) => {
-        const n = 4 * groups;
-        const x = sparseValues(n * (n + 3), 0, seed + 1);
-        const h = gramMatrix(x, n, n + 3);
-        const w = sparseValues(rows * n, zeros, seed);
-        const start = seed % rows;
-        const out = new Float64Array((rows - start) * n);
-        symmetricProductRows(w, h, n, start, rows, out, 0);
-        for (let r = start; r < rows; r++) {
-          for (let j = 0; j < n; j++) {
-            let expected = 0;
-            let scale = 0;
-            for (let k = 0; k < n; k++) {
-              expected += w[r * n + k]! * h[k * n + j]!;
-              scale += Math.abs(w[r * n + k]! * h[k * n + j]!);
-            }
-            closeTo(out[(r - start) * n + j]!, expected, scale);
-          }
-        }
-      }),
-      { seed: 42, numRuns: 60 },
-    );
-  });
-
-  it('gramMatrix = X·Xᵀ, exactly symmetric', () => {
-    fc.assert(
-      fc.property(shapes, ({ rows, groups, seed }) => {
-        const n = 4 * groups;
-        const x = sparseValues(n * rows * 5, 0.2, seed);
-        const s = rows * 5;
-        const h = gramMatrix(x, n, s);
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < n; j++) {
-            let expected = 0;
-            let scale = 0;
-            for (let k = 0; k < s; k++) {
-              expected += x[i * s + k]! * x[j * s + k]!;
-              scale += Math.abs(x[i * s + k]! * x[j * s + k]!);
-            }
-            closeTo(h[i * n + j]!, expected, scale);
-            expect(h[i * n + j]).toBe(h[j * n + i]);
-          }
-        }
-      }),
-      { seed: 42, numRuns: 25 },
-    );
-  });
-
-  it('choleskySolve4 solves SPD systems and refuses indefinite ones', () => {
-    fc.assert(
-      fc.property(shapes, ({ rows, groups, seed }) => {
-        const k = 4 * groups;
-        const x = sparseValues(k * (k + rows), 0, seed);
-        const spd = gramMatrix(x, k, k + rows);
-        const b = Float64Array.from(sparseValues(k, 0, seed + 7));
-        const solution = choleskySolve4(Float64Array.from(spd), k, b)!;
-        expect(solution).toBeDefined();
-        for (let i = 0; i < k; i++) {
-          let ax = 0;
-          for (let j = 0; j < k; j++) ax += spd[i * k + j]! * solution[j]!;
-          expect(Math.abs(ax - b[i]!)).toBeLessThan(1e-6 * (1 + Math.abs(b[i]!)));
-        }
-        const indefinite = Float64Array.from(spd);
-        const at = (seed % k) * (k + 1);
-        indefinite[at] = -1;
-        expect(choleskySolve4(indefinite, k, b)).toBeUndefined();
-      }),
-      { seed: 42, numRuns: 40 },
-    );
   });
 });
 

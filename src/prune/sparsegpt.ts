@@ -1,0 +1,135 @@
+/**
+ * SparseGPT (Frantar & Alistarh 2023, "SparseGPT: Massive Language Models Can Be Accurately Pruned in
+ * One-Shot", Algorithm 1) for any N:M pattern, standard or transposable.
+ *
+ * With H_d = H + damp·mean(diag H)·I and U the upper Cholesky factor of H_d⁻¹ (H_d⁻¹ = UᵀU), columns are
+ * visited left to right. At the first column of every M-column slab the slab's mask is chosen from the
+ * scores w²/U_jj² of the current (already updated) weights: the N largest per row, or, transposable, the
+ * mask solver on the slab's M×M tiles (all rows at once). Each column's pruned weights are then removed
+ * with the OBS update: err = (w_j − q_j)/U_jj, w_{j+1..} −= err·U_{j, j+1..}. Updates inside a block of
+ * `blockSize` columns are applied at once (f64); the block's errors reach the later columns in one lazy
+ * GEMM, W_{:, after} −= Err·U_{block, after} (f32), as the paper's implementation does.
+ *
+ * U is computed without forming H_d⁻¹: with P the reversal permutation and P·H_d·P = L̃·L̃ᵀ,
+ * H_d⁻¹ = (P·L̃⁻ᵀ·P)(P·L̃⁻¹·P), so U = P·L̃⁻¹·P (upper triangular with a positive diagonal): one Cholesky
+ * and one triangular inverse.
+ */
+import { throwIfAborted } from '../core/errors.js';
+import { meanDiagonal, type LayerProblem } from './problem.js';
+import { patternMask, type Pattern } from './patternMask.js';
+import type { Linalg } from './linalg.js';
+import type { Progress } from '../core/types.js';
+
+export interface SparseGptSettings {
+  damp: number;
+  blockSize: number;
+  pattern: Pattern;
+  linalg: Linalg;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Pivots below this fraction of mean(diag H) mean H_d is singular for f32 weights. */
+export const MIN_RELATIVE_PIVOT = 1e-10;
+
+/** The damped H, H + damp·mean(diag H)·I (f64). */
+export function dampedHessian(h: Float64Array, n: number, damp: number): Float64Array {
+  const out = Float64Array.from(h);
+  const shift = damp * meanDiagonal(h, n);
+  for (let i = 0; i < n; i++) out[i * n + i] = (out[i * n + i] as number) + shift;
+  return out;
+}
+
+/** U with H_d⁻¹ = UᵀU (upper triangular, f64), via the reversed Cholesky; E_SINGULAR when H_d is not PD. */
+export async function upperCholeskyOfInverse(hd: Float64Array, n: number, linalg: Linalg): Promise<Float64Array> {
+  const reversed = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = hd[(n - 1 - i) * n + (n - 1 - j)] as number;
+  const minPivot = MIN_RELATIVE_PIVOT * meanDiagonal(hd, n);
+  const inverse = await linalg.triangularInverseLower(await linalg.cholesky(reversed, n, minPivot), n);
+  const u = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) u[i * n + j] = inverse[(n - 1 - i) * n + (n - 1 - j)] as number;
+  return u;
+}
+
+/** The SparseGPT sweep: pruned weights (zero off the mask) and the mask. */
+export async function sparseGpt(p: LayerProblem, s: SparseGptSettings): Promise<{ weights: Float32Array; mask: Uint8Array }> {
+  const { rows, cols: n } = p;
+  const { m } = s.pattern;
+  const u = await upperCholeskyOfInverse(dampedHessian(p.h, n, s.damp), n, s.linalg);
+  const w = Float32Array.from(p.w0);
+  const mask = new Uint8Array(rows * n);
+  const block = Math.ceil(s.blockSize / m) * m;
+  const blocks = Math.ceil(n / block);
+  for (let i1 = 0; i1 < n; i1 += block) {
+    throwIfAborted(s.signal);
+    const i2 = Math.min(n, i1 + block);
+    const width = i2 - i1;
+    const w1 = new Float64Array(rows * width);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w1[r * width + c] = w[r * n + i1 + c] as number;
+    const err = new Float32Array(rows * width);
+    for (let c = 0; c < width; c++) {
+      const j = i1 + c;
+      if (c % m === 0) await chooseSlab(w1, width, c, u, n, j, mask, rows, s.pattern);
+      const d = u[j * n + j] as number;
+      for (let r = 0; r < rows; r++) {
+        const row = r * width;
+        const x = w1[row + c] as number;
+        if (mask[r * n + j]) continue;
+        // OBS: remove w_rj and compensate on the later columns of the block.
+        const e = x / d;
+        err[r * width + c] = e;
+        w1[row + c] = 0;
+        for (let t = c + 1; t < width; t++) w1[row + t] = (w1[row + t] as number) - e * (u[j * n + i1 + t] as number);
+      }
+    }
+    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w[r * n + i1 + c] = w1[r * width + c] as number;
+    if (i2 < n) await lazyUpdate(w, rows, n, i1, i2, err, u, s.linalg);
+    s.onProgress?.({ done: i1 / block + 1, total: blocks });
+  }
+  return { weights: w, mask };
+}
+
+/** The mask of the slab of M columns starting at block column c (column j of W), from w²/U_jj². */
+async function chooseSlab(
+  w1: Float64Array,
+  width: number,
+  c: number,
+  u: Float64Array,
+  n: number,
+  j: number,
+  mask: Uint8Array,
+  rows: number,
+  pattern: Pattern,
+): Promise<void> {
+  const m = pattern.m;
+  const scores = new Float32Array(rows * m);
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < m; t++) {
+      const d = u[(j + t) * n + j + t] as number;
+      scores[r * m + t] = (w1[r * width + c + t] as number) ** 2 / (d * d);
+    }
+  }
+  const slab = await patternMask(scores, rows, m, pattern);
+  for (let r = 0; r < rows; r++) for (let t = 0; t < m; t++) mask[r * n + j + t] = slab[r * m + t] as number;
+}
+
+/** W_{:, i2..} −= Err·U_{i1..i2, i2..} (one f32 GEMM on a copy of the columns after the block). */
+async function lazyUpdate(
+  w: Float32Array,
+  rows: number,
+  n: number,
+  i1: number,
+  i2: number,
+  err: Float32Array,
+  u: Float64Array,
+  linalg: Linalg,
+): Promise<void> {
+  const width = i2 - i1;
+  const rest = n - i2;
+  const uBlock = new Float32Array(width * rest);
+  for (let a = 0; a < width; a++) for (let b = 0; b < rest; b++) uBlock[a * rest + b] = u[(i1 + a) * n + i2 + b] as number;
+  const after = new Float32Array(rows * rest);
+  for (let r = 0; r < rows; r++) after.set(w.subarray(r * n + i2, (r + 1) * n), r * rest);
+  await linalg.gemm(err, uBlock, after, { m: rows, k: width, n: rest, alpha: -1, beta: 1 });
+  for (let r = 0; r < rows; r++) w.set(after.subarray(r * rest, (r + 1) * rest), r * n + i2);
+}
