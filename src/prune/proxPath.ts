@@ -17,6 +17,7 @@ import type { BackendName } from '../core/types.js';
 import { largestEigenvalue, productWithH, relativeLossFromProduct, STEP_MARGIN, type LayerProblem } from './problem.js';
 import { maskFromSparse, sparseGroupFraction } from './mask24.js';
 import type { Linalg } from './linalg.js';
+import { featureScaling } from './scaling.js';
 import type { PruneHistoryEntry, ResolvedPruneOptions } from './pruneOptions.js';
 
 /** Once this fraction of groups is 2:4, λ grows by tailGrowth. */
@@ -32,34 +33,12 @@ export interface ProxPathResult {
   backend: BackendName;
 }
 
-/** √H_jj per feature (1 for a dead feature, which then stays as it is). */
-function featureScales(p: LayerProblem): Float64Array {
-  const n = p.cols;
-  return Float64Array.from({ length: n }, (_, j) => Math.sqrt(p.h[j * n + j] as number) || 1);
-}
-
-/** The problem in the scaled variables W' = W·D, H' = D⁻¹HD⁻¹ (same loss for W' as for W). */
-function scaledProblem(p: LayerProblem, scale: Float64Array): LayerProblem {
-  const n = p.cols;
-  const h = Float64Array.from(p.h, (x, i) => x / ((scale[Math.floor(i / n)] as number) * (scale[i % n] as number)));
-  return {
-    rows: p.rows,
-    cols: n,
-    w0: Float32Array.from(p.w0, (x, i) => x * (scale[i % n] as number)),
-    h,
-    hF32: Float32Array.from(h),
-    w0h: Float64Array.from(p.w0h, (x, i) => x / (scale[i % n] as number)),
-    reference: p.reference,
-  };
-}
-
 export async function proxPath(p: LayerProblem, o: ResolvedPruneOptions, backend: BackendName, linalg: Linalg): Promise<ProxPathResult> {
-  const scale = o.precondition ? featureScales(p) : undefined;
-  const q = scale ? scaledProblem(p, scale) : p;
+  const scaling = o.precondition ? featureScaling(p) : undefined;
+  const q = scaling ? scaling.problem : p;
   const { w, history, ran } = await fista(q, o, backend, linalg);
   const mask = maskFromSparse(w, q.w0);
-  const weights = scale ? Float32Array.from(w, (x, i) => x / (scale[i % p.cols] as number)) : w;
-  return { weights, mask, history, backend: ran };
+  return { weights: scaling ? scaling.unscale(w) : w, mask, history, backend: ran };
 }
 
 async function fista(

@@ -68,7 +68,7 @@ async function chooseMask(
       return { from: r.weights, mask: r.mask, history: [] };
     }
     case 'alps': {
-      const r = await alps(p, { rho: o.rho, maxIterations: o.maxIterations, pattern, linalg, ...progress });
+      const r = await alps(p, { rho: o.rho, precondition: o.precondition, maxIterations: o.maxIterations, pattern, linalg, ...progress });
       return { from: r.weights, mask: r.mask, history: r.history };
     }
     case 'prox': {

@@ -44,8 +44,8 @@ export interface ProxPruneOptions extends PruneOptions {
   /** Convergence measure ending a λ level: ‖w_k − w_(k−1)‖/‖w_k‖ below this (default 1e-3). */
   levelTolerance?: number;
   /**
-   * Rescale every input feature to unit norm before the prox (W·D, D⁻¹X with D = diag(√H_jj): the loss
-   * is unchanged, FISTA moves every feature at the same pace); default true.
+   * Rescale every input feature to unit norm before the prox and ALPS (W·D, D⁻¹X with D = diag(√H_jj):
+   * the loss is unchanged, every feature moves at the same pace); default true.
    */
   precondition?: boolean;
   /** Safety cap on λ levels (default 200); reaching it is an error, never a silently dense result. */
