@@ -155,7 +155,7 @@ export function gram(
     await overRows(rt, 'gemmRows', f, ROW_TASK, units, scratch, ctx, (start, end, sc) => [
       px, cols, featuresBySamples ? 0 : 1, packed, samples, f, ph, f, 1, 0, 1, start, end, sc,
     ]);
-    return Float64Array.from(rt.kernels.f64(ph, f * f));
+    return rt.kernels.f64(ph, f * f).slice();
   });
 }
 
@@ -168,7 +168,7 @@ export function cholesky(a: Float64Array, n: number, minPivot = 0): Promise<Floa
     view.set(a.subarray(0, n * n));
     const failed = linalgExports(rt).choleskyLower(p, n, minPivot);
     if (failed >= 0) throw singular(failed, pivotValue(a, view, n, failed));
-    return Float64Array.from(view);
+    return view.slice();
   });
 }
 
@@ -186,7 +186,7 @@ export function triangularInverseLower(l: Float64Array, n: number): Promise<Floa
     const [p, row] = rt.kernels.layout([n * n * 8, n * 8]) as [number, number];
     rt.kernels.f64(p, n * n).set(l.subarray(0, n * n));
     linalgExports(rt).triangularInverseLower(p, n, row);
-    return Float64Array.from(rt.kernels.f64(p, n * n));
+    return rt.kernels.f64(p, n * n).slice();
   });
 }
 
@@ -202,7 +202,7 @@ export function spdInverse(a: Float64Array, n: number, minPivot = 0): Promise<Fl
     if (failed >= 0) throw singular(failed, pivotValue(a, rt.kernels.f64(p, n * n), n, failed));
     x.triangularInverseLower(p, n, row);
     x.lowerGram(p, n, out);
-    return Float64Array.from(rt.kernels.f64(out, n * n));
+    return rt.kernels.f64(out, n * n).slice();
   });
 }
 
@@ -243,6 +243,6 @@ export function refitRows(
     await overRows(rt, 'refitRows', rows, perTask, units, scratch, ctx, (start, end, sc) => [
       ph, n, pm, pr, ridge, start, end, po, sc,
     ]);
-    return Float32Array.from(rt.kernels.f32(po, rows * n));
+    return rt.kernels.f32(po, rows * n).slice();
   });
 }

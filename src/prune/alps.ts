@@ -11,17 +11,22 @@
  * once it settles). It stops when the support did not change over a window and W is within 1% of D
  * (‖W − D‖ ≤ 0.01‖D‖), or after maxIterations; then the caller refits the kept weights (update 'exact').
  * (H + ρI)⁻¹ is refactored whenever ρ changes (f64 Cholesky and inverse, used as f32 in the GEMM).
+ * With `precondition` (default) it runs on unit-norm features (src/prune/scaling.ts), as ALPS's own
+ * implementation normalises H: ρI and the magnitude projection are otherwise blind to the input scale.
  */
 import { throwIfAborted } from '../core/errors.js';
 import { meanDiagonal, relativeLossFromProduct, productWithH, type LayerProblem } from './problem.js';
 import { patternMask, squares, type Pattern } from './patternMask.js';
 import type { Linalg } from './linalg.js';
+import { featureScaling } from './scaling.js';
 import type { Progress } from '../core/types.js';
 import type { PruneHistoryEntry } from './pruneOptions.js';
 
 export interface AlpsSettings {
   /** First ρ, relative to mean(diag H). */
   rho: number;
+  /** Run on unit-norm features (src/prune/scaling.ts). */
+  precondition: boolean;
   maxIterations: number;
   pattern: Pattern;
   linalg: Linalg;
@@ -49,7 +54,7 @@ export async function projectOntoPattern(
   pattern: Pattern,
 ): Promise<{ d: Float32Array; mask: Uint8Array }> {
   const mask = await patternMask(squares(z), rows, cols, pattern);
-  return { d: Float32Array.from(z, (x, i) => (mask[i] ? x : 0)), mask };
+  return { d: z.map((x, i) => (mask[i] ? x : 0)), mask };
 }
 
 export interface AlpsResult {
@@ -60,7 +65,14 @@ export interface AlpsResult {
   history: PruneHistoryEntry[];
 }
 
-export async function alps(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult> {
+export async function alps(original: LayerProblem, s: AlpsSettings): Promise<AlpsResult> {
+  const scaling = s.precondition ? featureScaling(original) : undefined;
+  const p = scaling ? scaling.problem : original;
+  const r = await admm(p, s);
+  return scaling ? { ...r, weights: scaling.unscale(r.weights) } : r;
+}
+
+async function admm(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult> {
   const { rows, cols: n } = p;
   const size = rows * n;
   const scale = meanDiagonal(p.h, n);
@@ -78,7 +90,7 @@ export async function alps(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult
     for (let i = 0; i < size; i++) rhs[i] = (p.w0h[i] as number) + rho * (d[i] as number) - (v[i] as number);
     // (H + ρI)⁻¹ is symmetric: W = RHS·(H + ρI)⁻¹ row by row.
     const w = await s.linalg.gemm(rhs, minv, new Float32Array(size), { m: rows, k: n, n });
-    const z = Float32Array.from(w, (x, i) => x + (v[i] as number) / rho);
+    const z = w.map((x, i) => x + (v[i] as number) / rho);
     ({ d, mask } = await projectOntoPattern(z, rows, n, s.pattern));
     let gap = 0;
     let norm = 0;
@@ -106,7 +118,7 @@ export async function alps(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult
 /** (H + ρI)⁻¹ as f32. */
 async function shiftedInverse(p: LayerProblem, rho: number, linalg: Linalg): Promise<Float32Array> {
   const n = p.cols;
-  const a = Float64Array.from(p.h);
+  const a = p.h.slice();
   for (let i = 0; i < n; i++) a[i * n + i] = (a[i * n + i] as number) + rho;
-  return Float32Array.from(await linalg.spdInverse(a, n));
+  return new Float32Array(await linalg.spdInverse(a, n));
 }

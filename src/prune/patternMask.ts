@@ -32,6 +32,6 @@ export async function patternMask(scores: Float32Array, rows: number, cols: numb
 }
 
 /** Squares of the values: the score of keeping each weight when W is projected onto the pattern. */
-export function squares(w: ArrayLike<number>): Float32Array {
-  return Float32Array.from(w as ArrayLike<number>, (x) => x * x);
+export function squares(w: Float32Array): Float32Array {
+  return w.map((x) => x * x);
 }

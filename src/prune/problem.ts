@@ -53,8 +53,8 @@ export async function layerProblem(
     );
   }
   const h = 'inputs' in data ? await gram(data.inputs, w.cols, layout, linalg) : hessian(data.hessian, w.cols);
-  const hF32 = Float32Array.from(h);
-  const w0h = Float64Array.from(await linalg.gemm(w.data, hF32, new Float32Array(w.rows * w.cols), { m: w.rows, k: w.cols, n: w.cols }));
+  const hF32 = new Float32Array(h);
+  const w0h = new Float64Array(await linalg.gemm(w.data, hF32, new Float32Array(w.rows * w.cols), { m: w.rows, k: w.cols, n: w.cols }));
   let reference = 0;
   for (let i = 0; i < w0h.length; i++) reference += (w.data[i] as number) * (w0h[i] as number);
   if (!(reference > 0) && w.data.some((x) => x !== 0)) {
@@ -109,12 +109,14 @@ export function productWithH(p: LayerProblem, w: Float32Array, linalg: Linalg): 
 /** The loss gradient 2(W − W₀)·H (f64). */
 export async function lossGradient(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<Float64Array> {
   const wh = await productWithH(p, w, linalg);
-  return Float64Array.from(wh, (x, i) => 2 * (x - (p.w0h[i] as number)));
+  const out = new Float64Array(wh.length);
+  for (let i = 0; i < wh.length; i++) out[i] = 2 * ((wh[i] as number) - (p.w0h[i] as number));
+  return out;
 }
 
 /** ‖(W − W₀)Xᵀ‖²_F = Σ D∘(D·H) with D = W − W₀ (no cancellation between two large products). */
 export async function quadraticLoss(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<number> {
-  const d = Float32Array.from(w, (x, i) => x - (p.w0[i] as number));
+  const d = w.map((x, i) => x - (p.w0[i] as number));
   const dh = await linalg.gemm(d, p.hF32, new Float32Array(d.length), { m: p.rows, k: p.cols, n: p.cols });
   let total = 0;
   for (let i = 0; i < d.length; i++) total += (d[i] as number) * (dh[i] as number);

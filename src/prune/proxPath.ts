@@ -56,14 +56,14 @@ async function fista(
     largest = Math.max(largest, Math.abs(p.w0[i] as number));
   }
   rms = Math.sqrt(rms / size);
-  let w: Float32Array = Float32Array.from(p.w0);
+  let w: Float32Array = p.w0.slice();
   const history: PruneHistoryEntry[] = [];
   if (!(lipschitz > 0 && rms > 0 && sparseGroupFraction(w) < 1)) return { w, history, ran: backend };
   // FISTA keeps the products of its prox outputs with H: y·H is then a combination of two of them
   // (y = w + β(w − w_prev)), and the loss of every level's last iterate comes for free.
-  let wh = Float64Array.from(p.w0h);
-  const yh = Float64Array.from(p.w0h);
-  const y = Float32Array.from(w);
+  let wh = p.w0h.slice();
+  const yh = p.w0h.slice();
+  const y = w.slice();
   const z = new Float32Array(size);
   let t = 1;
   const step = 2 / lipschitz;

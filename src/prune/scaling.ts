@@ -17,15 +17,15 @@ export function featureScaling(p: LayerProblem): FeatureScaling {
   const n = p.cols;
   // A dead feature (H_jj = 0) keeps scale 1.
   const scale = Float64Array.from({ length: n }, (_, j) => Math.sqrt(p.h[j * n + j] as number) || 1);
-  const h = Float64Array.from(p.h, (x, i) => x / ((scale[Math.floor(i / n)] as number) * (scale[i % n] as number)));
+  const h = p.h.map((x, i) => x / ((scale[Math.floor(i / n)] as number) * (scale[i % n] as number)));
   const problem: LayerProblem = {
     rows: p.rows,
     cols: n,
-    w0: Float32Array.from(p.w0, (x, i) => x * (scale[i % n] as number)),
+    w0: p.w0.map((x, i) => x * (scale[i % n] as number)),
     h,
-    hF32: Float32Array.from(h),
-    w0h: Float64Array.from(p.w0h, (x, i) => x / (scale[i % n] as number)),
+    hF32: new Float32Array(h),
+    w0h: p.w0h.map((x, i) => x / (scale[i % n] as number)),
     reference: p.reference,
   };
-  return { problem, unscale: (w) => Float32Array.from(w, (x, i) => x / (scale[i % n] as number)) };
+  return { problem, unscale: (w) => w.map((x, i) => x / (scale[i % n] as number)) };
 }

@@ -34,7 +34,7 @@ export const MIN_RELATIVE_PIVOT = 1e-10;
 
 /** The damped H, H + damp·mean(diag H)·I (f64). */
 export function dampedHessian(h: Float64Array, n: number, damp: number): Float64Array {
-  const out = Float64Array.from(h);
+  const out = h.slice();
   const shift = damp * meanDiagonal(h, n);
   for (let i = 0; i < n; i++) out[i * n + i] = (out[i * n + i] as number) + shift;
   return out;
@@ -56,7 +56,7 @@ export async function sparseGpt(p: LayerProblem, s: SparseGptSettings): Promise<
   const { rows, cols: n } = p;
   const { m } = s.pattern;
   const u = await upperCholeskyOfInverse(dampedHessian(p.h, n, s.damp), n, s.linalg);
-  const w = Float32Array.from(p.w0);
+  const w = p.w0.slice();
   const mask = new Uint8Array(rows * n);
   const block = Math.ceil(s.blockSize / m) * m;
   const blocks = Math.ceil(n / block);

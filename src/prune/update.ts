@@ -33,7 +33,7 @@ export async function maskedUpdate(
   method: UpdateMethod,
   settings: UpdateSettings,
 ): Promise<Float32Array> {
-  const w = Float32Array.from(start, (x, i) => (mask[i] ? x : 0));
+  const w = start.map((x, i) => (mask[i] ? x : 0));
   if (method === 'none') return w;
   if (method === 'gradient') return maskedGradient(p, mask, w, settings);
   throwIfAborted(settings.signal);
@@ -49,7 +49,7 @@ async function maskedGradient(
   w: Float32Array,
   settings: UpdateSettings,
 ): Promise<Float32Array> {
-  const y = Float32Array.from(w);
+  const y = w.slice();
   let t = 1;
   for (let it = 0; it < settings.iterations; it++) {
     throwIfAborted(settings.signal);
