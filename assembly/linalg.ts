@@ -4,8 +4,10 @@
 // GEMM, C = β·C + α·op(A)·op(B) in f32, after Goto & van de Geijn (2008): op(B) is packed once into
 // 8-column strips per KC-deep slice of k (gemmPackB), then every MC-row block of C packs its slice of
 // op(A) into 4-row panels and runs a 4×8 register micro-kernel (8 f32x4 accumulators, 2 loads and 4
-// broadcasts per 64 flops). Packing pads with zeros, so ragged edges cost only a partial store. Row
-// blocks are independent: the worker pool runs gemmRows on disjoint row ranges of C.
+// broadcasts per 64 flops). Within a row range, each 512-column × 256-deep panel of packed B is used by
+// all the range's row blocks before the next one, so B streams from memory once per range, not once
+// per block. Packing pads with zeros, so ragged edges cost only a partial store. Row ranges are
+// independent: the worker pool runs gemmRows on disjoint row ranges of C.
 //
 // Accumulation, by measured accuracy (test/prune/linalg.test.ts checks the bounds):
 // - GEMM accumulates in f32 (as sgemm does): the relative error of an entry grows like √k·2⁻²⁴,
@@ -26,6 +28,8 @@ const NR = 8;
 const KC = 256;
 /** Rows of C per block: the packed 64 × 256 slice of A (64 KiB) stays in L2. */
 const MC = 64;
+/** Columns of C per pass over a row range (a multiple of NR). */
+const NC = 512;
 
 @inline function f32At(p: usize, i: i32): f32 {
   return load<f32>(p + (<usize>i << 2));
@@ -117,23 +121,29 @@ export function gemmRows(
 ): void {
   const strips = roundUp(n, NR) / NR;
   const tile = scratch + (<usize>(MC * KC) << 2);
-  for (let i0 = rowStart; i0 < rowEnd; i0 += MC) {
-    const mLen = min(MC, rowEnd - i0);
-    if (k == 0) scaleRows(c, ldc, n, i0, mLen, beta, f64Out);
+  if (k == 0) {
+    for (let i0 = rowStart; i0 < rowEnd; i0 += MC) scaleRows(c, ldc, n, i0, min(MC, rowEnd - i0), beta, f64Out);
+    return;
+  }
+  // NC columns × KC depth of packed B (512 KiB) are reused by every row block of the range while they
+  // are in L2; C is revisited once per KC slice.
+  for (let s0 = 0; s0 < strips; s0 += NC / NR) {
+    const s1 = min(strips, s0 + NC / NR);
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kLen = min(KC, k - k0);
-      packA(a, lda, transA, i0, mLen, k0, kLen, scratch);
       // The first slice applies β; later slices add onto C.
       const b0: f32 = k0 == 0 ? beta : 1;
-      for (let s = 0; s < strips; s++) {
-        const bPanel = packedB + (<usize>(k0 * strips * NR + s * kLen * NR) << 2);
-        const j0 = s * NR;
-        const width = min(NR, n - j0);
-        for (let q = 0; q < mLen; q += MR) {
-          const aPanel = scratch + (<usize>(q * kLen) << 2);
-          const height = min(MR, mLen - q);
-          microKernel(aPanel, bPanel, kLen, tile);
-          storeTile(tile, c, ldc, i0 + q, j0, height, width, alpha, b0, f64Out);
+      for (let i0 = rowStart; i0 < rowEnd; i0 += MC) {
+        const mLen = min(MC, rowEnd - i0);
+        packA(a, lda, transA, i0, mLen, k0, kLen, scratch);
+        for (let s = s0; s < s1; s++) {
+          const bPanel = packedB + (<usize>(k0 * strips * NR + s * kLen * NR) << 2);
+          const j0 = s * NR;
+          const width = min(NR, n - j0);
+          for (let q = 0; q < mLen; q += MR) {
+            microKernel(scratch + (<usize>(q * kLen) << 2), bPanel, kLen, tile);
+            storeTile(tile, c, ldc, i0 + q, j0, min(MR, mLen - q), width, alpha, b0, f64Out);
+          }
         }
       }
     }

@@ -54,8 +54,13 @@ function linalgExports(rt: Runtime): LinalgExports {
   return rt.kernels.exports as unknown as LinalgExports;
 }
 
-/** Rows of C per task: a multiple of the kernel's 64-row blocks. */
-const ROW_TASK = 64;
+/**
+ * Rows of C per task: a multiple of the kernel's 64-row blocks, about four tasks per worker (each task
+ * streams the packed B once, so fewer, larger tasks read less memory; four keep the workers balanced).
+ */
+function rowTask(rows: number, threads: number): number {
+  return Math.max(64, Math.ceil(rows / (4 * threads) / 64) * 64);
+}
 /** Multiply-adds per pool unit when deciding whether a product is worth the pool. */
 const FLOPS_PER_UNIT = 1 << 14;
 
@@ -116,7 +121,7 @@ export function gemm(
     if (beta !== 0) rt.kernels.f32(pc, m * n).set(c.subarray(0, m * n));
     x.gemmPackB(pb, s.transB ? k : n, s.transB ? 1 : 0, k, n, packed);
     const lda = s.transA ? m : k;
-    await overRows(rt, 'gemmRows', m, ROW_TASK, units, scratch, ctx, (start, end, sc) => [
+    await overRows(rt, 'gemmRows', m, rowTask(m, threads), units, scratch, ctx, (start, end, sc) => [
       pa, lda, s.transA ? 1 : 0, packed, k, n, pc, n, s.alpha ?? 1, beta, 0, start, end, sc,
     ]);
     c.set(rt.kernels.f32(pc, m * n));
@@ -152,7 +157,7 @@ export function gram(
     rt.kernels.f32(px, data.length).set(data);
     // op(B) = X (samples × features): transposed storage when X is features × samples.
     x.gemmPackB(px, cols, featuresBySamples ? 1 : 0, samples, f, packed);
-    await overRows(rt, 'gemmRows', f, ROW_TASK, units, scratch, ctx, (start, end, sc) => [
+    await overRows(rt, 'gemmRows', f, rowTask(f, threads), units, scratch, ctx, (start, end, sc) => [
       px, cols, featuresBySamples ? 0 : 1, packed, samples, f, ph, f, 1, 0, 1, start, end, sc,
     ]);
     return rt.kernels.f64(ph, f * f).slice();
