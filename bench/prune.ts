@@ -1,9 +1,8 @@
 import { runKernel } from '../src/backends/registry.js';
 import '../src/backends/all.js';
 import { gaussianMatrix } from '../src/core/random.js';
-import { magnitudePrune24, wandaPrune24 } from '../src/prune/baselines.js';
-import type { PruneMethod, PruneResult } from '../src/prune/pruneOptions.js';
-import { pruneLayer24 } from '../src/prune/pruneLayer24.js';
+import type { LayerMethod, PruneResult } from '../src/prune/pruneOptions.js';
+import { pruneLayer } from '../src/prune/pruneLayer.js';
 import type { UpdateMethod } from '../src/prune/update.js';
 import { ar1Layer } from '../test/support/ar1Layer.js';
 import type { CaseBase, Measured, Suite, SuiteConfig } from './suite.js';
@@ -22,11 +21,8 @@ const SEED = 20250602;
 /** λ for the operator case: with N(0, 1) values about a third of the groups keep 3 or 4 nonzeros. */
 const PROX_LAMBDA = 0.5;
 const UPDATES: readonly UpdateMethod[] = ['none', 'gradient', 'exact'];
-const PRUNERS: Record<PruneMethod, typeof pruneLayer24> = {
-  prox: pruneLayer24,
-  wanda: wandaPrune24,
-  magnitude: magnitudePrune24,
-};
+/** Every 2:4 pruneLayer method (bench/prune-layers.ts compares them across layers and patterns). */
+const METHODS: readonly LayerMethod[] = ['prox', 'alps', 'sparsegpt', 'wanda', 'magnitude'];
 
 function pruneCase(method: string, backend: string, size: number, work: number): PruneCase {
   const unit = method === 'prox24' ? `${size}² gaussian λ=${PROX_LAMBDA}` : `${size}×${size} layer, ${4 * size} samples`;
@@ -56,17 +52,11 @@ export const pruneSuite: Suite<PruneCase> = {
     for (const size of sizes) {
       for (const backend of config.backends) {
         if (wanted(config, 'prox24')) out.push(pruneCase('prox24', backend, size, size * size));
-        // The pruner's work grows like size³ (one size×size by size×size product per iteration).
-        for (const update of UPDATES) {
-          if (wanted(config, 'prox')) out.push(pruneCase(`prox+${update}`, backend, size, size ** 3));
-        }
-      }
-      // The baselines never call a backend kernel: one row each, under the first backend's name.
-      const first = config.backends[0];
-      if (first === undefined) continue;
-      for (const method of ['wanda', 'magnitude'] as const) {
-        for (const update of UPDATES) {
-          if (wanted(config, method)) out.push(pruneCase(`${method}+${update}`, first, size, size ** 3));
+        // The pruners' work grows like size³ (size×size by size×size products).
+        for (const method of METHODS) {
+          for (const update of UPDATES) {
+            if (wanted(config, method)) out.push(pruneCase(`${method}+${update}`, backend, size, size ** 3));
+          }
         }
       }
     }
@@ -90,10 +80,11 @@ export const pruneSuite: Suite<PruneCase> = {
         inputMiB: z.byteLength / 2 ** 20,
       };
     }
-    const [method, update] = c.method.split('+') as [PruneMethod, UpdateMethod];
+    const [method, update] = c.method.split('+') as [LayerMethod, UpdateMethod];
     const { weights, inputs } = ar1Layer(c.size, c.size, c.samples, 0.9, c.seed);
     const baseline = peakRssMiB();
-    const timing = await timeCall<PruneResult>(() => PRUNERS[method](weights, { inputs }, { update, backend }), plan);
+    const options = { n: 2, m: 4, method, update, backend, layout: 'features-by-samples' as const };
+    const timing = await timeCall<PruneResult>(() => pruneLayer(weights, { inputs }, options), plan);
     const result = timing.last;
     return {
       medianSeconds: timing.medianSeconds,
