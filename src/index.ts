@@ -19,15 +19,19 @@ export { configureWasm, type WasmSettings } from './backends/wasm.js';
 export { configureGpu, releaseGpu, type GpuSettings } from './backends/gpu.js';
 export { listBackends, KERNEL_CONTRACTS, type BackendInfo, type KernelName } from './backends/registry.js';
 export { prox24, reg24, type Prox24Options, type Prox24Result } from './prune/prox.js';
+export { pruneLayer } from './prune/pruneLayer.js';
 export { pruneLayer24 } from './prune/pruneLayer24.js';
 export { magnitudePrune24, wandaPrune24 } from './prune/baselines.js';
 export {
+  DEFAULT_LAYER_OPTIONS,
   DEFAULT_PRUNE_OPTIONS,
+  type LayerMethod,
   type PruneHistoryEntry,
+  type PruneLayerOptions,
   type PruneMethod,
   type PruneOptions,
   type PruneResult,
   type ProxPruneOptions,
 } from './prune/pruneOptions.js';
-export type { LayerData } from './prune/problem.js';
+export type { InputLayout, LayerData } from './prune/problem.js';
 export type { UpdateMethod } from './prune/update.js';

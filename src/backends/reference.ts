@@ -10,6 +10,7 @@ import { greedyTiles } from '../reference/greedy.js';
 import { prox24Groups } from '../reference/prox24.js';
 import { standardMaskRows } from '../reference/standard.js';
 import { tsenorTiles } from '../reference/tsenor.js';
+import * as linalg from '../reference/linalg.js';
 import { registerBackend, registerKernel } from './registry.js';
 import { registerTiledTransposable } from './tiled.js';
 
@@ -56,3 +57,11 @@ registerKernel('prox24', 'reference', async ({ z, lambda }, ctx) => {
 });
 
 registerTiledTransposable('reference');
+
+// Linear algebra: the readable kernels, run as they are (small problems and tests).
+registerKernel('gemm', 'reference', async ({ a, b, c, shape }) => linalg.gemm(a, b, c, shape));
+registerKernel('gram', 'reference', async ({ x, rows, cols, featuresBySamples }) => linalg.gram(x, rows, cols, featuresBySamples));
+registerKernel('cholesky', 'reference', async ({ a, n, minPivot }) => linalg.cholesky(a, n, minPivot));
+registerKernel('triangularInverse', 'reference', async ({ l, n }) => linalg.triangularInverseLower(l, n));
+registerKernel('spdInverse', 'reference', async ({ a, n, minPivot }) => linalg.spdInverse(a, n, minPivot));
+registerKernel('refitRows', 'reference', async ({ h, n, mask, rhs, ridge, rows }) => linalg.refitRows(h, n, mask, rhs, ridge, rows));

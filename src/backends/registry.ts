@@ -25,6 +25,7 @@ import type {
   TransposableMethod,
   TsenorOptions,
 } from '../core/types.js';
+import type { GemmShape } from '../reference/linalg.js';
 
 /** The signature of every kernel, by name. Arguments are one object; results are fresh arrays. */
 export interface KernelSignatures {
@@ -49,6 +50,22 @@ export interface KernelSignatures {
   ): Promise<MatrixMaskSolution>;
   /** The 2:4 proximal operator on every group of 4 consecutive values (length a multiple of 4). */
   prox24(args: { z: Float32Array; lambda: number }, ctx: KernelContext): Promise<Float32Array>;
+  // Dense linear algebra of the layer pruners (src/reference/linalg.ts is the spec; row-major).
+  /** C = β·C + α·op(A)·op(B) in f32; `c` is updated in place and returned. */
+  gemm(args: { a: Float32Array; b: Float32Array; c: Float32Array; shape: GemmShape }, ctx: KernelContext): Promise<Float32Array>;
+  /** The features' Gram matrix (f64): XᵀX for X rows × cols samples × features, X·Xᵀ when featuresBySamples. */
+  gram(args: { x: Float32Array; rows: number; cols: number; featuresBySamples: boolean }, ctx: KernelContext): Promise<Float64Array>;
+  /** Lower Cholesky factor of an SPD f64 matrix; E_SINGULAR when a pivot is not above minPivot. */
+  cholesky(args: { a: Float64Array; n: number; minPivot: number }, ctx: KernelContext): Promise<Float64Array>;
+  /** L⁻¹ of a lower-triangular f64 matrix. */
+  triangularInverse(args: { l: Float64Array; n: number }, ctx: KernelContext): Promise<Float64Array>;
+  /** A⁻¹ of an SPD f64 matrix; E_SINGULAR when a pivot is not above minPivot. */
+  spdInverse(args: { a: Float64Array; n: number; minPivot: number }, ctx: KernelContext): Promise<Float64Array>;
+  /** Per row r, least squares on the support of mask row r: (H_SS + δI)·w_S = rhs_{r,S} (δ from `ridge`, ×100 until it factors). */
+  refitRows(
+    args: { h: Float64Array; n: number; mask: Uint8Array; rhs: Float64Array; ridge: number; rows: number },
+    ctx: KernelContext,
+  ): Promise<Float32Array>;
 }
 
 export type KernelName = keyof KernelSignatures;
@@ -63,6 +80,12 @@ export const KERNEL_CONTRACTS: Readonly<Record<KernelName, string>> = Object.fre
   tsenorTiles: 'valid masks within the certified-gap tolerance of the reference (docs/backends.md)',
   transposableMatrix: 'the same masks, objective and bound as gathering the tiles and running the tile kernel',
   prox24: "the global minimiser of every group: within 1e-6 of the group's largest |z| of the reference",
+  gemm: 'the reference product with f32 accumulation: within ~k·2⁻²⁴·Σ|a||b| per entry (test/prune/linalg.test.ts)',
+  gram: 'the reference within 1e-6·√(H_ii·H_jj) per entry (f32 sums per 256 samples, added in f64)',
+  cholesky: 'L·Lᵀ equal to A to ~1e-9 relative; E_SINGULAR exactly when a pivot is not above minPivot',
+  triangularInverse: 'L⁻¹·L equal to I to ~1e-8',
+  spdInverse: 'A⁻¹·A equal to I to ~1e-7; E_SINGULAR like cholesky',
+  refitRows: 'the reference refit to f32 rounding: it meets the normal equations on every support',
 });
 
 export interface Availability {

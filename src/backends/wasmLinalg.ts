@@ -11,6 +11,7 @@ import { singular, type GemmShape } from '../reference/linalg.js';
 import { exclusive, getRuntime, workers, type Runtime } from './wasm.js';
 import type { KernelName } from './wasmModule.js';
 import type { PoolTask } from './workerPool.js';
+import { registerKernel } from './registry.js';
 
 /** The linear algebra exports (pointers are byte offsets into linear memory; flags are 0/1). */
 interface LinalgExports {
@@ -251,3 +252,10 @@ export function refitRows(
     return rt.kernels.f32(po, rows * n).slice();
   });
 }
+
+registerKernel('gemm', 'wasm', ({ a, b, c, shape }, ctx) => gemm(a, b, c, shape, ctx));
+registerKernel('gram', 'wasm', ({ x, rows, cols, featuresBySamples }, ctx) => gram(x, rows, cols, featuresBySamples, ctx));
+registerKernel('cholesky', 'wasm', ({ a, n, minPivot }) => cholesky(a, n, minPivot));
+registerKernel('triangularInverse', 'wasm', ({ l, n }) => triangularInverseLower(l, n));
+registerKernel('spdInverse', 'wasm', ({ a, n, minPivot }) => spdInverse(a, n, minPivot));
+registerKernel('refitRows', 'wasm', ({ h, n, mask, rhs, ridge, rows }, ctx) => refitRows(h, n, mask, rhs, ridge, rows, ctx));

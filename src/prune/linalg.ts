@@ -1,18 +1,17 @@
 /**
- * The linear algebra the pruners run on, chosen by the `backend` option: the WebAssembly SIMD kernels
- * (src/backends/wasmLinalg.ts, large products on the worker pool) or the reference TypeScript ones
- * (src/reference/linalg.ts, slow, the spec). There are no GPU linear algebra kernels: with backend
- * 'gpu' the masks and the prox run on the GPU and the products on WebAssembly.
+ * The linear algebra the pruners run on, through the kernel registry: `backend` picks who runs each
+ * product and factorisation ('wasm': WebAssembly SIMD with the large products on the worker pool;
+ * 'reference': the readable TypeScript kernels; 'gpu' has no linear algebra kernels, so the registry
+ * runs them on wasm, or reference where wasm cannot run). `ran` records the backend that last ran one.
  */
-import { resolveBackend } from '../backends/registry.js';
 import '../backends/all.js';
-import * as wasm from '../backends/wasmLinalg.js';
-import * as ref from '../reference/linalg.js';
-import type { BackendChoice, KernelContext } from '../core/types.js';
+import { runKernel, type Kernel, type KernelName } from '../backends/registry.js';
+import type { BackendChoice, BackendName, KernelContext } from '../core/types.js';
 import type { GemmShape } from '../reference/linalg.js';
 
 export interface Linalg {
-  readonly name: 'wasm' | 'reference';
+  /** The backend that ran the last kernel (the choice itself until one ran). */
+  readonly ran: BackendChoice | BackendName;
   /** C = β·C + α·op(A)·op(B) (f32); C is updated in place and returned. */
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape, ctx?: KernelContext): Promise<Float32Array>;
   /** The features' Gram matrix (f64): XᵀX (X samples × features) or X·Xᵀ (X features × samples). */
@@ -33,28 +32,28 @@ export interface Linalg {
   ): Promise<Float32Array>;
 }
 
-const wasmLinalg: Linalg = { name: 'wasm', ...wasm };
-
-const referenceLinalg: Linalg = {
-  name: 'reference',
-  gemm: async (a, b, c, shape) => ref.gemm(a, b, c, shape),
-  gram: async (x, rows, cols, fbs) => ref.gram(x, rows, cols, fbs),
-  cholesky: async (a, n, minPivot) => ref.cholesky(a, n, minPivot),
-  triangularInverseLower: async (l, n) => ref.triangularInverseLower(l, n),
-  spdInverse: async (a, n, minPivot) => ref.spdInverse(a, n, minPivot),
-  refitRows: async (h, n, mask, rhs, ridge, rows) => ref.refitRows(h, n, mask, rhs, ridge, rows),
-};
-
-/**
- * 'reference' → the reference kernels; 'wasm' → WebAssembly (E_BACKEND when it cannot run); 'gpu' and
- * 'auto' → WebAssembly when available, else the reference kernels.
- */
-export async function linalgFor(choice: BackendChoice | undefined): Promise<Linalg> {
-  if (choice === 'reference') return referenceLinalg;
-  if (choice === 'wasm') {
-    await resolveBackend('wasm');
-    return wasmLinalg;
+/** The linear algebra kernels of `choice` (resolved per call by the registry, with its fallbacks). */
+export function linalgFor(choice: BackendChoice | undefined): Linalg {
+  let ran: BackendChoice | BackendName = choice ?? 'auto';
+  async function run<K extends KernelName>(
+    kernel: K,
+    entries: number,
+    args: Parameters<Kernel<K>>[0],
+    ctx: KernelContext = {},
+  ): Promise<Awaited<ReturnType<Kernel<K>>>> {
+    const result = await runKernel(kernel, choice, entries, args, ctx);
+    ran = result.backend;
+    return result.value;
   }
-  const available = await resolveBackend('wasm').then(() => true, () => false);
-  return available ? wasmLinalg : referenceLinalg;
+  return {
+    get ran() {
+      return ran;
+    },
+    gemm: (a, b, c, shape, ctx) => run('gemm', c.length, { a, b, c, shape }, ctx),
+    gram: (x, rows, cols, featuresBySamples, ctx) => run('gram', x.length, { x, rows, cols, featuresBySamples }, ctx),
+    cholesky: (a, n, minPivot = 0) => run('cholesky', a.length, { a, n, minPivot }),
+    triangularInverseLower: (l, n) => run('triangularInverse', l.length, { l, n }),
+    spdInverse: (a, n, minPivot = 0) => run('spdInverse', a.length, { a, n, minPivot }),
+    refitRows: (h, n, mask, rhs, ridge, rows, ctx) => run('refitRows', rows * n, { h, n, mask, rhs, ridge, rows }, ctx),
+  };
 }

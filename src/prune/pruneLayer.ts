@@ -29,7 +29,7 @@ export async function pruneLayer(weights: MatrixLike, data: LayerData, options: 
   const o = resolveLayerOptions(options);
   // SparseGPT's weights are its own OBS updates unless a refit is asked for.
   if (options.update === undefined && o.method === 'sparsegpt') o.update = 'none';
-  const linalg = await linalgFor(o.backend);
+  const linalg = linalgFor(o.backend);
   const backend = await resolveBackend(o.backend);
   const p = await layerProblem(weights, data, o.layout, linalg, o);
   const pattern: Pattern = { ...o, backend: o.backend };

@@ -107,8 +107,8 @@ export interface PruneResult {
   history: PruneHistoryEntry[];
   /** Backend that ran the masks and the prox. */
   backend?: BackendName;
-  /** The linear algebra kernels that ran ('wasm' or 'reference'). */
-  linalg?: 'wasm' | 'reference';
+  /** The backend that ran the linear algebra (the products and factorisations). */
+  linalg?: BackendName;
   seconds: number;
 }
 

@@ -1,6 +1,7 @@
 import { relativeLoss, type LayerProblem } from './problem.js';
 import { maskedUpdate } from './update.js';
 import type { Linalg } from './linalg.js';
+import type { BackendName } from '../core/types.js';
 import { now, type LayerMethod, type PruneResult, type ResolvedPruneOptions } from './pruneOptions.js';
 
 /** What every pruner reports beyond the weights: its pattern, method and extras. */
@@ -37,7 +38,7 @@ export async function refitOnMask(p: LayerProblem, mask: Uint8Array, from: Float
     update: c.o.update,
     relativeLoss: await relativeLoss(p, pruned, c.linalg),
     ...c.extra,
-    linalg: c.linalg.name,
+    linalg: c.linalg.ran as BackendName,
     seconds: (now() - c.started) / 1000,
   };
 }

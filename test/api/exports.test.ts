@@ -8,6 +8,7 @@ import * as testing from '../../src/testing/index.js';
 describe('public exports', () => {
   it("'nmsparse' exports exactly the documented values", () => {
     expect(Object.keys(api).sort()).toEqual([
+      'DEFAULT_LAYER_OPTIONS',
       'DEFAULT_PRUNE_OPTIONS',
       'DEFAULT_TSENOR_OPTIONS',
       'KERNEL_CONTRACTS',
@@ -20,6 +21,7 @@ describe('public exports', () => {
       'listBackends',
       'magnitudePrune24',
       'prox24',
+      'pruneLayer',
       'pruneLayer24',
       'reg24',
       'releaseGpu',
@@ -62,11 +64,17 @@ describe('public exports', () => {
     expect(Object.isFrozen(api.DEFAULT_TSENOR_OPTIONS)).toBe(true);
     expect(Object.isFrozen(api.KERNEL_CONTRACTS)).toBe(true);
     expect(Object.keys(api.KERNEL_CONTRACTS).sort()).toEqual([
+      'cholesky',
       'exactTiles',
+      'gemm',
+      'gram',
       'greedyTiles',
       'prox24',
+      'refitRows',
+      'spdInverse',
       'standardMask',
       'transposableMatrix',
+      'triangularInverse',
       'tsenorTiles',
     ]);
   });
