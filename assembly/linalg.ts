@@ -259,25 +259,77 @@ function microKernel(ap: usize, bp: usize, kLen: i32, tile: usize): void {
 /**
  * In-place lower Cholesky of the SPD n × n f64 matrix at `a` (only the lower triangle is read; the
  * strict upper triangle is set to 0), Cholesky–Banachiewicz by rows: L_ij = (A_ij − L_i·L_j)/L_jj
- * over the first j entries of two rows, contiguous. Returns −1 on success, else the index of the
- * first pivot that is not above `minPivot` (the factor is then partial).
+ * over the first j entries of two rows, contiguous. Rows go four at a time: each row L_j (j below the
+ * four) is loaded once for four dot products (f64x2), a quarter of the memory traffic of one row at a
+ * time; the 4×4 diagonal block follows row by row. Returns −1 on success, else the index of the first
+ * pivot that is not above `minPivot` (the factor is then partial).
  */
 export function choleskyLower(a: usize, n: i32, minPivot: f64): i32 {
-  for (let i = 0; i < n; i++) {
-    const rowI = a + (<usize>(i * n) << 3);
-    for (let j = 0; j <= i; j++) {
-      const rowJ = a + (<usize>(j * n) << 3);
-      const s = f64At(rowI, j) - dot64(rowI, rowJ, j);
-      if (j < i) {
-        store<f64>(rowI + (<usize>j << 3), s / f64At(rowJ, j));
-      } else {
-        if (!(s > minPivot)) return i;
-        store<f64>(rowI + (<usize>i << 3), Math.sqrt(s));
+  const stride = <usize>n << 3;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = a + <usize>i * stride;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    for (let j = 0; j < i; j++) {
+      const rj = a + <usize>j * stride;
+      let s0 = f64x2.splat(0);
+      let s1 = f64x2.splat(0);
+      let s2 = f64x2.splat(0);
+      let s3 = f64x2.splat(0);
+      let m = 0;
+      for (; m + 1 < j; m += 2) {
+        const o = <usize>m << 3;
+        const x = v128.load(rj + o);
+        s0 = f64x2.add(s0, f64x2.mul(v128.load(r0 + o), x));
+        s1 = f64x2.add(s1, f64x2.mul(v128.load(r1 + o), x));
+        s2 = f64x2.add(s2, f64x2.mul(v128.load(r2 + o), x));
+        s3 = f64x2.add(s3, f64x2.mul(v128.load(r3 + o), x));
       }
+      let d0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+      let d1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+      let d2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
+      let d3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
+      if (m < j) {
+        const x = f64At(rj, m);
+        d0 += f64At(r0, m) * x;
+        d1 += f64At(r1, m) * x;
+        d2 += f64At(r2, m) * x;
+        d3 += f64At(r3, m) * x;
+      }
+      const pivot = f64At(rj, j);
+      const o = <usize>j << 3;
+      store<f64>(r0 + o, (f64At(r0, j) - d0) / pivot);
+      store<f64>(r1 + o, (f64At(r1, j) - d1) / pivot);
+      store<f64>(r2 + o, (f64At(r2, j) - d2) / pivot);
+      store<f64>(r3 + o, (f64At(r3, j) - d3) / pivot);
     }
-    for (let j = i + 1; j < n; j++) store<f64>(rowI + (<usize>j << 3), 0);
+    for (let r = i; r < i + 4; r++) {
+      if (!choleskyRowFrom(a, n, r, i, minPivot)) return r;
+    }
+  }
+  for (; i < n; i++) {
+    if (!choleskyRowFrom(a, n, i, 0, minPivot)) return i;
   }
   return -1;
+}
+
+/** Row i of L from column `from` to the diagonal (columns before `from` are done); false on a bad pivot. */
+function choleskyRowFrom(a: usize, n: i32, i: i32, from: i32, minPivot: f64): bool {
+  const rowI = a + (<usize>(i * n) << 3);
+  for (let j = from; j <= i; j++) {
+    const rowJ = a + (<usize>(j * n) << 3);
+    const s = f64At(rowI, j) - dot64(rowI, rowJ, j);
+    if (j < i) {
+      store<f64>(rowI + (<usize>j << 3), s / f64At(rowJ, j));
+    } else {
+      if (!(s > minPivot)) return false;
+      store<f64>(rowI + (<usize>i << 3), Math.sqrt(s));
+    }
+  }
+  for (let j = i + 1; j < n; j++) store<f64>(rowI + (<usize>j << 3), 0);
+  return true;
 }
 
 /**
