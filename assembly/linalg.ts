@@ -333,52 +333,128 @@ function choleskyRowFrom(a: usize, n: i32, i: i32, from: i32, minPivot: f64): bo
 }
 
 /**
- * In-place inverse of the lower-triangular n × n f64 matrix L (nonzero diagonal): row i of X = L⁻¹ is
- * (e_i − Σ_{m<i} L_im·X_m)/L_ii, built as axpys of earlier rows of X (each contiguous, f64x2).
- * `row` is n f64 of scratch.
+ * Y = L⁻ᵀ (upper triangular, n × n f64, into `y`) for the lower-triangular L with nonzero diagonal. Row j
+ * of Y is column j of L⁻¹: Y_jj = 1/L_jj and, for i > j, Y_ji = −(Σ_{j ≤ m < i} L_im·Y_jm)/L_ii — a dot
+ * product of two contiguous stretches, so rows of Y are built column by column (i outer). Four rows j
+ * share each load of row i of L (f64x2 over their common range; their first few terms scalar).
  */
-export function triangularInverseLower(l: usize, n: i32, row: usize): void {
+export function triangularInverseTransposed(l: usize, n: i32, y: usize): void {
+  const stride = <usize>n << 3;
+  memory.fill(y, 0, <usize>n * stride);
   for (let i = 0; i < n; i++) {
-    const li = l + (<usize>(i * n) << 3);
-    memory.fill(row, 0, <usize>n << 3);
-    for (let m = 0; m < i; m++) {
-      const f = f64x2.splat(f64At(li, m));
-      const xm = l + (<usize>(m * n) << 3);
-      const len = m + 1;
-      let c = 0;
-      for (; c + 1 < len; c += 2) {
-        const o = <usize>c << 3;
-        v128.store(row + o, f64x2.add(v128.load(row + o), f64x2.mul(f, v128.load(xm + o))));
-      }
-      if (c < len) store<f64>(row + (<usize>c << 3), f64At(row, c) + f64At(li, m) * f64At(xm, c));
-    }
+    const li = l + <usize>i * stride;
     const inv = 1 / f64At(li, i);
-    for (let c = 0; c < i; c++) store<f64>(li + (<usize>c << 3), -f64At(row, c) * inv);
-    store<f64>(li + (<usize>i << 3), inv);
+    let j = 0;
+    for (; j + 3 < i; j += 4) {
+      const y0 = y + <usize>j * stride;
+      const y1 = y0 + stride;
+      const y2 = y1 + stride;
+      const y3 = y2 + stride;
+      let s0 = f64x2.splat(0);
+      let s1 = f64x2.splat(0);
+      let s2 = f64x2.splat(0);
+      let s3 = f64x2.splat(0);
+      let m = j + 3;
+      for (; m + 1 < i; m += 2) {
+        const o = <usize>m << 3;
+        const x = v128.load(li + o);
+        s0 = f64x2.add(s0, f64x2.mul(x, v128.load(y0 + o)));
+        s1 = f64x2.add(s1, f64x2.mul(x, v128.load(y1 + o)));
+        s2 = f64x2.add(s2, f64x2.mul(x, v128.load(y2 + o)));
+        s3 = f64x2.add(s3, f64x2.mul(x, v128.load(y3 + o)));
+      }
+      let d0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+      let d1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+      let d2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
+      let d3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
+      if (m < i) {
+        const x = f64At(li, m);
+        d0 += x * f64At(y0, m);
+        d1 += x * f64At(y1, m);
+        d2 += x * f64At(y2, m);
+        d3 += x * f64At(y3, m);
+      }
+      // The terms before the common range (rows j + 1.. are zero below their diagonal).
+      for (let t = j; t < j + 3; t++) {
+        const x = f64At(li, t);
+        d0 += x * f64At(y0, t);
+        d1 += x * f64At(y1, t);
+        d2 += x * f64At(y2, t);
+        d3 += x * f64At(y3, t);
+      }
+      const o = <usize>i << 3;
+      store<f64>(y0 + o, -d0 * inv);
+      store<f64>(y1 + o, -d1 * inv);
+      store<f64>(y2 + o, -d2 * inv);
+      store<f64>(y3 + o, -d3 * inv);
+    }
+    for (; j < i; j++) {
+      const yj = y + <usize>j * stride;
+      store<f64>(yj + (<usize>i << 3), -dot64(li + (<usize>j << 3), yj + (<usize>j << 3), i - j) * inv);
+    }
+    store<f64>(y + <usize>i * stride + (<usize>i << 3), inv);
   }
 }
 
 /**
- * out (n × n, f64, full symmetric) = XᵀX for the lower-triangular X at `x`: with X = L⁻¹ this is
- * (L·Lᵀ)⁻¹. out_ij = Σ_{m ≥ max(i,j)} X_mi·X_mj, accumulated as rank-1 updates of rows (f64x2).
+ * out (n × n, f64, full symmetric) = Y·Yᵀ for the upper-triangular Y at `y`: with Y = L⁻ᵀ this is
+ * (L·Lᵀ)⁻¹. out_ij = Σ_{m ≥ max(i,j)} Y_im·Y_jm, dot products of contiguous row tails, four rows j per
+ * load of row i; then mirrored.
  */
-export function lowerGram(x: usize, n: i32, out: usize): void {
-  memory.fill(out, 0, <usize>(n * n) << 3);
-  for (let m = 0; m < n; m++) {
-    const xm = x + (<usize>(m * n) << 3);
-    for (let i = 0; i <= m; i++) {
-      const f = f64x2.splat(f64At(xm, i));
-      const oi = out + (<usize>(i * n) << 3);
-      let j = 0;
-      for (; j + 1 <= i; j += 2) {
-        const o = <usize>j << 3;
-        v128.store(oi + o, f64x2.add(v128.load(oi + o), f64x2.mul(f, v128.load(xm + o))));
+export function upperGram(y: usize, n: i32, out: usize): void {
+  const stride = <usize>n << 3;
+  for (let i = 0; i < n; i++) {
+    const yi = y + <usize>i * stride;
+    const oi = out + <usize>i * stride;
+    // Row i, columns j ≥ i: the dot runs over m ≥ j.
+    let j = i;
+    for (; j + 3 < n; j += 4) {
+      const y0 = y + <usize>j * stride;
+      const y1 = y0 + stride;
+      const y2 = y1 + stride;
+      const y3 = y2 + stride;
+      let s0 = f64x2.splat(0);
+      let s1 = f64x2.splat(0);
+      let s2 = f64x2.splat(0);
+      let s3 = f64x2.splat(0);
+      let m = j + 3;
+      for (; m + 1 < n; m += 2) {
+        const o = <usize>m << 3;
+        const x = v128.load(yi + o);
+        s0 = f64x2.add(s0, f64x2.mul(x, v128.load(y0 + o)));
+        s1 = f64x2.add(s1, f64x2.mul(x, v128.load(y1 + o)));
+        s2 = f64x2.add(s2, f64x2.mul(x, v128.load(y2 + o)));
+        s3 = f64x2.add(s3, f64x2.mul(x, v128.load(y3 + o)));
       }
-      if (j <= i) store<f64>(oi + (<usize>j << 3), f64At(oi, j) + f64At(xm, i) * f64At(xm, j));
+      let d0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+      let d1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+      let d2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
+      let d3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
+      if (m < n) {
+        const x = f64At(yi, m);
+        d0 += x * f64At(y0, m);
+        d1 += x * f64At(y1, m);
+        d2 += x * f64At(y2, m);
+        d3 += x * f64At(y3, m);
+      }
+      // The terms before the common range (rows j + 1, j + 2 are zero below their diagonal).
+      for (let t = j; t < j + 3; t++) {
+        const x = f64At(yi, t);
+        d0 += x * f64At(y0, t);
+        d1 += x * f64At(y1, t);
+        d2 += x * f64At(y2, t);
+      }
+      store<f64>(oi + (<usize>j << 3), d0);
+      store<f64>(oi + (<usize>(j + 1) << 3), d1);
+      store<f64>(oi + (<usize>(j + 2) << 3), d2);
+      store<f64>(oi + (<usize>(j + 3) << 3), d3);
+    }
+    for (; j < n; j++) {
+      store<f64>(oi + (<usize>j << 3), dot64(yi + (<usize>j << 3), y + <usize>j * stride + (<usize>j << 3), n - j));
     }
   }
   for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) store<f64>(out + (<usize>(i * n + j) << 3), f64At(out, j * n + i));
+    for (let j = 0; j < i; j++) store<f64>(out + <usize>i * stride + (<usize>j << 3), f64At(out, j * n + i));
   }
 }
 

@@ -35,8 +35,8 @@ interface LinalgExports {
     scratch: number,
   ): void;
   choleskyLower(a: number, n: number, minPivot: number): number;
-  triangularInverseLower(l: number, n: number, row: number): void;
-  lowerGram(x: number, n: number, out: number): void;
+  triangularInverseTransposed(l: number, n: number, y: number): void;
+  upperGram(y: number, n: number, out: number): void;
   refitScratchBytes(k: number): number;
   refitRows(
     h: number,
@@ -185,29 +185,31 @@ function pivotValue(a: Float64Array, l: Float64Array, n: number, i: number): num
   return s;
 }
 
-/** L⁻¹ for a lower-triangular L. */
+/** L⁻¹ for a lower-triangular L (the kernel builds L⁻ᵀ by rows; transposed here). */
 export function triangularInverseLower(l: Float64Array, n: number): Promise<Float64Array> {
   return exclusive(async () => {
     const rt = await getRuntime();
-    const [p, row] = rt.kernels.layout([n * n * 8, n * 8]) as [number, number];
+    const [p, y] = rt.kernels.layout([n * n * 8, n * n * 8]) as [number, number];
     rt.kernels.f64(p, n * n).set(l.subarray(0, n * n));
-    linalgExports(rt).triangularInverseLower(p, n, row);
-    return rt.kernels.f64(p, n * n).slice();
+    linalgExports(rt).triangularInverseTransposed(p, n, y);
+    const upper = rt.kernels.f64(y, n * n);
+    const x = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) x[i * n + j] = upper[j * n + i] as number;
+    return x;
   });
 }
 
-/** A⁻¹ of a symmetric positive definite A (E_SINGULAR otherwise): Cholesky, L⁻¹, then L⁻ᵀ·L⁻¹. */
+/** A⁻¹ of a symmetric positive definite A (E_SINGULAR otherwise): Cholesky, Y = L⁻ᵀ, then Y·Yᵀ. */
 export function spdInverse(a: Float64Array, n: number, minPivot = 0): Promise<Float64Array> {
   return exclusive(async () => {
     const rt = await getRuntime();
     const x = linalgExports(rt);
-    const [p, out, row] = rt.kernels.layout([n * n * 8, n * n * 8, n * 8]) as [number, number, number];
-    const view = rt.kernels.f64(p, n * n);
-    view.set(a.subarray(0, n * n));
+    const [p, y, out] = rt.kernels.layout([n * n * 8, n * n * 8, n * n * 8]) as [number, number, number];
+    rt.kernels.f64(p, n * n).set(a.subarray(0, n * n));
     const failed = x.choleskyLower(p, n, minPivot);
     if (failed >= 0) throw singular(failed, pivotValue(a, rt.kernels.f64(p, n * n), n, failed));
-    x.triangularInverseLower(p, n, row);
-    x.lowerGram(p, n, out);
+    x.triangularInverseTransposed(p, n, y);
+    x.upperGram(y, n, out);
     return rt.kernels.f64(out, n * n).slice();
   });
 }
