@@ -8,6 +8,9 @@
  *   npm run bench:prune -- --quality | --speed        # one part only
  *   npm run bench:prune -- --large                    # also 4096×4096 with 8192 samples (SparseGPT)
  *
+ * Debian's numpy and torch call libblas.so.3: with only the reference BLAS installed they run GEMM at about
+ * 1 GFLOP/s, so install OpenBLAS first (`apt-get install -y python3-torch libopenblas0-pthread`).
+ *
  * Layers (seeded; inputs samples × in):
  * - block-correlated: 16-feature blocks share a latent factor (x = 0.9·z_block + 0.44·ε);
  * - AR(1): x_{j+1} = 0.9·x_j + √0.19·ε along the features;
@@ -91,7 +94,7 @@ function torchSparseGpt(l: Layer, n: number, m: number): { weights: Float32Array
 }
 
 async function lossOf(l: Layer, w: Float32Array): Promise<number> {
-  const linalg = await linalgFor('wasm');
+  const linalg = linalgFor('wasm');
   const p = await layerProblem(l.weights, { inputs: l.inputs }, 'samples-by-features', linalg, { m: 4, transposable: false });
   return relativeLoss(p, w, linalg);
 }
