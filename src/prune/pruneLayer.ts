@@ -27,12 +27,11 @@ import { now, resolveLayerOptions, type PruneLayerOptions, type PruneResult, typ
 export async function pruneLayer(weights: MatrixLike, data: LayerData, options: PruneLayerOptions): Promise<PruneResult> {
   const started = now();
   const o = resolveLayerOptions(options);
-  // SparseGPT's weights are its own OBS updates unless a refit is asked for.
-  if (options.update === undefined && o.method === 'sparsegpt') o.update = 'none';
   const linalg = linalgFor(o.backend);
   const backend = await resolveBackend(o.backend);
   const p = await layerProblem(weights, data, o.layout, linalg, o);
-  const pattern: Pattern = { ...o, backend: o.backend };
+  const { n, m, transposable, fill, maskSolver, signal } = o;
+  const pattern: Pattern = { n, m, transposable, fill, maskSolver, backend: o.backend, signal };
   const lipschitz = o.update === 'gradient' ? STEP_MARGIN * 2 * largestEigenvalue(p.h, p.cols) : 0;
   const { from, mask, history, ran } = await chooseMask(p, o, pattern, linalg, backend);
   return refitOnMask(p, mask, from, {
@@ -40,7 +39,7 @@ export async function pruneLayer(weights: MatrixLike, data: LayerData, options: 
     linalg,
     lipschitz,
     method: o.method,
-    pattern: { n: o.n, m: o.m, transposable: o.transposable },
+    pattern: { n, m, transposable },
     started,
     extra: { history, backend: ran ?? backend },
   });

@@ -187,6 +187,8 @@ export function resolveLayerOptions(options: PruneLayerOptions): ResolvedLayerOp
   for (const key of Object.keys(DEFAULT_LAYER_OPTIONS) as (keyof typeof DEFAULT_LAYER_OPTIONS)[]) {
     if (options[key] !== undefined) (o as Record<string, unknown>)[key] = options[key];
   }
+  // SparseGPT's weights are its own OBS updates unless a refit is asked for.
+  if (options.update === undefined && o.method === 'sparsegpt') o.update = 'none';
   checkBoolean('transposable', o.transposable);
   validateFill(o.fill);
   if (!TRANSPOSABLE_METHODS.includes(o.maskSolver)) {
