@@ -4,7 +4,8 @@ import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
 import { maskCommand } from './mask.js';
+import { pruneCommand } from './prune.js';
 import { prune24Command } from './prune24.js';
 import { verifyCommand } from './verify.js';
 
-export const COMMANDS: readonly Command[] = [maskCommand, verifyCommand, auditCommand, inspectCommand, demoCommand, prune24Command];
+export const COMMANDS: readonly Command[] = [maskCommand, verifyCommand, auditCommand, inspectCommand, demoCommand, pruneCommand, prune24Command];

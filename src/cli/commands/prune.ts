@@ -1,0 +1,130 @@
+import { resolve } from 'node:path';
+// `nmsparse prune`: prune one layer W (out × in) to any N:M pattern with pruneLayer; prints the loss and time.
+import { checkOutputPath } from '../../io/atomicWrite.js';
+import { detectFormat, writeNpyFile } from '../../io/index.js';
+import { pruneLayer, type InputLayout, type LayerData, type LayerMethod, type TransposableMethod, type UpdateMethod } from '../../index.js';
+import type { Command } from '../command.js';
+import { displayText } from '../../core/text.js';
+import { choiceFlag, numberFlag, optionError, pathFlag } from '../flags.js';
+import { checkOutputName } from '../inputKind.js';
+import { withInterrupt } from '../interrupt.js';
+import { readMatrixNpy } from '../matrixFile.js';
+import { BACKEND_FLAG, FILL_FLAG, FORCE_FLAG, JSON_FLAG, M_FLAG, N_FLAG, TRANSPOSABLE_FLAG, outputFlag } from '../sharedFlags.js';
+
+const INPUTS_FLAG = pathFlag({ name: 'inputs', placeholder: 'X.npy', help: 'calibration inputs of the layer (layout: --inputs-layout)' });
+const HESSIAN_FLAG = pathFlag({ name: 'hessian', placeholder: 'H.npy', help: 'the layer Hessian XᵀX (in × in), instead of --inputs' });
+const LAYOUT_FLAG = choiceFlag<InputLayout>({
+  name: 'inputs-layout',
+  choices: { 'samples-by-features': 'samples-by-features', 'features-by-samples': 'features-by-samples' },
+  default: 'samples-by-features',
+  needs: { name: 'inputs' },
+  help: 'samples × in (what PyTorch activations are) or in × samples',
+});
+const OUTPUT_FLAG = outputFlag('PRUNED.npy', 'the pruned weights (f32 .npy)');
+const MASK_OUT_FLAG = pathFlag({ name: 'mask-out', placeholder: 'MASK.npy', help: 'also write the mask (u8 .npy)' });
+const METHOD_FLAG = choiceFlag<LayerMethod>({
+  name: 'method',
+  choices: { magnitude: 'magnitude', wanda: 'wanda', sparsegpt: 'sparsegpt', alps: 'alps', prox: 'prox' },
+  default: 'sparsegpt',
+  help: 'magnitude, wanda, sparsegpt, alps, or prox (standard 2:4 only)',
+});
+const MASK_SOLVER_FLAG = choiceFlag<TransposableMethod>({
+  name: 'mask-solver',
+  choices: { exact: 'exact', tsenor: 'tsenor', greedy: 'greedy' },
+  default: 'exact',
+  needs: { name: 'transposable' },
+  help: 'solver of the transposable masks',
+});
+const UPDATE_FLAG = choiceFlag<UpdateMethod | 'default'>({
+  name: 'update',
+  choices: { default: 'default', exact: 'exact', gradient: 'gradient', none: 'none' },
+  default: 'default',
+  help: "refit of the kept weights: exact, gradient or none (default: none for sparsegpt, else exact)",
+});
+const DAMP_FLAG = numberFlag({ name: 'damp', max: 1e6, default: 0.01, help: 'SparseGPT and ALPS: dampening relative to mean(diag H)' });
+
+export const pruneCommand: Command = {
+  name: 'prune',
+  summary: 'prune a layer W.npy to any N:M pattern (SparseGPT, ALPS, Wanda, magnitude, prox), report the loss',
+  usage: ['W.npy (--inputs X.npy | --hessian H.npy) --n N --m M [--transposable] -o PRUNED.npy [--mask-out MASK.npy] [options]'],
+  operands: ['W'],
+  inputs: ['npy'],
+  flags: [
+    INPUTS_FLAG,
+    LAYOUT_FLAG,
+    HESSIAN_FLAG,
+    N_FLAG,
+    M_FLAG,
+    TRANSPOSABLE_FLAG,
+    FILL_FLAG,
+    METHOD_FLAG,
+    MASK_SOLVER_FLAG,
+    UPDATE_FLAG,
+    DAMP_FLAG,
+    OUTPUT_FLAG,
+    MASK_OUT_FLAG,
+    BACKEND_FLAG,
+    FORCE_FLAG,
+    JSON_FLAG,
+  ],
+  notes: [
+    'The relative loss is ‖(W − Ŵ)Xᵀ‖² / ‖WXᵀ‖², the local reconstruction error of the layer (docs/pruning.md).',
+    '`nmsparse prune24` is the 2:4 command of 0.1.0 (inputs in × samples).',
+  ],
+  examples: [
+    'nmsparse prune W.npy --inputs X.npy --n 2 --m 4 --method sparsegpt -o P.npy',
+    'nmsparse prune W.npy --hessian H.npy --n 8 --m 16 --transposable --method alps -o P.npy --mask-out M.npy --json',
+  ],
+  async run(args, out) {
+    const weightsPath = args.operands[0] as string;
+    const output = args.require(OUTPUT_FLAG);
+    const maskOut = args.get(MASK_OUT_FLAG);
+    const inputsPath = args.get(INPUTS_FLAG);
+    const hessianPath = args.get(HESSIAN_FLAG);
+    const dataPath = inputsPath ?? hessianPath;
+    if (dataPath === undefined || (inputsPath !== undefined && hessianPath !== undefined)) {
+      throw optionError('give exactly one of --inputs X.npy or --hessian H.npy');
+    }
+    if (maskOut !== undefined && resolve(maskOut) === resolve(output)) throw optionError('--mask-out and -o name the same file; the weights and the mask need two files');
+    for (const path of [weightsPath, dataPath]) {
+      if ((await detectFormat(path)) !== 'npy') throw optionError(`prune reads .npy matrices; ${displayText(path, 120)} is not one`);
+    }
+    const force = args.get(FORCE_FLAG);
+    checkOutputName(output, 'npy', '-o');
+    if (maskOut !== undefined) checkOutputName(maskOut, 'npy', '--mask-out');
+    const inputs = [weightsPath, dataPath];
+    // Every output is checked before any work (the writers check again when they create them).
+    await checkOutputPath(output, { force, inputs });
+    if (maskOut !== undefined) await checkOutputPath(maskOut, { force, inputs: [...inputs, output] });
+    const update = args.get(UPDATE_FLAG);
+
+    return withInterrupt(async (signal) => {
+      const weights = await readMatrixNpy(weightsPath, 'weights');
+      const data: LayerData = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
+      const result = await pruneLayer(weights, data, {
+        n: args.require(N_FLAG),
+        m: args.require(M_FLAG),
+        transposable: args.get(TRANSPOSABLE_FLAG),
+        fill: args.get(FILL_FLAG),
+        method: args.get(METHOD_FLAG),
+        maskSolver: args.get(MASK_SOLVER_FLAG),
+        ...(update === 'default' ? {} : { update }),
+        damp: args.get(DAMP_FLAG),
+        layout: args.get(LAYOUT_FLAG),
+        backend: args.get(BACKEND_FLAG),
+        signal,
+      });
+      await writeNpyFile(output, result.weights, [result.rows, result.cols], 'f32', { force, inputs });
+      if (maskOut !== undefined) await writeNpyFile(maskOut, result.mask, [result.rows, result.cols], 'u8', { force, inputs: [...inputs, output] });
+      const pattern = `${result.transposable ? 'transposable ' : ''}${result.n}:${result.m}`;
+      if (args.get(JSON_FLAG)) {
+        const { method, update: used, relativeLoss, seconds, backend, linalg } = result;
+        out.print(JSON.stringify({ output, maskOutput: maskOut ?? null, pattern, method, update: used, relativeLoss, seconds, backend, linalg }));
+        return 0;
+      }
+      out.print(`${pattern} ${result.method} (update ${result.update}) of ${result.rows}×${result.cols} → ${displayText(output)}`);
+      out.print(`  relative loss ${result.relativeLoss.toExponential(4)}  ${result.seconds.toFixed(2)} s`);
+      return 0;
+    });
+  },
+};
