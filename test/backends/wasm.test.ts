@@ -45,7 +45,20 @@ describe('wasm backend', () => {
     const info = (await listBackends()).find((b) => b.name === 'wasm');
     expect(info?.available, info?.reason).toBe(true);
     expect([...(info?.kernels ?? [])].sort()).toEqual(
-      ['exactTiles', 'greedyTiles', 'prox24', 'standardMask', 'transposableMatrix', 'tsenorTiles'],
+      [
+        'cholesky',
+        'exactTiles',
+        'gemm',
+        'gram',
+        'greedyTiles',
+        'prox24',
+        'refitRows',
+        'spdInverse',
+        'standardMask',
+        'transposableMatrix',
+        'triangularInverse',
+        'tsenorTiles',
+      ],
     );
     expect(await resolveBackend('auto')).toBe('wasm');
   });
