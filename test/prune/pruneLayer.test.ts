@@ -299,3 +299,21 @@ describe('bad input', () => {
     }
   });
 });
+
+describe('progress and cancellation', () => {
+  const layer = scaledLayer(8, 32, 64, 0.9, 0, 9);
+  const data = { inputs: layer.inputs };
+
+  it('every method reports progress that ends at done = total, and stops with E_ABORTED', async () => {
+    for (const method of METHODS) {
+      const seen: { done: number; total: number }[] = [];
+      await pruneLayer(layer.weights, data, { n: 2, m: 4, method, blockSize: 8, onProgress: (p) => seen.push(p) });
+      expect(seen.length, method).toBeGreaterThan(0);
+      for (const p of seen) expect(p.done).toBeLessThanOrEqual(p.total);
+      expect(seen.at(-1)!.done, method).toBe(seen.at(-1)!.total);
+      const controller = new AbortController();
+      controller.abort();
+      expect((await failure(() => pruneLayer(layer.weights, data, { n: 2, m: 4, method, signal: controller.signal }))).code).toBe('E_ABORTED');
+    }
+  });
+});
