@@ -27,6 +27,7 @@ function baseCalls(): Record<string, unknown[]> {
     magnitudePrune24: [W, { inputs: INPUTS }, { update: 'none' }],
     wandaPrune24: [W, { inputs: INPUTS }, { update: 'gradient', updateIterations: 3 }],
     pruneLayer24: [W, { inputs: INPUTS }, { iterationsPerLevel: 1, update: 'none' }],
+    pruneLayer: [W, { inputs: INPUTS }, { n: 2, m: 4, method: 'sparsegpt', layout: 'features-by-samples' }],
     configureWasm: [{ threads: 2, minParallelUnits: 4096 }],
     configureGpu: [{ entriesPerLaunch: 1 << 20 }],
   };
