@@ -101,7 +101,9 @@ function packA(a: usize, lda: i32, transA: i32, i0: i32, mLen: i32, k0: i32, kLe
 /**
  * Rows [rowStart, rowEnd) of C = β·C + α·op(A)·op(B), with op(B) packed by gemmPackB. op(A) is m × k
  * (A is k × m with row stride lda when transA, else m × k). With `f64Out` C is f64 (row stride ldc)
- * and each KC slice's f32 sums are added into it in f64.
+ * and each KC slice's f32 sums are added into it in f64. With `upperOnly` (C symmetric, e.g. XᵀX) the
+ * columns left of each 64-row block's first 8-column strip are skipped; the caller mirrors the upper
+ * triangle down.
  */
 export function gemmRows(
   a: usize,
@@ -115,6 +117,7 @@ export function gemmRows(
   alpha: f32,
   beta: f32,
   f64Out: i32,
+  upperOnly: i32,
   rowStart: i32,
   rowEnd: i32,
   scratch: usize,
@@ -136,7 +139,9 @@ export function gemmRows(
       for (let i0 = rowStart; i0 < rowEnd; i0 += MC) {
         const mLen = min(MC, rowEnd - i0);
         packA(a, lda, transA, i0, mLen, k0, kLen, scratch);
-        for (let s = s0; s < s1; s++) {
+        // A symmetric product (the Gram matrix) needs only the strips from the block's diagonal on.
+        const first = upperOnly ? max(s0, i0 / NR) : s0;
+        for (let s = first; s < s1; s++) {
           const bPanel = packedB + (<usize>(k0 * strips * NR + s * kLen * NR) << 2);
           const j0 = s * NR;
           const width = min(NR, n - j0);

@@ -30,6 +30,7 @@ interface LinalgExports {
     alpha: number,
     beta: number,
     f64Out: number,
+    upperOnly: number,
     rowStart: number,
     rowEnd: number,
     scratch: number,
@@ -123,7 +124,7 @@ export function gemm(
     x.gemmPackB(pb, s.transB ? k : n, s.transB ? 1 : 0, k, n, packed);
     const lda = s.transA ? m : k;
     await overRows(rt, 'gemmRows', m, rowTask(m, threads), units, scratch, ctx, (start, end, sc) => [
-      pa, lda, s.transA ? 1 : 0, packed, k, n, pc, n, s.alpha ?? 1, beta, 0, start, end, sc,
+      pa, lda, s.transA ? 1 : 0, packed, k, n, pc, n, s.alpha ?? 1, beta, 0, 0, start, end, sc,
     ]);
     c.set(rt.kernels.f32(pc, m * n));
     return c;
@@ -132,7 +133,7 @@ export function gemm(
 
 /**
  * The features' Gram matrix (f64, features × features): XᵀX for X samples × features, X·Xᵀ for X
- * features × samples. f32 sums per 256-sample slice, added in f64.
+ * features × samples. f32 sums per 256-sample slice, added in f64; the upper triangle only, mirrored.
  */
 export function gram(
   data: Float32Array,
@@ -159,9 +160,12 @@ export function gram(
     // op(B) = X (samples × features): transposed storage when X is features × samples.
     x.gemmPackB(px, cols, featuresBySamples ? 1 : 0, samples, f, packed);
     await overRows(rt, 'gemmRows', f, rowTask(f, threads), units, scratch, ctx, (start, end, sc) => [
-      px, cols, featuresBySamples ? 0 : 1, packed, samples, f, ph, f, 1, 0, 1, start, end, sc,
+      px, cols, featuresBySamples ? 0 : 1, packed, samples, f, ph, f, 1, 0, 1, 1, start, end, sc,
     ]);
-    return rt.kernels.f64(ph, f * f).slice();
+    // Only the upper triangle was computed (up to whole blocks): mirror it down.
+    const h = rt.kernels.f64(ph, f * f).slice();
+    for (let i = 1; i < f; i++) for (let j = 0; j < i; j++) h[i * f + j] = h[j * f + i] as number;
+    return h;
   });
 }
 
