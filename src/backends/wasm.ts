@@ -61,7 +61,7 @@ export async function configureWasm(changes: Partial<WasmSettings>): Promise<Was
   return { ...settings };
 }
 
-export interface Runtime {
+interface Runtime {
   wasm: WasmModule;
   kernels: Kernels;
 }
@@ -348,5 +348,11 @@ registerKernel('tsenorTiles', 'wasm', (args, ctx) => exclusive(() => tsenor(args
 registerKernel('transposableMatrix', 'wasm', (args, ctx) => exclusive(() => transposableMatrix(args, ctx)));
 registerKernel('prox24', 'wasm', (args, ctx) => exclusive(() => prox24(args, ctx)));
 
-/** Shared with the linear algebra bindings (wasmLinalg.ts): one memory, one worker pool, one queue. */
-export { exclusive, getRuntime, workers };
+/**
+ * The parallelism settings in force, after the default thread count is chosen (when the module first
+ * loads); the linear algebra module (wasmLinalg.ts) sizes its own pool by them.
+ */
+export async function wasmParallelism(): Promise<WasmSettings> {
+  await getRuntime();
+  return { ...settings };
+}

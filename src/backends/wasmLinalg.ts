@@ -1,17 +1,52 @@
 /**
- * Bindings of the WebAssembly linear algebra kernels (assembly/linalg.ts): operands are copied into
- * the wasm backend's linear memory, the kernels run there (GEMM, Gram and the exact refit on the worker
- * pool, split by rows of the output), results are copied out. Same quantities as
- * src/reference/linalg.ts; the accumulation of each kernel is explained in assembly/linalg.ts.
- * Calls take turns with the mask kernels on the one memory (`exclusive`).
+ * Bindings of the WebAssembly linear algebra kernels (assembly/linalg.ts, built as its own module,
+ * build/nmsparse-linalg[-threads].wasm, with its own memory and worker pool sized by the wasm backend's
+ * settings): operands are copied into linear memory, the kernels run there (GEMM, Gram and the exact
+ * refit on the worker pool, split by rows of the output), results are copied out. Same quantities as
+ * src/reference/linalg.ts; the accumulation of each kernel is explained in assembly/linalg.ts. Calls
+ * take turns on the one memory (`exclusive`).
  */
 import type { KernelContext } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
 import { singular, type GemmShape } from '../reference/linalg.js';
-import { exclusive, getRuntime, workers, type Runtime } from './wasm.js';
-import type { KernelName } from './wasmModule.js';
-import type { PoolTask } from './workerPool.js';
+import { wasmParallelism } from './wasm.js';
+import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
+import { WorkerPool, type PoolTask } from './workerPool.js';
 import { registerKernel } from './registry.js';
+
+interface Runtime {
+  wasm: WasmModule;
+  kernels: Kernels;
+}
+
+let runtime: Promise<Runtime> | undefined;
+/** The pool and the thread count it was made for (remade when configureWasm changes it). */
+let pool: { threads: number; pool: Promise<WorkerPool> } | undefined;
+
+function getRuntime(): Promise<Runtime> {
+  runtime ??= loadWasmModule('nmsparse-linalg').then((wasm) => ({ wasm, kernels: new Kernels(wasm, newMemory(wasm)) }));
+  return runtime;
+}
+
+/** The worker pool for a job of `units`, or undefined to run inline (small job, one thread, no shared memory). */
+async function workers(rt: Runtime, units: number): Promise<WorkerPool | undefined> {
+  const { threads, minParallelUnits } = await wasmParallelism();
+  if (!rt.wasm.shared || threads < 2 || units < minParallelUnits) return undefined;
+  if (pool?.threads !== threads) {
+    const old = pool;
+    pool = { threads, pool: WorkerPool.create(threads, rt.wasm, rt.kernels.memory) };
+    if (old) await (await old.pool).close();
+  }
+  return pool.pool;
+}
+
+/** Calls share one linear memory, so they take turns. */
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(work: () => Promise<T>): Promise<T> {
+  const run = queue.then(work, work);
+  queue = run.catch(() => undefined);
+  return run;
+}
 
 /** The linear algebra exports (pointers are byte offsets into linear memory; flags are 0/1). */
 interface LinalgExports {
@@ -80,9 +115,8 @@ async function overRows(
   ctx: KernelContext,
   args: (start: number, end: number, scratch: number) => number[],
 ): Promise<void> {
-  const pending = workers(rt, units);
-  if (pending) {
-    const pool = await pending;
+  const pool = await workers(rt, units);
+  if (pool) {
     const tasks: PoolTask[] = [];
     for (let start = 0; start < rows; start += perTask) {
       const end = Math.min(rows, start + perTask);
@@ -108,8 +142,8 @@ export function gemm(
     const x = linalgExports(rt);
     const { m, k, n } = s;
     const units = Math.floor((m * n * k) / FLOPS_PER_UNIT);
-    const pool = workers(rt, units);
-    const threads = pool ? (await pool).size : 1;
+    const pool = await workers(rt, units);
+    const threads = pool ? pool.size : 1;
     const [pa, pb, packed, pc, ...scratch] = rt.kernels.layout([
       a.length * 4,
       b.length * 4,
@@ -148,8 +182,8 @@ export function gram(
     const f = featuresBySamples ? rows : cols;
     const samples = featuresBySamples ? cols : rows;
     const units = Math.floor((f * f * samples) / FLOPS_PER_UNIT);
-    const pool = workers(rt, units);
-    const threads = pool ? (await pool).size : 1;
+    const pool = await workers(rt, units);
+    const threads = pool ? pool.size : 1;
     const [px, packed, ph, ...scratch] = rt.kernels.layout([
       data.length * 4,
       x.gemmPackedBytes(samples, f),
@@ -239,8 +273,8 @@ export function refitRows(
     }
     // Each row costs about k³/3 multiply-adds.
     const units = Math.floor((rows * widest ** 3) / 3 / FLOPS_PER_UNIT);
-    const pool = workers(rt, units);
-    const threads = pool ? (await pool).size : 1;
+    const pool = await workers(rt, units);
+    const threads = pool ? pool.size : 1;
     const [ph, pm, pr, po, ...scratch] = rt.kernels.layout([
       n * n * 8,
       rows * n,

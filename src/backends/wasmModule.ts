@@ -37,14 +37,19 @@ async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
   return response.arrayBuffer();
 }
 
-let loading: Promise<WasmModule> | undefined;
+const loading = new Map<string, Promise<WasmModule>>();
 
-/** Compiles the module once per process (the promise is cached, failures included). */
-export function loadWasmModule(): Promise<WasmModule> {
-  loading ??= (async () => {
+/**
+ * Compiles a module of build/ once per process (the promise is cached, failures included): `name` is
+ * 'nmsparse' (the mask and prox kernels) or 'nmsparse-linalg' (the pruners' linear algebra).
+ */
+export function loadWasmModule(name: 'nmsparse' | 'nmsparse-linalg' = 'nmsparse'): Promise<WasmModule> {
+  let promise = loading.get(name);
+  if (promise) return promise;
+  promise = (async () => {
     if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not supported by this runtime');
     const shared = isNode() && typeof SharedArrayBuffer === 'function';
-    const file = shared ? 'nmsparse-threads.wasm' : 'nmsparse.wasm';
+    const file = shared ? `${name}-threads.wasm` : `${name}.wasm`;
     const url = new URL(`../../build/${file}`, import.meta.url);
     let bytes: ArrayBuffer | Uint8Array;
     try {
@@ -58,7 +63,8 @@ export function loadWasmModule(): Promise<WasmModule> {
       throw new Error(`${file} does not compile here (WebAssembly SIMD is required): ${(e as Error).message}`);
     }
   })();
-  return loading;
+  loading.set(name, promise);
+  return promise;
 }
 
 /** A fresh memory for the module: shared (fixed maximum) for the threads build. */

@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 // `nmsparse prune`: prune one layer W (out × in) to any N:M pattern with pruneLayer; prints the loss and time.
-import { checkOutputPath } from '../../io/atomicWrite.js';
-import { detectFormat, writeNpyFile } from '../../io/index.js';
+import { detectFormat, encodeNpy } from '../../io/index.js';
 import { pruneLayer, type InputLayout, type LayerData, type LayerMethod, type TransposableMethod, type UpdateMethod } from '../../index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { choiceFlag, numberFlag, optionError, pathFlag } from '../flags.js';
 import { checkOutputName } from '../inputKind.js';
-import { withInterrupt } from '../interrupt.js';
+import { withInterrupt, withOutputs } from '../interrupt.js';
 import { readMatrixNpy } from '../matrixFile.js';
 import { BACKEND_FLAG, FILL_FLAG, FORCE_FLAG, JSON_FLAG, M_FLAG, N_FLAG, TRANSPOSABLE_FLAG, outputFlag } from '../sharedFlags.js';
 
@@ -93,12 +92,11 @@ export const pruneCommand: Command = {
     checkOutputName(output, 'npy', '-o');
     if (maskOut !== undefined) checkOutputName(maskOut, 'npy', '--mask-out');
     const inputs = [weightsPath, dataPath];
-    // Every output is checked before any work (the writers check again when they create them).
-    await checkOutputPath(output, { force, inputs });
-    if (maskOut !== undefined) await checkOutputPath(maskOut, { force, inputs: [...inputs, output] });
+    const outputs = [{ path: output, label: '-o' }, ...(maskOut === undefined ? [] : [{ path: maskOut, label: '--mask-out' }])];
     const update = args.get(UPDATE_FLAG);
 
-    return withInterrupt(async (signal) => {
+    // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
+    const work = (signal: AbortSignal) => withOutputs(outputs, { force, inputs, signal, stderr: out.stderr }, async (files) => {
       const weights = await readMatrixNpy(weightsPath, 'weights');
       const data: LayerData = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
       const result = await pruneLayer(weights, data, {
@@ -114,8 +112,9 @@ export const pruneCommand: Command = {
         backend: args.get(BACKEND_FLAG),
         signal,
       });
-      await writeNpyFile(output, result.weights, [result.rows, result.cols], 'f32', { force, inputs });
-      if (maskOut !== undefined) await writeNpyFile(maskOut, result.mask, [result.rows, result.cols], 'u8', { force, inputs: [...inputs, output] });
+      await files.file(output).write(encodeNpy(result.weights, [result.rows, result.cols], 'f32'));
+      if (maskOut !== undefined) await files.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
+      await files.commit();
       const pattern = `${result.transposable ? 'transposable ' : ''}${result.n}:${result.m}`;
       if (args.get(JSON_FLAG)) {
         const { method, update: used, relativeLoss, seconds, backend, linalg } = result;
@@ -126,5 +125,6 @@ export const pruneCommand: Command = {
       out.print(`  relative loss ${result.relativeLoss.toExponential(4)}  ${result.seconds.toFixed(2)} s`);
       return 0;
     });
+    return withInterrupt(work, out.stderr);
   },
 };

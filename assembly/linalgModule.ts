@@ -1,0 +1,10 @@
+// The pruners' linear algebra module (build/nmsparse-linalg[-threads].wasm): the kernels of
+// assembly/linalg.ts with their own argument lists (matrix shapes, strides, α, β), outside the mask
+// kernels' settings-block ABI. Kernels work on arrays the caller lays out in linear memory.
+
+export { gemmPackB, gemmPackedBytes, gemmRows, gemmScratchBytes, choleskyLower, triangularInverseTransposed, upperGram, refitRows, refitScratchBytes } from './linalg';
+
+/** First free byte after the module's static data: callers lay out their arrays from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
