@@ -49,6 +49,19 @@ describe('nmsparse prune', () => {
     }
   });
 
+  it('certifies the mask of magnitude and wanda for their scores (exact solver: gap 0), not the others', async () => {
+    const run = async (...extra: string[]) => {
+      const r = await runCli(['prune', w, '--inputs', x, '-o', join(dir, 'g.npy'), '--force', '--json', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(0);
+      return JSON.parse(r.out).gap as number | null;
+    };
+    expect(await run('--n', '4', '--m', '8', '--transposable', '--method', 'wanda')).toBeCloseTo(0, 9);
+    const greedy = await run('--n', '4', '--m', '8', '--transposable', '--method', 'magnitude', '--mask-solver', 'greedy');
+    expect(greedy).toBeGreaterThanOrEqual(0);
+    expect(greedy).toBeLessThan(0.2);
+    expect(await run('--n', '2', '--m', '4', '--method', 'alps')).toBeNull();
+  });
+
   it('prints the pattern, method, loss and time', async () => {
     const r = await runCli(['prune', w, '--inputs', x, '--n', '2', '--m', '4', '-o', join(dir, 'q.npy')]);
     expect(r.code).toBe(0);

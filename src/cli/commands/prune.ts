@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 // `nmsparse prune`: prune one layer W (out × in) to any N:M pattern with pruneLayer; prints the loss and time.
 import { detectFormat, encodeNpy } from '../../io/index.js';
-import { pruneLayer, type InputLayout, type LayerData, type LayerMethod, type TransposableMethod, type UpdateMethod } from '../../index.js';
+import { certify, pruneLayer, type InputLayout, type LayerData, type LayerMethod, type Matrix, type TransposableMethod, type UpdateMethod } from '../../index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { choiceFlag, numberFlag, optionError, pathFlag } from '../flags.js';
@@ -40,6 +40,28 @@ const UPDATE_FLAG = choiceFlag<UpdateMethod | 'default'>({
   default: 'default',
   help: "refit of the kept weights: exact, gradient or none (default: none for sparsegpt, else exact)",
 });
+/**
+ * The scores a magnitude or Wanda mask maximises — |W|, or |W_ij|·‖x_j‖ — so that the mask's gap can be
+ * certified; undefined for the methods whose mask maximises no fixed score matrix.
+ */
+function maskScores(method: LayerMethod, weights: Matrix, data: { inputs: Matrix } | { hessian: Matrix }, layout: InputLayout): Float32Array | undefined {
+  if (method === 'magnitude') return weights.data.map(Math.abs);
+  if (method !== 'wanda') return undefined;
+  const n = weights.cols;
+  const squares = new Float64Array(n);
+  if ('hessian' in data) {
+    for (let j = 0; j < n; j++) squares[j] = Math.max(0, data.hessian.data[j * n + j] as number);
+  } else {
+    const x = data.inputs;
+    const bySamples = layout === 'samples-by-features';
+    for (let i = 0; i < x.data.length; i++) {
+      const j = bySamples ? i % x.cols : Math.floor(i / x.cols);
+      squares[j] = (squares[j] as number) + (x.data[i] as number) ** 2;
+    }
+  }
+  return weights.data.map((w, i) => Math.abs(w) * Math.sqrt(squares[i % n] as number));
+}
+
 const DAMP_FLAG = numberFlag({ name: 'damp', max: 1e6, default: 0.01, help: 'SparseGPT and ALPS: dampening relative to mean(diag H)' });
 
 export const pruneCommand: Command = {
@@ -68,6 +90,7 @@ export const pruneCommand: Command = {
   ],
   notes: [
     'The relative loss is ‖(W − Ŵ)Xᵀ‖² / ‖WXᵀ‖², the local reconstruction error of the layer (docs/pruning.md).',
+    'For magnitude and wanda the certified gap of the mask for the scores it maximises (|W|, |W|·‖x‖) is printed too; the other methods maximise no fixed score matrix.',
     '`nmsparse prune24` is the 2:4 command of 0.1.0 (inputs in × samples).',
   ],
   examples: [
@@ -98,31 +121,35 @@ export const pruneCommand: Command = {
     // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
     const work = (signal: AbortSignal) => withOutputs(outputs, { force, inputs, signal, stderr: out.stderr }, async (files) => {
       const weights = await readMatrixNpy(weightsPath, 'weights');
-      const data: LayerData = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
-      const result = await pruneLayer(weights, data, {
-        n: args.require(N_FLAG),
-        m: args.require(M_FLAG),
-        transposable: args.get(TRANSPOSABLE_FLAG),
-        fill: args.get(FILL_FLAG),
-        method: args.get(METHOD_FLAG),
+      const data = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
+      const pattern = { n: args.require(N_FLAG), m: args.require(M_FLAG), transposable: args.get(TRANSPOSABLE_FLAG), fill: args.get(FILL_FLAG) };
+      const method = args.get(METHOD_FLAG);
+      const layout = args.get(LAYOUT_FLAG);
+      const result = await pruneLayer(weights, data as LayerData, {
+        ...pattern,
+        method,
         maskSolver: args.get(MASK_SOLVER_FLAG),
         ...(update === 'default' ? {} : { update }),
         damp: args.get(DAMP_FLAG),
-        layout: args.get(LAYOUT_FLAG),
+        layout,
         backend: args.get(BACKEND_FLAG),
         signal,
       });
+      // The gap of the final mask for the scores it maximises, where there are such scores.
+      const scores = maskScores(method, weights, data, layout);
+      const gap = scores && (await certify({ rows: result.rows, cols: result.cols, data: scores }, result.mask, { ...pattern, signal })).gap;
       await files.file(output).write(encodeNpy(result.weights, [result.rows, result.cols], 'f32'));
       if (maskOut !== undefined) await files.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
       await files.commit();
-      const pattern = `${result.transposable ? 'transposable ' : ''}${result.n}:${result.m}`;
+      const name = `${result.transposable ? 'transposable ' : ''}${result.n}:${result.m}`;
       if (args.get(JSON_FLAG)) {
-        const { method, update: used, relativeLoss, seconds, backend, linalg } = result;
-        out.print(JSON.stringify({ output, maskOutput: maskOut ?? null, pattern, method, update: used, relativeLoss, seconds, backend, linalg }));
+        const { update: used, relativeLoss, seconds, backend, linalg } = result;
+        out.print(JSON.stringify({ output, maskOutput: maskOut ?? null, pattern: name, method, update: used, relativeLoss, gap: gap ?? null, seconds, backend, linalg }));
         return 0;
       }
-      out.print(`${pattern} ${result.method} (update ${result.update}) of ${result.rows}×${result.cols} → ${displayText(output)}`);
-      out.print(`  relative loss ${result.relativeLoss.toExponential(4)}  ${result.seconds.toFixed(2)} s`);
+      out.print(`${name} ${method} (update ${result.update}) of ${result.rows}×${result.cols} → ${displayText(output)}`);
+      const certified = gap === undefined ? '' : `  certified gap ${(100 * gap).toPrecision(3)}%`;
+      out.print(`  relative loss ${result.relativeLoss.toExponential(4)}${certified}  ${result.seconds.toFixed(2)} s`);
       return 0;
     });
     return withInterrupt(work, out.stderr);
