@@ -20,10 +20,13 @@ function layerOf(file: string): string {
   return parts.length > 1 ? (parts[0] as string) : 'api';
 }
 
-/** Every relative import (static, dynamic, type-only, re-export) of a file, as src-relative paths. */
+/**
+ * Every relative import (static, dynamic, type-only, re-export) of a module, as src-relative paths;
+ * assets (src/edge.ts imports build/nmsparse.wasm) are not modules of a layer.
+ */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1] as string);
+  const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+\.js)'/g)].map((m) => m[1] as string);
   return specs.map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
 }
 

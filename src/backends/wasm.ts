@@ -4,11 +4,12 @@ import { describeValue } from '../core/matrix.js';
 import { registerBackend, registerKernel, type Availability, type KernelSignatures } from './registry.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { KERNEL_BUFFERS, METHOD_IDS, NO_SETTINGS, type KernelBuffers, type KernelSettings } from './wasmAbi.js';
-import { WorkerPool, type PoolTask } from './workerPool.js';
+import { WorkerPool, defaultThreads, type PoolTask } from './workerPool.js';
+import { setWasmSource, type WasmSource } from './wasmSource.js';
 import type { Fill, ExactSolution, KernelContext, MatrixMaskSolution } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
 
-/** How the wasm backend spreads work (Node only; elsewhere everything runs inline). */
+/** How the wasm backend spreads work (over worker threads where the runtime has them: Node). */
 export interface WasmSettings {
   /**
    * Worker threads (default: env NMSPARSE_THREADS, else the available cores). 1 runs everything on
@@ -19,25 +20,41 @@ export interface WasmSettings {
   minParallelUnits: number;
 }
 
+/** What configureWasm accepts: the settings, and at most one source of the module (wasmSource.ts). */
+export type WasmOptions = Partial<WasmSettings> & WasmSource;
+
 const settings: WasmSettings = { threads: 1, minParallelUnits: 4096 };
 let threadsChosen = false;
 
-/** NMSPARSE_THREADS, else the cores Node may use (the pool exists only under Node). */
-async function defaultThreads(): Promise<number> {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const fromEnv = Number(env?.NMSPARSE_THREADS);
-  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
-  const os = await import('node:os');
-  return Math.max(1, os.availableParallelism());
+/** The one source in `changes`, validated; undefined when none is given. */
+function sourceOf(changes: WasmSource): WasmSource | undefined {
+  const given = (['module', 'bytes', 'url'] as const).filter((key) => changes[key] !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length > 1) {
+    throw new NmsparseError('E_OPTION', `configureWasm takes one of module, bytes, url; got ${given.join(' and ')}`);
+  }
+  const { module, bytes, url } = changes;
+  if (module !== undefined && !(module instanceof WebAssembly.Module)) {
+    throw new NmsparseError('E_OPTION', `module must be a WebAssembly.Module, got ${describeValue(module)}`);
+  }
+  if (bytes !== undefined && !(bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes))) {
+    throw new NmsparseError('E_OPTION', `bytes must be an ArrayBuffer or a typed array, got ${describeValue(bytes)}`);
+  }
+  if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
+    throw new NmsparseError('E_OPTION', `url must be a string or a URL, got ${describeValue(url)}`);
+  }
+  return { module, bytes, url };
 }
 
 /**
- * Changes how the wasm backend parallelises (results never depend on it). Returns the settings now
- * in force. A running pool of another size is closed.
+ * Changes how the wasm backend parallelises (results never depend on it) and, with one of `module`,
+ * `bytes` or `url`, which WebAssembly module it runs (for bundles and runtimes where the package
+ * cannot find its own .wasm; docs/runtimes.md). Returns the settings now in force. A running pool
+ * of another size is closed; a new module is compiled on the next call.
  */
-export async function configureWasm(changes: Partial<WasmSettings>): Promise<WasmSettings> {
+export async function configureWasm(changes: WasmOptions): Promise<WasmSettings> {
   const fields = optionsObject(changes, 'configureWasm');
-  rejectUnknownKeys(fields, ['threads', 'minParallelUnits'], 'configureWasm');
+  rejectUnknownKeys(fields, ['threads', 'minParallelUnits', 'module', 'bytes', 'url'], 'configureWasm');
   const { threads, minParallelUnits } = changes;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
     throw new NmsparseError('E_OPTION', `threads must be an integer from 1 to 256, got ${describeValue(threads)}`);
@@ -48,13 +65,19 @@ export async function configureWasm(changes: Partial<WasmSettings>): Promise<Was
       `minParallelUnits must be a non-negative integer, got ${describeValue(minParallelUnits)}`,
     );
   }
+  const source = sourceOf(changes);
   await exclusive(async () => {
     if (threads !== undefined) threadsChosen = true;
-    if (threads !== undefined && threads !== settings.threads) {
-      settings.threads = threads;
+    if (source || (threads !== undefined && threads !== settings.threads)) {
+      if (threads !== undefined) settings.threads = threads;
       const old = pool;
       pool = undefined;
-      if (old) await (await old).close();
+      if (old) await (await old.catch(() => undefined))?.close();
+    }
+    if (source) {
+      setWasmSource('nmsparse', source);
+      runtime = undefined;
+      probe = undefined;
     }
     if (minParallelUnits !== undefined) settings.minParallelUnits = minParallelUnits;
   });
@@ -68,10 +91,11 @@ interface Runtime {
 
 let runtime: Promise<Runtime> | undefined;
 let pool: Promise<WorkerPool> | undefined;
+let probe: Promise<Availability> | undefined;
 
 function getRuntime(): Promise<Runtime> {
-  runtime ??= loadWasmModule().then(async (wasm) => {
-    if (wasm.shared && !threadsChosen) settings.threads = await defaultThreads();
+  runtime ??= loadWasmModule().then((wasm) => {
+    if (wasm.shared && !threadsChosen) settings.threads = defaultThreads();
     return { wasm, kernels: new Kernels(wasm, newMemory(wasm)) };
   });
   return runtime;
@@ -321,9 +345,7 @@ async function prox24({ z, lambda }: Args<'prox24'>, ctx: KernelContext): Promis
   return out;
 }
 
-let probe: Promise<Availability> | undefined;
-
-/** WebAssembly SIMD kernels (AssemblyScript), on a worker-thread pool under Node. */
+/** WebAssembly SIMD kernels (AssemblyScript), on a worker pool where the runtime has one (Node). */
 registerBackend({
   name: 'wasm',
   available() {

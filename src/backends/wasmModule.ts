@@ -1,70 +1,29 @@
 /**
  * Loads the compiled kernels (build/*.wasm) and lays batches out in their linear memory.
  *
- * The .wasm files sit in build/ at the package root; from src/backends (vitest) and from
- * dist/backends (the published build) the same relative URL reaches them. Browsers and edge runtimes
- * fetch() it; Node reads it with fs, imported dynamically so that no bundle for the web pulls fs in.
- * Under Node the module is the shared-memory build, so a worker pool can run on the same memory.
+ * Where the modules come from is wasmSource.ts's business (each runtime's entry sets a default). Where
+ * worker threads can run (Node), they are the shared-memory builds, so a pool can run on the same memory.
  */
 
 import { NmsparseError } from '../core/errors.js';
 import { SETTINGS_BYTES, writeSettings, type KernelExports, type KernelSettings } from './wasmAbi.js';
+import { loadWasm, type LoadedWasm, type WasmModuleName } from './wasmSource.js';
+import { threadsPossible } from './workerPool.js';
 
 export type { KernelName } from './wasmAbi.js';
 
-export interface WasmModule {
-  module: WebAssembly.Module;
-  /** Whether the module imports a shared memory (the Node build, usable from worker threads). */
-  shared: boolean;
-}
+export type WasmModule = LoadedWasm;
 
 const PAGE = 65536;
 /** 4 GiB: the wasm32 limit, the declared maximum of the shared build. */
 const MAX_PAGES = 65536;
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
-}
-
-async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
-  if (url.protocol === 'file:' && isNode()) {
-    const fs = await import('node:fs/promises');
-    return fs.readFile(url);
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`fetching ${url.href} failed: HTTP ${response.status}`);
-  return response.arrayBuffer();
-}
-
-const loading = new Map<string, Promise<WasmModule>>();
-
 /**
- * Compiles a module of build/ once per process (the promise is cached, failures included): `name` is
- * 'nmsparse' (the mask and prox kernels) or 'nmsparse-linalg' (the pruners' linear algebra).
+ * Compiles a module of build/ once per source (wasmSource.ts): `name` is 'nmsparse' (the mask and
+ * prox kernels) or 'nmsparse-linalg' (the pruners' linear algebra); the shared build where threads can run.
  */
-export function loadWasmModule(name: 'nmsparse' | 'nmsparse-linalg' = 'nmsparse'): Promise<WasmModule> {
-  let promise = loading.get(name);
-  if (promise) return promise;
-  promise = (async () => {
-    if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not supported by this runtime');
-    const shared = isNode() && typeof SharedArrayBuffer === 'function';
-    const file = shared ? `${name}-threads.wasm` : `${name}.wasm`;
-    const url = new URL(`../../build/${file}`, import.meta.url);
-    let bytes: ArrayBuffer | Uint8Array;
-    try {
-      bytes = await readBytes(url);
-    } catch (e) {
-      throw new Error(`cannot read ${url.href} (run \`npm run build:wasm\`): ${(e as Error).message}`);
-    }
-    try {
-      return { module: await WebAssembly.compile(bytes as BufferSource), shared };
-    } catch (e) {
-      throw new Error(`${file} does not compile here (WebAssembly SIMD is required): ${(e as Error).message}`);
-    }
-  })();
-  loading.set(name, promise);
-  return promise;
+export function loadWasmModule(name: WasmModuleName = 'nmsparse'): Promise<WasmModule> {
+  return loadWasm(name, threadsPossible());
 }
 
 /** A fresh memory for the module: shared (fixed maximum) for the threads build. */

@@ -1,24 +1,62 @@
-import type { Worker } from 'node:worker_threads';
+/**
+ * A fixed set of workers sharing one WebAssembly memory, each running one kernel export call per
+ * message. The pool logic is the same everywhere; how a worker is started is the runtime's: the Node
+ * entry registers worker_threads (src/backends/nodeThreads.ts), so that a bundle for the web never
+ * sees node:worker_threads. Without a registered spawner everything runs on the calling thread.
+ */
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import type { KernelName, WasmModule } from './wasmModule.js';
 import type { KernelContext } from '../core/types.js';
 
+/** What a worker sends back after each call. */
+export interface Reply {
+  ok: boolean;
+  error?: string;
+}
+
+/** One worker as the pool drives it; it instantiates `wasm` on `memory` and runs `{ fn, args }` messages. */
+export interface PoolWorker {
+  postMessage(message: { fn: KernelName; args: number[] }): void;
+  onReply(listener: (reply: Reply) => void): void;
+  onFailure(listener: (error: Error) => void): void;
+  /** Whether an idle worker may keep the process alive (Node: ref/unref; a no-op elsewhere). */
+  keepAlive(on: boolean): void;
+  terminate(): Promise<unknown>;
+}
+
+/** How a runtime starts a worker, and how many it offers by default. */
+export interface WorkerSpawner {
+  spawn(wasm: WasmModule, memory: WebAssembly.Memory): PoolWorker;
+  defaultThreads(): number;
+}
+
+let spawner: WorkerSpawner | undefined;
+
+/** Called by a runtime entry that can run workers on a shared memory. */
+export function setWorkerSpawner(value: WorkerSpawner): void {
+  spawner = value;
+}
+
+/** Whether a pool can be made here: a spawner and shared memory. */
+export function threadsPossible(): boolean {
+  return spawner !== undefined && typeof SharedArrayBuffer === 'function';
+}
+
 /**
- * Each worker instantiates the kernels on the shared memory and runs one export call per message.
- * It is plain JavaScript evaluated in the worker, so it runs the same from src/ (vitest) and dist/.
+ * The default pool size: env NMSPARSE_THREADS when it can be read (Deno without --allow-env throws
+ * on process.env), else the spawner's default (the cores), 1 without a spawner.
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const instance = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } });
-parentPort.on('message', (msg) => {
+export function defaultThreads(): number {
+  let fromEnv = NaN;
   try {
-    instance.exports[msg.fn](...msg.args);
-    parentPort.postMessage({ ok: true });
-  } catch (e) {
-    parentPort.postMessage({ ok: false, error: String((e && e.message) || e) });
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    fromEnv = Number(env?.NMSPARSE_THREADS);
+  } catch {
+    // No permission to read the environment: the default stands.
   }
-});
-`;
+  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  return spawner ? Math.max(1, spawner.defaultThreads()) : 1;
+}
 
 /**
  * One piece of a batch: `size` units of work; `args` gives the export's arguments for a given worker
@@ -30,34 +68,27 @@ export interface PoolTask {
   finish?: (worker: number) => void;
 }
 
-interface Reply {
-  ok: boolean;
-  error?: string;
-}
-
-/** A fixed set of worker threads sharing one WebAssembly memory; tasks go to whichever is idle. */
+/** A fixed set of workers sharing one WebAssembly memory; tasks go to whichever is idle. */
 export class WorkerPool {
   private onReply: ((worker: number, reply: Reply) => void) | undefined;
   private broken: Error | undefined;
 
-  private constructor(private readonly workers: Worker[]) {
+  private constructor(private readonly workers: PoolWorker[]) {
     workers.forEach((w, index) => {
-      w.on('message', (reply: Reply) => this.onReply?.(index, reply));
-      w.on('error', (e: Error) => {
+      w.onReply((reply) => this.onReply?.(index, reply));
+      w.onFailure((e) => {
         this.broken = e;
         this.onReply?.(index, { ok: false, error: e.message });
       });
-      w.unref();
+      w.keepAlive(false);
     });
   }
 
+  /** `size` workers on `memory`, started by the registered spawner. */
   static async create(size: number, wasm: WasmModule, memory: WebAssembly.Memory): Promise<WorkerPool> {
-    const { Worker } = await import('node:worker_threads');
-    const workers: Worker[] = [];
-    for (let i = 0; i < size; i++) {
-      workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { module: wasm.module, memory } }));
-    }
-    return new WorkerPool(workers);
+    if (!spawner) throw new NmsparseError('E_BACKEND', 'this runtime registered no way to start workers');
+    const start = spawner;
+    return new WorkerPool(Array.from({ length: size }, () => start.spawn(wasm, memory)));
   }
 
   get size(): number {
@@ -79,7 +110,7 @@ export class WorkerPool {
       const current = new Array<PoolTask | undefined>(this.workers.length).fill(undefined);
       const finish = (): void => {
         this.onReply = undefined;
-        for (const w of this.workers) w.unref();
+        for (const w of this.workers) w.keepAlive(false);
         if (failure !== undefined) reject(failure);
         else if (ctx.signal?.aborted) reject(abortError(ctx.signal));
         else resolve();
@@ -114,7 +145,7 @@ export class WorkerPool {
         dispatch(worker);
         if (running === 0) finish();
       };
-      for (const w of this.workers) w.ref();
+      for (const w of this.workers) w.keepAlive(true);
       this.workers.forEach((_, i) => dispatch(i));
       if (running === 0) finish();
     });

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { installNodeRuntime } from '../backends/nodeThreads.js';
 import { run } from './main.js';
+
+installNodeRuntime();
 
 run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
   (code) => {
