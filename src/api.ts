@@ -20,7 +20,13 @@ export { DEFAULT_TSENOR_OPTIONS, MAX_M, TSENOR_LIMITS } from './core/maskOptions
 export { configureWasm, type WasmOptions, type WasmSettings } from './backends/wasm.js';
 export type { WasmSource } from './backends/wasmSource.js';
 export { configureGpu, releaseGpu, type GpuSettings } from './backends/gpu.js';
-export { listBackends, KERNEL_CONTRACTS, type BackendInfo, type KernelName } from './backends/registry.js';
+export {
+  listBackends,
+  KERNEL_CONTRACTS,
+  type BackendInfo,
+  type KernelName,
+  type ListBackendsOptions,
+} from './backends/registry.js';
 export { prox24, reg24, type Prox24Options, type Prox24Result } from './prune/prox.js';
 export { pruneLayer } from './prune/pruneLayer.js';
 export { pruneLayer24 } from './prune/pruneLayer24.js';

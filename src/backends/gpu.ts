@@ -7,7 +7,7 @@ import { registerBackend, registerKernel, type Availability } from './registry.j
 import { registerTiledTransposable } from './tiled.js';
 import { GpuEngine, type DykstraStage } from './gpu/engine.js';
 import { KEPT } from './gpu/kernels.js';
-import { startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
+import { gpuRuntimeMissing, startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
 import type { Fill, KernelContext, TileBatch, TsenorOptions } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
 import { describeValue } from '../core/matrix.js';
@@ -208,9 +208,27 @@ export async function releaseGpu(): Promise<void> {
   if (busy === 0) await release();
 }
 
+/** The probe's answer once it has run (peek reports it from then on). */
+let probed: Availability | undefined;
+
 /** Starts the device once and checks one kernel, so that "available" means it ran. */
 function gpuAvailable(): Promise<Availability> {
-  return (availability ??= probe());
+  return (availability ??= probe().then((a) => (probed = a)));
+}
+
+/**
+ * listBackends without `probe`: the probe's answer if it has run, else what can be told without a
+ * device (starting one takes ~0.5 s and lets the driver print to stderr).
+ */
+async function gpuPeek(): Promise<Availability & { probed: boolean }> {
+  if (probed) return { ...probed, probed: true };
+  const missing = await gpuRuntimeMissing();
+  if (missing) return { available: false, reason: missing, probed: false };
+  return {
+    available: true,
+    reason: 'gpu.js and WebGPU are present; the device was not started (listBackends({ probe: true }) starts it and runs one kernel)',
+    probed: false,
+  };
 }
 
 /**
@@ -219,7 +237,7 @@ function gpuAvailable(): Promise<Availability> {
  * as part of these kernels. `exactTiles` and `prox24` are not implemented here: the dispatcher runs
  * them on wasm (else reference) and records that.
  */
-registerBackend({ name: 'gpu', available: gpuAvailable, preferredFor: gpuPreferred });
+registerBackend({ name: 'gpu', available: gpuAvailable, preferredFor: gpuPreferred, peek: gpuPeek });
 
 registerKernel('standardMask', 'gpu', async ({ scores, n, m }, ctx) => {
   const total = (scores.rows * scores.cols) / m;

@@ -12,8 +12,9 @@
  * Every kernel carries a contract (KERNEL_CONTRACTS) that the conformance suite checks against the
  * reference backend, which is the spec.
  */
+import { optionsObject, rejectUnknownKeys } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
-import type { Matrix } from '../core/matrix.js';
+import { describeValue, type Matrix } from '../core/matrix.js';
 import type {
   BackendChoice,
   BackendName,
@@ -100,12 +101,27 @@ export interface BackendDescriptor {
   available(): Promise<Availability>;
   /** For `auto`: whether this backend is worth it for a job of `entries` score values (default: yes). */
   preferredFor?(entries: number): Promise<boolean>;
+  /**
+   * Availability as far as it can be told without starting a device (listBackends without `probe`);
+   * absent where available() is cheap and silent.
+   */
+  peek?(): Promise<Availability & { probed: boolean }>;
 }
 
 export interface BackendInfo extends Availability {
   name: BackendName;
   /** The kernels this backend implements itself (others fall back along wasm → reference). */
   kernels: KernelName[];
+  /**
+   * Whether `available` was established by running the backend. False for a GPU that was not started
+   * (listBackends({ probe: true }) starts it and runs one kernel); `reason` then says so.
+   */
+  probed: boolean;
+}
+
+export interface ListBackendsOptions {
+  /** Start every backend that needs it (a GPU device: ~0.5 s, driver messages) to check it really runs. */
+  probe?: boolean;
 }
 
 const backends = new Map<BackendName, BackendDescriptor>();
@@ -132,17 +148,29 @@ function kernelsOf(backend: BackendName): KernelName[] {
   return [...kernels.entries()].filter(([, impls]) => impls.has(backend)).map(([name]) => name);
 }
 
-/** Whether one backend can run here (and why not), and the kernels it implements itself. */
-export async function backendInfo(name: BackendName): Promise<BackendInfo> {
+/**
+ * Whether one backend can run here (and why not), and the kernels it implements itself; without
+ * `probe`, a backend that would have to start a device answers from what it can tell without one.
+ */
+export async function backendInfo(name: BackendName, probe = true): Promise<BackendInfo> {
   const b = backends.get(name);
-  if (!b) return { name, available: false, reason: 'not registered', kernels: [] };
-  return { name, ...(await b.available()), kernels: kernelsOf(name) };
+  if (!b) return { name, available: false, reason: 'not registered', kernels: [], probed: false };
+  const status = !probe && b.peek ? await b.peek() : { ...(await b.available()), probed: true };
+  return { name, ...status, kernels: kernelsOf(name) };
 }
 
-/** What is registered, and whether each backend can run here (and why not). */
-export async function listBackends(): Promise<BackendInfo[]> {
+/**
+ * What is registered, and whether each backend can run here (and why not). No GPU device is started
+ * unless `probe` is set (see BackendInfo.probed).
+ */
+export async function listBackends(options?: ListBackendsOptions): Promise<BackendInfo[]> {
+  const fields = optionsObject(options, 'listBackends', true);
+  rejectUnknownKeys(fields, ['probe'], 'listBackends');
+  if (fields.probe !== undefined && typeof fields.probe !== 'boolean') {
+    throw new NmsparseError('E_OPTION', `listBackends: probe must be a boolean, got ${describeValue(fields.probe)}`);
+  }
   const out: BackendInfo[] = [];
-  for (const name of backends.keys()) out.push(await backendInfo(name));
+  for (const name of backends.keys()) out.push(await backendInfo(name, fields.probe === true));
   return out;
 }
 

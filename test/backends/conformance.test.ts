@@ -28,7 +28,7 @@ const FILLS: Fill[] = ['exact', 'atMost'];
 const ALL_KINDS: ValueKind[] = ['gaussian', 'ties', 'zeros', 'huge', 'positive'];
 const METHODS: TransposableMethod[] = ['exact', 'greedy', 'tsenor'];
 
-const infos = await listBackends();
+const infos = await listBackends({ probe: true });
 for (const b of infos) if (!b.available) console.warn(`conformance suite SKIPPED for ${b.name}: ${b.reason}`);
 const available = infos.filter((b) => b.available).map((b) => b.name);
 afterAll(releaseGpu);

@@ -13,7 +13,7 @@ import type { TileBatch } from '../../src/core/types.js';
 // checked against the reference by the conformance suite.
 
 // Probed once: starts the GPU (a software one in CI) and checks a kernel's result.
-const gpu = (await listBackends()).find((b) => b.name === 'gpu') ?? { available: false, reason: 'not registered' };
+const gpu = (await listBackends({ probe: true })).find((b) => b.name === 'gpu') ?? { available: false, reason: 'not registered' };
 const onGpu = gpu.available ? `on ${gpu.reason}` : `SKIPPED, no GPU: ${gpu.reason}`;
 if (!gpu.available) console.warn(`gpu backend tests SKIPPED: ${gpu.reason}`);
 
@@ -52,7 +52,7 @@ describe.skipIf(!gpu.available)(`gpu kernels against the reference (${onGpu})`, 
   });
 
   it('implements standard, greedy and tsenor itself; exact and prox24 fall back to wasm and are reported so', async () => {
-    const info = (await listBackends()).find((x) => x.name === 'gpu');
+    const info = (await listBackends({ probe: true })).find((x) => x.name === 'gpu');
     expect([...(info?.kernels ?? [])].sort()).toEqual(['greedyTiles', 'standardMask', 'transposableMatrix', 'tsenorTiles']);
     const batch = batchOf(absGaussianMatrix(16, 16, 3), 8);
     const exact = await runKernel('exactTiles', 'gpu', 0, { batch, n: 4, fill: 'exact' }, {});

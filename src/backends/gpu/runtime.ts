@@ -106,16 +106,30 @@ function removeNavigatorGpu(gpu: NavigatorGpu): void {
   if (nav && nav.gpu === gpu) delete nav.gpu;
 }
 
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+/**
+ * The optional peer dependencies and the versions nmsparse is tested with (package.json
+ * peerDependencies; README "GPU backend").
+ */
+const PINS = 'gpu.js@2.24.1 webgpu@0.3.8';
+
+/** The error for an optional package that cannot be loaded; npm is the advice only under Node. */
+function missingPackage(specifier: string, what: string, cause: unknown): NmsparseError {
+  const fix = isNode()
+    ? `the GPU backend is opt-in: \`npm install ${PINS}\``
+    : 'bundle gpu.js with the app or load its browser build (gpu-browser.min.js) with a <script> tag';
+  const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  return new NmsparseError('E_BACKEND', `${what} could not be loaded (${why}); ${fix}`, { cause });
+}
+
 async function importOptional<T>(specifier: string, what: string): Promise<T> {
   try {
     return (await import(specifier)) as T;
   } catch (cause) {
-    throw new NmsparseError(
-      'E_BACKEND',
-      `${what} could not be loaded (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}); ` +
-        `install it with \`npm install ${specifier}\``,
-      { cause },
-    );
+    throw missingPackage(specifier, what, cause);
   }
 }
 
@@ -131,9 +145,7 @@ async function provideWebGpu(): Promise<{ adapter: string; software: boolean; re
     if (!adapter) throw new NmsparseError('E_BACKEND', 'navigator.gpu is present but requestAdapter() gave no adapter');
     return { ...describe(adapter, 'navigator.gpu'), release: () => {} };
   }
-  if (typeof process === 'undefined' || !process.versions?.node) {
-    throw new NmsparseError('E_BACKEND', 'this runtime has no WebGPU (navigator.gpu is missing)');
-  }
+  if (!isNode()) throw new NmsparseError('E_BACKEND', 'this runtime has no WebGPU (navigator.gpu is missing)');
   // Mesa's EGL needs a platform when there is no display; read when Dawn opens EGL.
   process.env.EGL_PLATFORM ??= 'surfaceless';
   const webgpu = await importOptional<WebGpuModule>(WEBGPU, "the 'webgpu' package (Dawn for Node)");
@@ -166,8 +178,40 @@ async function provideWebGpu(): Promise<{ adapter: string; software: boolean; re
 }
 
 async function importGpuJs(): Promise<GpuJsModule> {
+  // A page may have loaded gpu.js's browser build (<script src=".../gpu-browser.min.js">): a global GPU.
+  const preloaded = (globalThis as { GPU?: Partial<GpuJsModule> }).GPU;
+  if (preloaded?.GPU && preloaded.input && preloaded.WebGPUContext) return preloaded as GpuJsModule;
   const gpuJs = await importOptional<{ default?: GpuJsModule } & GpuJsModule>(GPU_JS, "the 'gpu.js' package");
   return gpuJs.default ?? gpuJs;
+}
+
+/**
+ * What keeps the GPU runtime from starting, told without starting it (no adapter, no device, and
+ * under Node without even loading the packages, which takes ~0.5 s): gpu.js missing, or no WebGPU
+ * (navigator.gpu, or the `webgpu` package under Node). Undefined when both are there; whether a
+ * device really comes up only a start tells.
+ */
+export async function gpuRuntimeMissing(): Promise<string | undefined> {
+  try {
+    if (isNode() && typeof import.meta.resolve === 'function') {
+      for (const [specifier, what] of [
+        [GPU_JS, "the 'gpu.js' package"],
+        [WEBGPU, "the 'webgpu' package (Dawn for Node)"],
+      ] as const) {
+        try {
+          import.meta.resolve(specifier);
+        } catch (cause) {
+          throw missingPackage(specifier, what, cause);
+        }
+      }
+      return undefined;
+    }
+    await importGpuJs();
+    if ((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return undefined;
+    return isNode() ? undefined : 'this runtime has no WebGPU (navigator.gpu is missing)';
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }
 
 let started: Promise<GpuRuntime> | null = null;
@@ -177,11 +221,7 @@ let stop: (() => Promise<void>) | null = null;
 export function startGpuRuntime(): Promise<GpuRuntime> {
   if (!started) {
     const starting = (async () => {
-      // A page may have loaded gpu.js's browser build (<script src=".../gpu-browser.min.js">): a global GPU.
-      const preloaded = (globalThis as { GPU?: Partial<GpuJsModule> }).GPU;
-      const mod = preloaded?.GPU && preloaded.input && preloaded.WebGPUContext
-        ? (preloaded as GpuJsModule)
-        : await importGpuJs();
+      const mod = await importGpuJs();
       const provided = await provideWebGpu();
       const gpu = new mod.GPU({ mode: 'webgpu' });
       stop = async () => {
