@@ -1,0 +1,249 @@
+// The package in the runtimes where users run it (issue 13; docs/runtimes.md): each runs the same exact
+// 8:16 mask + certificate of a 64×64 matrix with backend 'wasm' (fixtures/scenario.mjs), from the packed
+// tarball, and must report backend 'wasm', a valid mask, gap 0 and Node's objective. A runtime that is not
+// installed here is reported skipped with the reason; every outcome goes to build/runtime-results.json,
+// from which scripts/runtime-table.mjs writes README's runtime table.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as nmsparse from '../../src/index.js';
+import { runScenario } from './fixtures/scenario.mjs';
+import {
+  ROOT,
+  devBin,
+  fetchWhenUp,
+  freePort,
+  lastJson,
+  packedProject,
+  record,
+  run,
+  saveOutcomes,
+  serve,
+  sizeOf,
+  start,
+  type ScenarioReport,
+} from './harness.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const installed = (pkg: string): boolean => existsSync(join(ROOT, 'node_modules', pkg, 'package.json'));
+const built = existsSync(join(ROOT, 'dist/index.js')) && existsSync(join(ROOT, 'build/nmsparse.wasm'));
+
+/** Why a browser case cannot run here, or '' when it can. */
+const browserMissing = !CHROMIUM
+  ? 'no Chromium (Debian: apt-get install chromium; scripts/ci-gpu-deps.sh --browser)'
+  : !installed('playwright-core')
+    ? 'playwright-core is not installed'
+    : '';
+
+let project = '';
+let nodeObjective = 0;
+
+beforeAll(async () => {
+  nodeObjective = (await runScenario(nmsparse)).objective;
+  if (built) project = await packedProject();
+}, 180_000);
+
+afterAll(() => saveOutcomes());
+
+/**
+ * One runtime: skipped (with the reason in its title and in the record) when `missing` is non-empty,
+ * else `body` runs the scenario there and its report must match Node's.
+ */
+function runtime(name: string, missing: string, body: () => Promise<ScenarioReport & { before?: unknown }>): void {
+  const why = built ? missing : 'no build (npm run build)';
+  if (why) {
+    record({ runtime: name, status: 'skipped', detail: why });
+    it.skip(`${name} (skipped: ${why})`, () => {});
+    return;
+  }
+  it(name, async () => {
+    try {
+      const report = await body();
+      expect(report.error, report.error).toBeUndefined();
+      expect(report.backend, report.wasmReason).toBe('wasm');
+      expect(report.valid).toBe(true);
+      expect(report.gap).toBe(0);
+      expect(report.kept).toBe(64 * 64 / 2);
+      expect(report.objective).toBe(nodeObjective);
+      record({ runtime: name, status: 'passed', detail: report.wasmReason ?? '' });
+    } catch (e) {
+      record({ runtime: name, status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
+      throw e;
+    }
+  });
+}
+
+const binMissing = (name: string): string => (devBin(name) ? '' : `npm package '${name}' is not installed`);
+
+describe.sequential('runtimes', () => {
+  it('a default install is small and pulls no GPU packages', async () => {
+    if (!built) return;
+    const modules = join(project, 'node_modules');
+    expect(existsSync(join(modules, 'gpu.js'))).toBe(false);
+    expect(existsSync(join(modules, 'webgpu'))).toBe(false);
+    expect(sizeOf(modules)).toBeLessThan(5 << 20);
+  });
+
+  runtime('Node (ESM import)', '', async () =>
+    lastJson((await run(process.execPath, ['node-esm.mjs'], { cwd: project })).stdout),
+  );
+
+  runtime('Node (CommonJS require)', '', async () =>
+    lastJson((await run(process.execPath, ['node-cjs.cjs'], { cwd: project })).stdout),
+  );
+
+  // --allow-read only: reading NMSPARSE_THREADS must not need --allow-env.
+  runtime('Deno (--allow-read only)', binMissing('deno'), async () =>
+    lastJson((await run(devBin('deno') as string, ['run', '--allow-read', 'node-esm.mjs'], { cwd: project })).stdout),
+  );
+
+  runtime('Bun', binMissing('bun'), async () =>
+    lastJson((await run(devBin('bun') as string, ['node-esm.mjs'], { cwd: project })).stdout),
+  );
+
+  runtime('Vercel edge-runtime (edge-light bundle)', installed('edge-runtime') && installed('esbuild') ? '' : 'edge-runtime or esbuild is not installed', async () => {
+    const { build } = await import('esbuild');
+    // As an edge bundler does: the edge-light entry, its .wasm import bundled (here as bytes).
+    await build({
+      absWorkingDir: project,
+      entryPoints: ['edge-runtime.mjs'],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      conditions: ['edge-light', 'worker'],
+      loader: { '.wasm': 'binary' },
+      outfile: 'out/edge-runtime.js',
+      logLevel: 'error',
+    });
+    const { EdgeRuntime } = await import('edge-runtime');
+    const edge = new EdgeRuntime({ initialCode: readFileSync(join(project, 'out/edge-runtime.js'), 'utf8') });
+    return JSON.parse((await edge.evaluate('globalThis.__report')) as string) as ScenarioReport;
+  });
+
+  runtime('Cloudflare workerd (workerd bundle)', installed('esbuild') ? binMissing('workerd') : 'esbuild is not installed', async () => {
+    const { build } = await import('esbuild');
+    const out = join(project, 'out/workerd');
+    mkdirSync(out, { recursive: true });
+    // As wrangler does: the workerd entry, its .wasm import kept as a Workers module (a WebAssembly.Module).
+    await build({
+      absWorkingDir: project,
+      entryPoints: ['workerd.mjs'],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      conditions: ['workerd', 'worker'],
+      outfile: join(out, 'worker.js'),
+      logLevel: 'error',
+      plugins: [
+        {
+          name: 'wasm-as-module',
+          setup(b) {
+            b.onResolve({ filter: /\.wasm$/ }, async (args) => {
+              if (args.pluginData === 'inner') return undefined;
+              const found = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'inner' });
+              copyFileSync(found.path, join(out, 'nmsparse.wasm'));
+              return { path: './nmsparse.wasm', external: true };
+            });
+          },
+        },
+      ],
+    });
+    const port = await freePort();
+    writeFileSync(
+      join(out, 'config.capnp'),
+      `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "nmsparse.wasm", wasm = embed "nmsparse.wasm"),
+  ],
+  compatibilityDate = "2025-01-01",
+);
+`,
+    );
+    const workerd = start(devBin('workerd') as string, ['serve', 'config.capnp'], out);
+    try {
+      return JSON.parse(await fetchWhenUp(`http://127.0.0.1:${port}/`, 20_000)) as ScenarioReport;
+    } finally {
+      workerd.kill();
+    }
+  });
+
+  describe.sequential('Chromium', () => {
+    type Browser = Awaited<ReturnType<typeof import('playwright-core')['chromium']['launch']>>;
+    let browser: Browser | undefined;
+    const servers: Server[] = [];
+
+    afterAll(async () => {
+      await browser?.close();
+      for (const s of servers) s.close();
+    });
+
+    /** Opens `path` under a server of `root` and waits for the page's report. */
+    async function report(root: string, path: string): Promise<ScenarioReport> {
+      const { chromium } = await import('playwright-core');
+      browser ??= await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+          '--disable-component-update', '--disable-sync'],
+      });
+      const { url, server } = await serve(root);
+      servers.push(server);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        await page.goto(url + path);
+        const handle = await page.waitForFunction(() => (window as { __report?: string }).__report, undefined, { timeout: 30_000 });
+        return JSON.parse((await handle.jsonValue()) as string) as ScenarioReport;
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; page errors: ${errors.join('; ')}`);
+      } finally {
+        await page.close();
+      }
+    }
+
+    runtime('Chromium, unbundled (main thread, import map)', browserMissing, () => report(project, 'unbundled.html'));
+
+    runtime('Chromium, unbundled (module Worker)', browserMissing, () => report(project, 'worker.html'));
+
+    runtime('Chromium, esbuild browser bundle', browserMissing || (installed('esbuild') ? '' : 'esbuild is not installed'), async () => {
+      const { build } = await import('esbuild');
+      const out = join(project, 'out/esbuild');
+      await build({
+        absWorkingDir: project,
+        entryPoints: ['esbuild-page.mjs'],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        loader: { '.wasm': 'file' },
+        outfile: join(out, 'bundle.js'),
+        logLevel: 'error',
+      });
+      writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="bundle.js"></script>');
+      const r = (await report(out, 'index.html')) as ScenarioReport & { before?: { available: boolean; reason: string } };
+      // Before the wasm is handed in, the backend says it is not there, which URL failed and what to do.
+      expect(r.before?.available).toBe(false);
+      expect(r.before?.reason).toMatch(/nmsparse\.wasm: HTTP 404.*configureWasm/);
+      return r;
+    });
+
+    runtime('Chromium, Vite production build', browserMissing || (installed('vite') ? '' : 'vite is not installed'), async () => {
+      const { build } = await import('vite');
+      const out = join(project, 'out/vite');
+      await build({
+        root: project,
+        logLevel: 'error',
+        configFile: false,
+        build: { outDir: out, emptyOutDir: true, rollupOptions: { input: join(project, 'vite.html') } },
+      });
+      return report(out, 'vite.html');
+    });
+  });
+});
