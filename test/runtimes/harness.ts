@@ -2,11 +2,11 @@
 // it, a static server, child processes with time limits, and the record of each runtime's outcome that
 // scripts/runtime-table.mjs turns into README's runtime table.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -74,6 +74,12 @@ export async function packedProject(): Promise<string> {
   cpSync(FIXTURES, project, { recursive: true });
   packed = project;
   return project;
+}
+
+/** Deletes the temporary project (and the tarball beside it). */
+export function removePackedProject(): void {
+  if (packed) rmSync(dirname(packed), { recursive: true, force: true });
+  packed = undefined;
 }
 
 /** Bytes under `dir` (to check the size of an install). */

@@ -17,6 +17,7 @@ import {
   lastJson,
   packedProject,
   record,
+  removePackedProject,
   run,
   saveOutcomes,
   serve,
@@ -44,7 +45,10 @@ beforeAll(async () => {
   if (built) project = await packedProject();
 }, 180_000);
 
-afterAll(() => saveOutcomes());
+afterAll(() => {
+  saveOutcomes();
+  removePackedProject();
+});
 
 /**
  * One runtime: skipped (with the reason in its title and in the record) when `missing` is non-empty,
@@ -185,21 +189,26 @@ const worker :Workerd.Worker = (
       for (const s of servers) s.close();
     });
 
-    /** Opens `path` under a server of `root` and waits for the page's report. */
+    /** Opens `path` under a static server of `root` and waits for the page's report. */
     async function report(root: string, path: string): Promise<ScenarioReport> {
+      const { url, server } = await serve(root);
+      servers.push(server);
+      return reportAt(url + path);
+    }
+
+    /** Opens `url` and waits for the page's report (window.__report). */
+    async function reportAt(url: string): Promise<ScenarioReport> {
       const { chromium } = await import('playwright-core');
       browser ??= await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
           '--disable-component-update', '--disable-sync'],
       });
-      const { url, server } = await serve(root);
-      servers.push(server);
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       try {
-        await page.goto(url + path);
+        await page.goto(url);
         const handle = await page.waitForFunction(() => (window as { __report?: string }).__report, undefined, { timeout: 30_000 });
         return JSON.parse((await handle.jsonValue()) as string) as ScenarioReport;
       } catch (e) {
@@ -244,6 +253,22 @@ const worker :Workerd.Worker = (
         build: { outDir: out, emptyOutDir: true, rollupOptions: { input: join(project, 'vite.html') } },
       });
       return report(out, 'vite.html');
+    });
+
+    runtime('Chromium, Vite dev server', browserMissing || (installed('vite') ? '' : 'vite is not installed'), async () => {
+      const { createServer } = await import('vite');
+      const server = await createServer({
+        root: project,
+        logLevel: 'error',
+        configFile: false,
+        server: { host: '127.0.0.1', port: 0 },
+      });
+      await server.listen();
+      try {
+        return await reportAt(`${server.resolvedUrls?.local[0] as string}vite.html`);
+      } finally {
+        await server.close();
+      }
     });
   });
 });
