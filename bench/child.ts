@@ -1,4 +1,6 @@
 // Runs one benchmark case in its own process, so that its peak memory is its own.
+// Installs Node's runtime (build/*.wasm via fs, the worker pool) as the package's Node entry does.
+import '../test/support/nodeRuntime.js';
 import { suiteNamed } from './suites.js';
 import type { CaseBase } from './suite.js';
 import type { TimingPlan } from './timing.js';

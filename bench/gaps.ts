@@ -1,4 +1,6 @@
 // `npm run bench:gaps`: prints the certified-gap table of gap-report.ts.
+// Installs Node's runtime (build/*.wasm via fs, the worker pool) as the package's Node entry does.
+import '../test/support/nodeRuntime.js';
 import { parseArgs } from 'node:util';
 import { formatGapTable, measureGaps } from './gap-report.js';
 import { MATRIX_SEED } from './mask-suite.js';

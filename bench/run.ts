@@ -1,5 +1,7 @@
 // `npm run bench`: every suite's cases, each in its own process; prints a table and writes the results
 // to a new file bench/results/<machine>/<YYYY-MM-DD>[-N].json (or --out FILE).
+// Installs Node's runtime (build/*.wasm via fs, the worker pool) as the package's Node entry does.
+import '../test/support/nodeRuntime.js';
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';

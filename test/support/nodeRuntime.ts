@@ -1,5 +1,5 @@
-// Vitest setup: tests import modules under src/ directly, not the package entry, so they install Node's
-// runtime (build/*.wasm via fs, the worker_threads pool) as src/index.ts does.
+// Tests (vitest's setup file) and the benchmarks import modules under src/ directly, not the package
+// entry, so they install Node's runtime (build/*.wasm via fs, the worker_threads pool) as src/index.ts does.
 import { installNodeRuntime } from '../../src/backends/nodeThreads.js';
 
 installNodeRuntime();
