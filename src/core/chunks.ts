@@ -25,8 +25,23 @@ export async function runChunked(
   }
 }
 
-/** Lets pending events (an abort, a progress repaint) run; setImmediate where there is one (Node). */
+/**
+ * Lets pending events (an abort, a progress repaint) run: setImmediate where there is one (Node), else a
+ * MessageChannel message (browsers, workers), not setTimeout(0), which browsers clamp to 4 ms once
+ * nested: a 1024×1024 exact 8:16 mask took 309 ms instead of 32 ms in Chromium for that alone.
+ */
 export function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
-  return new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+  const g = globalThis as { setImmediate?: (cb: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+  if (g.setImmediate) return new Promise<void>((resolve) => g.setImmediate?.(resolve));
+  if (typeof g.MessageChannel === 'function') {
+    const channel = new g.MessageChannel();
+    return new Promise<void>((resolve) => {
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
