@@ -190,8 +190,8 @@ const worker :Workerd.Worker = (
     });
 
     /** Opens `path` under a static server of `root` and waits for the page's report. */
-    async function report(root: string, path: string): Promise<ScenarioReport> {
-      const { url, server } = await serve(root);
+    async function report(root: string, path: string, isolated = false): Promise<ScenarioReport> {
+      const { url, server } = await serve(root, isolated);
       servers.push(server);
       return reportAt(url + path);
     }
@@ -221,6 +221,27 @@ const worker :Workerd.Worker = (
     runtime('Chromium, unbundled (main thread, import map)', browserMissing, () => report(project, 'unbundled.html'));
 
     runtime('Chromium, unbundled (module Worker)', browserMissing, () => report(project, 'worker.html'));
+
+    runtime('Chromium, cross-origin isolated (Web Worker pool)', browserMissing, async () => {
+      const r = (await report(project, 'threads.html', true)) as ScenarioReport & {
+        crossOriginIsolated: boolean;
+        threads: number;
+        sameMask: boolean;
+        pooledMs: number;
+        inlineMs: number;
+      };
+      expect(r.error, r.error).toBeUndefined();
+      expect(r.crossOriginIsolated).toBe(true);
+      expect(r.wasmReason).toMatch(/worker thread/);
+      // Results never depend on the pool; the speed-up is reported, not asserted (timing).
+      expect(r.sameMask).toBe(true);
+      const speedup = r.inlineMs / r.pooledMs;
+      console.info(
+        `Web Worker pool: ${r.threads} threads, 1024×1024 exact 8:16 in ${r.pooledMs.toFixed(0)} ms ` +
+          `vs ${r.inlineMs.toFixed(0)} ms inline (${speedup.toFixed(2)}×)`,
+      );
+      return { ...r, wasmReason: `${r.wasmReason}; 1024×1024 exact 8:16 ${speedup.toFixed(2)}× faster than one thread` };
+    });
 
     runtime('Chromium, esbuild browser bundle', browserMissing || (installed('esbuild') ? '' : 'esbuild is not installed'), async () => {
       const { build } = await import('esbuild');
