@@ -23,7 +23,7 @@ const rows = outcomes.map((o) => {
 });
 const table = [
   START,
-  '| runtime | exact 8:16 + certify, backend `wasm` | detail |',
+  '| runtime or check | exact 8:16 + certify, backend `wasm` | detail |',
   '|---|---|---|',
   ...rows,
   END,

@@ -80,6 +80,26 @@ function runtime(name: string, missing: string, body: () => Promise<ScenarioRepo
 
 const binMissing = (name: string): string => (devBin(name) ? '' : `npm package '${name}' is not installed`);
 
+/** A packaging lint run on the repo (it packs the package itself); passes when the tool exits 0. */
+function lint(name: string, bin: string, args: string[]): void {
+  const missing = binMissing(bin);
+  if (missing || !built) {
+    const why = missing || 'no build (npm run build)';
+    record({ runtime: name, status: 'skipped', detail: why });
+    it.skip(`${name} (skipped: ${why})`, () => {});
+    return;
+  }
+  it(name, async () => {
+    try {
+      await run(devBin(bin) as string, args, { cwd: ROOT, timeoutMs: 120_000 });
+      record({ runtime: name, status: 'passed', detail: 'no problems' });
+    } catch (e) {
+      record({ runtime: name, status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
+      throw e;
+    }
+  });
+}
+
 describe.sequential('runtimes', () => {
   it('a default install is small and pulls no GPU packages', async () => {
     if (!built) return;
@@ -88,6 +108,19 @@ describe.sequential('runtimes', () => {
     expect(existsSync(join(modules, 'webgpu'))).toBe(false);
     expect(sizeOf(modules)).toBeLessThan(5 << 20);
   });
+
+  lint('publint (package.json, exports, files)', 'publint', ['--strict']);
+
+  // require('nmsparse') gets the ESM build through Node's require(esm) (docs/runtimes.md), which attw's
+  // node16-from-CJS profile does not model; the .wasm subpath is an asset, not a module.
+  lint('attw --pack (types for every resolution)', 'attw', [
+    '--pack',
+    '.',
+    '--ignore-rules',
+    'cjs-resolves-to-esm',
+    '--exclude-entrypoints',
+    'nmsparse.wasm',
+  ]);
 
   runtime('Node (ESM import)', '', async () =>
     lastJson((await run(process.execPath, ['node-esm.mjs'], { cwd: project })).stdout),
