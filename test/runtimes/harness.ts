@@ -156,7 +156,13 @@ export async function fetchWhenUp(url: string, timeoutMs: number): Promise<strin
   }
 }
 
-export type Outcome = { runtime: string; status: 'passed' | 'failed' | 'skipped'; detail: string };
+/** One row of README's table: a runtime running the scenario, or a packaging check. */
+export interface Outcome {
+  runtime: string;
+  kind: 'runtime' | 'check';
+  status: 'passed' | 'failed' | 'skipped';
+  detail: string;
+}
 const outcomes: Outcome[] = [];
 
 /** Notes one runtime's outcome for the README table. */

@@ -57,7 +57,7 @@ afterAll(() => {
 function runtime(name: string, missing: string, body: () => Promise<ScenarioReport & { before?: unknown }>): void {
   const why = built ? missing : 'no build (npm run build)';
   if (why) {
-    record({ runtime: name, status: 'skipped', detail: why });
+    record({ runtime: name, kind: 'runtime', status: 'skipped', detail: why });
     it.skip(`${name} (skipped: ${why})`, () => {});
     return;
   }
@@ -70,9 +70,9 @@ function runtime(name: string, missing: string, body: () => Promise<ScenarioRepo
       expect(report.gap).toBe(0);
       expect(report.kept).toBe(64 * 64 / 2);
       expect(report.objective).toBe(nodeObjective);
-      record({ runtime: name, status: 'passed', detail: report.wasmReason ?? '' });
+      record({ runtime: name, kind: 'runtime', status: 'passed', detail: report.wasmReason ?? '' });
     } catch (e) {
-      record({ runtime: name, status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
+      record({ runtime: name, kind: 'runtime', status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
       throw e;
     }
   });
@@ -85,16 +85,16 @@ function lint(name: string, bin: string, args: string[]): void {
   const missing = binMissing(bin);
   if (missing || !built) {
     const why = missing || 'no build (npm run build)';
-    record({ runtime: name, status: 'skipped', detail: why });
+    record({ runtime: name, kind: 'check', status: 'skipped', detail: why });
     it.skip(`${name} (skipped: ${why})`, () => {});
     return;
   }
   it(name, async () => {
     try {
       await run(devBin(bin) as string, args, { cwd: ROOT, timeoutMs: 120_000 });
-      record({ runtime: name, status: 'passed', detail: 'no problems' });
+      record({ runtime: name, kind: 'check', status: 'passed', detail: 'no problems' });
     } catch (e) {
-      record({ runtime: name, status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
+      record({ runtime: name, kind: 'check', status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
       throw e;
     }
   });
@@ -273,7 +273,7 @@ const worker :Workerd.Worker = (
         `Web Worker pool: ${r.threads} threads, 1024×1024 exact 8:16 in ${r.pooledMs.toFixed(0)} ms ` +
           `vs ${r.inlineMs.toFixed(0)} ms inline (${speedup.toFixed(2)}×)`,
       );
-      return { ...r, wasmReason: `${r.wasmReason}; 1024×1024 exact 8:16 ${speedup.toFixed(2)}× faster than one thread` };
+      return { ...r, wasmReason: `${r.wasmReason}; 1024×1024 exact 8:16 on the pool: ${speedup.toFixed(2)}× the speed of one thread` };
     });
 
     runtime('Chromium, esbuild browser bundle', browserMissing || (installed('esbuild') ? '' : 'esbuild is not installed'), async () => {
