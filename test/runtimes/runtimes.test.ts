@@ -129,6 +129,28 @@ describe.sequential('runtimes', () => {
     lastJson((await run(process.execPath, ['node-cjs.cjs'], { cwd: project })).stdout),
   );
 
+  runtime('Node bundle (esbuild --platform=node)', installed('esbuild') ? '' : 'esbuild is not installed', async () => {
+    const { build } = await import('esbuild');
+    const out = join(project, 'out/node-bundle');
+    await build({
+      absWorkingDir: project,
+      entryPoints: ['node-bundle.mjs'],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      outfile: join(out, 'bundle.mjs'),
+      logLevel: 'error',
+    });
+    copyFileSync(join(project, 'node_modules/nmsparse/build/nmsparse-threads.wasm'), join(out, 'nmsparse-threads.wasm'));
+    const r = lastJson((await run(process.execPath, ['bundle.mjs'], { cwd: out })).stdout) as ScenarioReport & {
+      before?: { available: boolean; reason: string };
+    };
+    // Before the wasm is handed in, the backend says which file it tried, why it failed and what to do.
+    expect(r.before?.available).toBe(false);
+    expect(r.before?.reason).toMatch(/nmsparse-threads\.wasm: ENOENT.*configureWasm/);
+    return r;
+  });
+
   // --allow-read only: reading NMSPARSE_THREADS must not need --allow-env.
   runtime('Deno (--allow-read only)', binMissing('deno'), async () =>
     lastJson((await run(devBin('deno') as string, ['run', '--allow-read', 'node-esm.mjs'], { cwd: project })).stdout),
