@@ -4,7 +4,7 @@
  * and readFile refuses files over 2 GiB) and lets a reader hold one tensor at a time.
  */
 import type { Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { NmsparseError } from '../core/errors.js';
 import { fsError } from './fsError.js';
 
@@ -70,6 +70,9 @@ function checkRegular(stats: Stats, path: string): void {
  * files: a FIFO would block the open and has no size to read by ranges.
  */
 export async function fileSource(path: string): Promise<ByteSource> {
+  // Imported here, not at the top, so that a browser bundle of the byte parsers (memorySource) never
+  // loads node:fs (docs/runtimes.md: the demo page bundles them with node:* left external).
+  const { open, stat } = await import('node:fs/promises');
   let handle: FileHandle;
   let size: number;
   try {
