@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Writes README's runtime × status table from the outcomes that test/runtimes/runtimes.test.ts records in
-// build/runtime-results.json (run `npx vitest run test/runtimes` first). The table sits between the
+// Writes README's runtime × status table from the outcomes that test/runtimes/*.test.ts record in
+// build/runtime-results/*.json (run `npx vitest run test/runtimes` first). The table sits between the
 // markers below; everything else in README.md is left as it is.
 //   node scripts/runtime-table.mjs [--check]   --check: exit 1 when README's table differs from the results
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 const ROOT = new URL('../', import.meta.url);
 const START = '<!-- runtime-table:start (scripts/runtime-table.mjs writes this table) -->';
@@ -15,7 +15,12 @@ function cell(text) {
   return String(text).replace(/[|<>]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\s+/g, ' ').trim();
 }
 
-const outcomes = JSON.parse(readFileSync(new URL('build/runtime-results.json', ROOT), 'utf8'));
+const dir = new URL('build/runtime-results/', ROOT);
+// runtimes.json first (the runtimes, then the browsers), then the other files by name.
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort((a, b) => (a === 'runtimes.json' ? -1 : b === 'runtimes.json' ? 1 : a.localeCompare(b)));
+const outcomes = files.flatMap((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')));
 const rows = outcomes.map((o) => {
   const status = STATUS[o.status] ?? cell(o.status);
   const what = o.status === 'passed' && o.kind === 'runtime' ? `wasm backend: ${o.detail}` : o.detail;

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-export const RESULTS = join(ROOT, 'build/runtime-results.json');
+/** One JSON file of outcomes per test file (they run in parallel), read by scripts/runtime-table.mjs. */
+export const RESULTS = join(ROOT, 'build/runtime-results');
 
 /** A tool from the repo's devDependencies, or undefined when it is not installed. */
 export function devBin(name: string): string | undefined {
@@ -170,15 +171,8 @@ export function record(outcome: Outcome): void {
   outcomes.push(outcome);
 }
 
-/** Writes this file's outcomes into build/runtime-results.json, keeping other runtimes' entries. */
-export function saveOutcomes(): void {
-  let all: Outcome[] = [];
-  try {
-    all = JSON.parse(readFileSync(RESULTS, 'utf8')) as Outcome[];
-  } catch {
-    // First run: no file yet.
-  }
-  const mine = new Set(outcomes.map((o) => o.runtime));
-  mkdirSync(join(ROOT, 'build'), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify([...all.filter((o) => !mine.has(o.runtime)), ...outcomes], null, 2) + '\n');
+/** Writes this test file's outcomes to build/runtime-results/<file>.json. */
+export function saveOutcomes(file: string): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, `${file}.json`), JSON.stringify(outcomes, null, 2) + '\n');
 }

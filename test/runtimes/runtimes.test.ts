@@ -1,7 +1,7 @@
 // The package in the runtimes where users run it (issue 13; docs/runtimes.md): each runs the same exact
 // 8:16 mask + certificate of a 64×64 matrix with backend 'wasm' (fixtures/scenario.mjs), from the packed
 // tarball, and must report backend 'wasm', a valid mask, gap 0 and Node's objective. A runtime that is not
-// installed here is reported skipped with the reason; every outcome goes to build/runtime-results.json,
+// installed here is reported skipped with the reason; every outcome goes to build/runtime-results/,
 // from which scripts/runtime-table.mjs writes README's runtime table.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -46,7 +46,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
-  saveOutcomes();
+  saveOutcomes('runtimes');
   removePackedProject();
 });
 
