@@ -39,7 +39,7 @@ afterAll(() => {
 
 describe('demo page', () => {
   if (missing) {
-    record({ runtime: NAME, kind: 'runtime', status: 'skipped', detail: missing });
+    record({ runtime: NAME, kind: 'check', status: 'skipped', detail: missing });
     it.skip(`${NAME} (skipped: ${missing})`, () => {});
     return;
   }
@@ -116,9 +116,9 @@ describe('demo page', () => {
       } finally {
         await browser.close();
       }
-      record({ runtime: NAME, kind: 'runtime', status: 'passed', detail: 'npy in, mask + certificate + pictures + safetensors out' });
+      record({ runtime: NAME, kind: 'check', status: 'passed', detail: 'backend wasm: .npy in; objective, zero gap, both pictures, the .safetensors of masks out' });
     } catch (e) {
-      record({ runtime: NAME, kind: 'runtime', status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
+      record({ runtime: NAME, kind: 'check', status: 'failed', detail: String((e as Error).message).split('\n')[0] as string });
       throw e;
     }
   });
