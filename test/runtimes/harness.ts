@@ -171,8 +171,21 @@ export function record(outcome: Outcome): void {
   outcomes.push(outcome);
 }
 
-/** Writes this test file's outcomes to build/runtime-results/<file>.json. */
+/**
+ * Writes this test file's outcomes to build/runtime-results/<file>.json; rows of an earlier run that this
+ * run did not reach (a `-t` filter) are kept, in their place.
+ */
 export function saveOutcomes(file: string): void {
+  const path = join(RESULTS, `${file}.json`);
+  let earlier: Outcome[] = [];
+  try {
+    earlier = JSON.parse(readFileSync(path, 'utf8')) as Outcome[];
+  } catch {
+    // First run: no file yet.
+  }
+  const fresh = new Map(outcomes.map((o) => [o.runtime, o]));
+  const merged = earlier.map((o) => fresh.get(o.runtime) ?? o);
+  for (const o of outcomes) if (!earlier.some((e) => e.runtime === o.runtime)) merged.push(o);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, `${file}.json`), JSON.stringify(outcomes, null, 2) + '\n');
+  writeFileSync(path, JSON.stringify(merged, null, 2) + '\n');
 }
