@@ -20,18 +20,21 @@ export interface WasmSettings {
   minParallelUnits: number;
 }
 
-/** What configureWasm accepts: the settings, and at most one source of the module (wasmSource.ts). */
-export type WasmOptions = Partial<WasmSettings> & WasmSource;
+/**
+ * What configureWasm accepts: the settings, at most one source of the mask kernels' module, and
+ * `linalg`, a source of the pruners' linear algebra module (wasmSource.ts).
+ */
+export type WasmOptions = Partial<WasmSettings> & WasmSource & { linalg?: WasmSource };
 
 const settings: WasmSettings = { threads: 1, minParallelUnits: 4096 };
 let threadsChosen = false;
 
 /** The one source in `changes`, validated; undefined when none is given. */
-function sourceOf(changes: WasmSource): WasmSource | undefined {
+function sourceOf(changes: WasmSource, what = 'configureWasm'): WasmSource | undefined {
   const given = (['module', 'bytes', 'url'] as const).filter((key) => changes[key] !== undefined);
   if (given.length === 0) return undefined;
   if (given.length > 1) {
-    throw new NmsparseError('E_OPTION', `configureWasm takes one of module, bytes, url; got ${given.join(' and ')}`);
+    throw new NmsparseError('E_OPTION', `${what} takes one of module, bytes, url; got ${given.join(' and ')}`);
   }
   const { module, bytes, url } = changes;
   if (module !== undefined && !(module instanceof WebAssembly.Module)) {
@@ -49,12 +52,12 @@ function sourceOf(changes: WasmSource): WasmSource | undefined {
 /**
  * Changes how the wasm backend parallelises (results never depend on it) and, with one of `module`,
  * `bytes` or `url`, which WebAssembly module it runs (for bundles and runtimes where the package
- * cannot find its own .wasm; docs/runtimes.md). Returns the settings now in force. A running pool
+ * cannot find its own .wasm; docs/runtimes.md); `linalg` does the same for the pruners' module. Returns the settings now in force. A running pool
  * of another size is closed; a new module is compiled on the next call.
  */
 export async function configureWasm(changes: WasmOptions): Promise<WasmSettings> {
   const fields = optionsObject(changes, 'configureWasm');
-  rejectUnknownKeys(fields, ['threads', 'minParallelUnits', 'module', 'bytes', 'url'], 'configureWasm');
+  rejectUnknownKeys(fields, ['threads', 'minParallelUnits', 'module', 'bytes', 'url', 'linalg'], 'configureWasm');
   const { threads, minParallelUnits } = changes;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
     throw new NmsparseError('E_OPTION', `threads must be an integer from 1 to 256, got ${describeValue(threads)}`);
@@ -66,6 +69,13 @@ export async function configureWasm(changes: WasmOptions): Promise<WasmSettings>
     );
   }
   const source = sourceOf(changes);
+  let linalg: WasmSource | undefined;
+  if (changes.linalg !== undefined) {
+    const fields = optionsObject(changes.linalg, 'configureWasm linalg');
+    rejectUnknownKeys(fields, ['module', 'bytes', 'url'], 'configureWasm linalg');
+    linalg = sourceOf(changes.linalg, 'configureWasm linalg');
+    if (!linalg) throw new NmsparseError('E_OPTION', 'configureWasm linalg takes one of module, bytes, url');
+  }
   await exclusive(async () => {
     if (threads !== undefined) threadsChosen = true;
     if (source || (threads !== undefined && threads !== settings.threads)) {
@@ -74,6 +84,8 @@ export async function configureWasm(changes: WasmOptions): Promise<WasmSettings>
       pool = undefined;
       if (old) await (await old.catch(() => undefined))?.close();
     }
+    // The linear algebra runtime (wasmLinalg.ts) remakes itself when its module's source changes.
+    if (linalg) setWasmSource('nmsparse-linalg', linalg);
     if (source) {
       setWasmSource('nmsparse', source);
       runtime = undefined;

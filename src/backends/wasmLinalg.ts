@@ -20,11 +20,20 @@ interface Runtime {
 }
 
 let runtime: Promise<Runtime> | undefined;
+/** The module load the runtime was made from: a new one (configureWasm({ linalg })) makes a new runtime. */
+let loadedFrom: Promise<WasmModule> | undefined;
 /** The pool and the thread count it was made for (remade when configureWasm changes it). */
 let pool: { threads: number; pool: Promise<WorkerPool> } | undefined;
 
 function getRuntime(): Promise<Runtime> {
-  runtime ??= loadWasmModule('nmsparse-linalg').then((wasm) => ({ wasm, kernels: new Kernels(wasm, newMemory(wasm)) }));
+  const loading = loadWasmModule('nmsparse-linalg');
+  if (loading !== loadedFrom || !runtime) {
+    const old = pool;
+    pool = undefined;
+    if (old) void old.pool.then((p) => p.close(), () => undefined);
+    loadedFrom = loading;
+    runtime = loading.then((wasm) => ({ wasm, kernels: new Kernels(wasm, newMemory(wasm)) }));
+  }
   return runtime;
 }
 

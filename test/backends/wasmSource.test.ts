@@ -3,7 +3,7 @@
 // and the runtime's own message, never a silent switch to another backend; bad input is E_OPTION.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { listBackends } from '../../src/backends/registry.js';
+import { getKernel, listBackends } from '../../src/backends/registry.js';
 import { configureWasm } from '../../src/backends/wasm.js';
 import { transposableMask } from '../../src/masks.js';
 import { gaussianMatrix } from '../support/random.js';
@@ -52,6 +52,18 @@ describe('configureWasm sources', () => {
     expect((await wasmInfo())?.available).toBe(true);
   });
 
+  it('hands in the linear algebra module the same way (linalg), with the URL in the failure', async () => {
+    const gemm = getKernel('gemm', 'wasm');
+    if (!gemm) throw new Error('wasm lacks gemm');
+    // 2×2 identity times [[1, 2], [3, 4]].
+    const args = { a: Float32Array.of(1, 0, 0, 1), b: Float32Array.of(1, 2, 3, 4), c: new Float32Array(4), shape: { m: 2, k: 2, n: 2 } };
+    const missing = new URL('./no-such-dir/nmsparse-linalg.wasm', PLAIN);
+    await configureWasm({ linalg: { url: missing } });
+    await expect(gemm(args, {})).rejects.toThrow(missing.href);
+    await configureWasm({ linalg: { bytes: readFileSync(new URL('../../build/nmsparse-linalg.wasm', import.meta.url)) } });
+    expect([...(await gemm(args, {}))]).toEqual([1, 2, 3, 4]);
+  });
+
   it('rejects two sources at once and values of the wrong type (E_OPTION)', async () => {
     const bad: unknown[] = [
       { bytes: new Uint8Array(8), url: PLAIN },
@@ -59,6 +71,9 @@ describe('configureWasm sources', () => {
       { bytes: 'AGFzbQ==' },
       { url: 42 },
       { path: 'nmsparse.wasm' },
+      { linalg: {} },
+      { linalg: { url: PLAIN, bytes: new Uint8Array(8) } },
+      { linalg: 'nmsparse-linalg.wasm' },
     ];
     for (const options of bad) {
       await expect(configureWasm(options as never)).rejects.toMatchObject({ code: 'E_OPTION' });

@@ -5,7 +5,7 @@
 // from which scripts/runtime-table.mjs writes README's runtime table.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nmsparse from '../../src/index.js';
 import { runScenario } from './fixtures/scenario.mjs';
@@ -184,6 +184,7 @@ describe.sequential('runtimes', () => {
     const { build } = await import('esbuild');
     const out = join(project, 'out/workerd');
     mkdirSync(out, { recursive: true });
+    const wasmModules = new Set<string>();
     // As wrangler does: the workerd entry, its .wasm import kept as a Workers module (a WebAssembly.Module).
     await build({
       absWorkingDir: project,
@@ -201,8 +202,10 @@ describe.sequential('runtimes', () => {
             b.onResolve({ filter: /\.wasm$/ }, async (args) => {
               if (args.pluginData === 'inner') return undefined;
               const found = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'inner' });
-              copyFileSync(found.path, join(out, 'nmsparse.wasm'));
-              return { path: './nmsparse.wasm', external: true };
+              const file = basename(found.path);
+              copyFileSync(found.path, join(out, file));
+              wasmModules.add(file);
+              return { path: `./${file}`, external: true };
             });
           },
         },
@@ -219,7 +222,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
-    (name = "nmsparse.wasm", wasm = embed "nmsparse.wasm"),
+${[...wasmModules].map((f) => `    (name = "${f}", wasm = embed "${f}"),`).join('\n')}
   ],
   compatibilityDate = "2025-01-01",
 );
