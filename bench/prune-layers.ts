@@ -16,6 +16,8 @@
  * - AR(1): x_{j+1} = 0.9·x_j + √0.19·ε along the features;
  * - outlier features: AR(1) with 1% of the features scaled ×30 (the activation outliers of LLMs).
  */
+// Installs Node's runtime (build/*.wasm via fs, the worker pool) as the package's Node entry does.
+import '../test/support/nodeRuntime.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
