@@ -11,6 +11,6 @@ export function scoresFrom(weights: MatrixLike, kind: ScoreKind = 'abs'): Matrix
   const w = toMatrix(weights, 'weights');
   if (kind === 'raw') return w;
   const data = new Float32Array(w.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = Math.abs(w.data[i] as number);
+  for (let i = 0; i < data.length; i++) data[i] = Math.abs(w.data[i]);
   return { rows: w.rows, cols: w.cols, data };
 }

@@ -67,9 +67,9 @@ export async function optimalMask(scores: Matrix, problem: Problem): Promise<{ m
   }
   const mask = (await standardMask(scores, { n, m, backend: 'reference' })).mask;
   // Under fill atMost a group keeps only its top-N scores that are positive.
-  if (fill === 'atMost') for (let k = 0; k < mask.length; k++) if ((scores.data[k] as number) <= 0) mask[k] = 0;
+  if (fill === 'atMost') for (let k = 0; k < mask.length; k++) if ((scores.data[k]) <= 0) mask[k] = 0;
   let objective = 0;
-  for (let k = 0; k < mask.length; k++) if (mask[k]) objective += scores.data[k] as number;
+  for (let k = 0; k < mask.length; k++) if (mask[k]) objective += scores.data[k];
   return { mask, objective };
 }
 
@@ -99,7 +99,7 @@ function unitLosses(scores: Matrix, theirs: ArrayLike<number>, best: Uint8Array,
       for (let i = r0; i < r0 + height; i++) {
         for (let j = c0; j < c0 + width; j++) {
           const k = i * scores.cols + j;
-          const s = scores.data[k] as number;
+          const s = scores.data[k];
           if (theirs[k] === 1) mine += s;
           if (best[k]) optimal += s;
           if ((theirs[k] === 1) !== (best[k] === 1)) {

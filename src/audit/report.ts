@@ -69,7 +69,7 @@ export function reportJson(scores: Matrix, outcome: CaseOutcome, problem: Proble
 }
 
 function grid(data: ArrayLike<number>, rows: number, cols: number, format: (x: number) => string): string {
-  const cells = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => format(data[i * cols + j] as number)));
+  const cells = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => format(data[i * cols + j])));
   const width = Math.max(...cells.flat().map((s) => s.length));
   return cells.map((row) => '    ' + row.map((s) => s.padStart(width)).join(' ')).join('\n');
 }

@@ -1,6 +1,6 @@
 import { optionsObject, rejectUnknownKeys } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
-import { standardMaskRows } from '../reference/standard.js';
+import { standardRows } from '../reference/standard.js';
 import { countTile, localSearchTile, repairTile, tileState } from '../reference/localSearch.js';
 import { normalise, stageTaus } from '../reference/tsenor.js';
 import { registerBackend, registerKernel, type Availability } from './registry.js';
@@ -108,8 +108,8 @@ function initialLogS(batch: TileBatch, fill: Fill, tau: number, start: number, c
     if (!normalise(batch.tiles, (start + t) * size, size, fill, a)) continue;
     for (let i = 0; i < m; i++) {
       let rowMax = 0;
-      for (let j = 0; j < m; j++) rowMax = Math.max(rowMax, a[i * m + j] as number);
-      for (let j = 0; j < m; j++) out[t * size + i * m + j] = Math.max(-1e30, tau * ((a[i * m + j] as number) - rowMax));
+      for (let j = 0; j < m; j++) rowMax = Math.max(rowMax, a[i * m + j]);
+      for (let j = 0; j < m; j++) out[t * size + i * m + j] = Math.max(-1e30, tau * ((a[i * m + j]) - rowMax));
     }
   }
   return out;
@@ -122,7 +122,7 @@ function dykstraStages(options: TsenorOptions): DykstraStage[] {
   let done = 0;
   taus.forEach((tau, k) => {
     const until = Math.round((options.iterations * (k + 1)) / taus.length);
-    stages.push({ factor: k === 0 ? 1 : tau / (taus[k - 1] as number), iterations: until - done });
+    stages.push({ factor: k === 0 ? 1 : tau / (taus[k - 1]), iterations: until - done });
     done = until;
   });
   return stages;
@@ -134,7 +134,7 @@ let availability: Promise<Availability> | null = null;
 async function probe(): Promise<Availability> {
   try {
     const values = Float32Array.from([0.5, -2, 0.5, 3, 1, 1, 1, 1]);
-    const want = standardMaskRows(values, 2, 4, 2, 4);
+    const want = standardRows(values, 2, 4, 2, 4);
     const { adapter, software } = await withEngine(async (e) => {
       const got = await e.standard(values, 2, 2, 4);
       if (!got.every((x, k) => x === want[k])) throw new Error('the probe kernel gave a wrong standard mask');
@@ -247,7 +247,7 @@ registerKernel('standardMask', 'gpu', async ({ scores, n, m }, ctx) => {
     runChunked(total, launch, ctx, async (start, end) => {
       const values = padded(scores.data, start * m, (end - start) * m, launch * m);
       const kept = await e.standard(values, launch, n, m);
-      for (let k = 0; k < (end - start) * m; k++) out[start * m + k] = kept[k] as number;
+      for (let k = 0; k < (end - start) * m; k++) out[start * m + k] = kept[k];
     }),
   );
   return out;
@@ -280,7 +280,7 @@ registerKernel('tsenorTiles', 'gpu', async ({ batch, n, fill, options }, ctx) =>
   const out = new Uint8Array(count * size);
   const launch = tilesPerLaunch(count, m);
   const stages = dykstraStages(options);
-  const firstTau = stageTaus(options.tau, options.stages)[0] as number;
+  const firstTau = stageTaus(options.tau, options.stages)[0];
   const state = tileState(batch.tiles, out, m, n, fill);
   await withEngine((e) =>
     runChunked(count, launch, ctx, async (start, end) => {

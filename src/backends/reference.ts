@@ -8,7 +8,7 @@ import type { ExactSolution } from '../core/types.js';
 import { exactTiles } from '../reference/exact.js';
 import { greedyTiles } from '../reference/greedy.js';
 import { prox24Groups } from '../reference/prox24.js';
-import { standardMaskRows } from '../reference/standard.js';
+import { standardRows } from '../reference/standard.js';
 import { tsenorTiles } from '../reference/tsenor.js';
 import * as linalg from '../reference/linalg.js';
 import { registerBackend, registerKernel } from './registry.js';
@@ -26,7 +26,7 @@ registerKernel('standardMask', 'reference', async ({ scores, n, m }, ctx) => {
   const out = new Uint8Array(scores.rows * scores.cols);
   const rowChunk = Math.max(1, Math.floor((TILE_CHUNK * m * m) / scores.cols));
   await runChunked(scores.rows, rowChunk, ctx, (start, end) => {
-    standardMaskRows(scores.data, scores.rows, scores.cols, n, m, start, end, out);
+    standardRows(scores.data, scores.rows, scores.cols, n, m, start, end, out);
   });
   return out;
 });

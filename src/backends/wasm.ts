@@ -184,7 +184,7 @@ async function stream<K extends KernelName>(
   const perSlot = [...parts.map((part) => size * part.perUnit * part.array.BYTES_PER_ELEMENT), scratchBytes];
   const slots = p ? p.size : 1;
   const offsets = k.layout(Array.from({ length: slots }, () => perSlot).flat());
-  const at = (slot: number, i: number): number => offsets[slot * perSlot.length + i] as number;
+  const at = (slot: number, i: number): number => offsets[slot * perSlot.length + i];
   const load = (slot: number, start: number, end: number): number[] => {
     parts.forEach((part, i) => {
       if (part.output) return;

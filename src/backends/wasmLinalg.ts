@@ -129,13 +129,13 @@ async function overRows(
     const tasks: PoolTask[] = [];
     for (let start = 0; start < rows; start += perTask) {
       const end = Math.min(rows, start + perTask);
-      tasks.push({ size: end - start, args: (worker) => args(start, end, scratch[worker] as number) });
+      tasks.push({ size: end - start, args: (worker) => args(start, end, scratch[worker]) });
     }
     await pool.run(fn as KernelName, tasks, rows, ctx);
     return;
   }
   const call = (rt.kernels.exports as unknown as Record<string, (...a: number[]) => void>)[fn] as (...a: number[]) => void;
-  await runChunked(rows, perTask, ctx, (start, end) => call(...args(start, end, scratch[0] as number)));
+  await runChunked(rows, perTask, ctx, (start, end) => call(...args(start, end, scratch[0])));
 }
 
 /** C = β·C + α·op(A)·op(B) in f32 (C updated in place and returned). */
@@ -207,7 +207,7 @@ export function gram(
     ]);
     // Only the upper triangle was computed (up to whole blocks): mirror it down.
     const h = rt.kernels.f64(ph, f * f).slice();
-    for (let i = 1; i < f; i++) for (let j = 0; j < i; j++) h[i * f + j] = h[j * f + i] as number;
+    for (let i = 1; i < f; i++) for (let j = 0; j < i; j++) h[i * f + j] = h[j * f + i];
     return h;
   });
 }
@@ -227,8 +227,8 @@ export function cholesky(a: Float64Array, n: number, minPivot = 0): Promise<Floa
 
 /** The pivot that failed, recomputed from the partial factor (for the error message). */
 function pivotValue(a: Float64Array, l: Float64Array, n: number, i: number): number {
-  let s = a[i * n + i] as number;
-  for (let p = 0; p < i; p++) s -= (l[i * n + p] as number) ** 2;
+  let s = a[i * n + i];
+  for (let p = 0; p < i; p++) s -= (l[i * n + p]) ** 2;
   return s;
 }
 
@@ -241,7 +241,7 @@ export function triangularInverseLower(l: Float64Array, n: number): Promise<Floa
     linalgExports(rt).triangularInverseTransposed(p, n, y);
     const upper = rt.kernels.f64(y, n * n);
     const x = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) x[i * n + j] = upper[j * n + i] as number;
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) x[i * n + j] = upper[j * n + i];
     return x;
   });
 }

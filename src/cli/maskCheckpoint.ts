@@ -70,7 +70,7 @@ function zeroPruned(raw: Uint8Array, mask: Uint8Array): Uint8Array {
 
 function countOnes(mask: Uint8Array): number {
   let kept = 0;
-  for (let i = 0; i < mask.length; i++) kept += mask[i] as number;
+  for (let i = 0; i < mask.length; i++) kept += mask[i];
   return kept;
 }
 

@@ -27,7 +27,7 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
   const line = (row: readonly string[]) =>
     indent +
     row
-      .map((cell, i) => (columns[i]?.align === 'right' ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number)))
+      .map((cell, i) => (columns[i]?.align === 'right' ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
   const header = [line(columns.map((c) => c.header))];

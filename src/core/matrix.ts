@@ -116,7 +116,7 @@ function checkedMatrix(rows: number, cols: number, data: Float32Array, name: str
 /** Index of the first NaN or ±Infinity, or -1. */
 export function firstNonFinite(data: ArrayLike<number>): number {
   for (let i = 0; i < data.length; i++) {
-    const x = data[i] as number;
+    const x = data[i];
     if (x - x !== 0) return i; // NaN - NaN and Inf - Inf are NaN
   }
   return -1;
@@ -172,7 +172,7 @@ export function gatherTiles(x: Matrix, m: number): Float32Array {
   for (let r = 0; r < rows; r++) {
     let dst = Math.floor(r / m) * tileRowStride + (r % m) * m;
     for (let c = 0; c < cols; c += m, dst += tileStride) {
-      for (let j = 0; j < m; j++) out[dst + j] = data[src++] as number;
+      for (let j = 0; j < m; j++) out[dst + j] = data[src++];
     }
   }
   return out;
@@ -187,7 +187,7 @@ export function scatterTiles(tiles: Uint8Array, rows: number, cols: number, m: n
   for (let r = 0; r < rows; r++) {
     let src = Math.floor(r / m) * tileRowStride + (r % m) * m;
     for (let c = 0; c < cols; c += m, src += tileStride) {
-      for (let j = 0; j < m; j++) out[dst++] = tiles[src + j] as number;
+      for (let j = 0; j < m; j++) out[dst++] = tiles[src + j];
     }
   }
   return out;
@@ -196,6 +196,6 @@ export function scatterTiles(tiles: Uint8Array, rows: number, cols: number, m: n
 /** Σ kept scores, accumulated in f64 (branch-free: masks are 0/1 and often random). */
 export function maskedSum(scores: Float32Array, mask: Uint8Array): number {
   let s = 0;
-  for (let i = 0; i < scores.length; i++) s += (scores[i] as number) * (mask[i] as number);
+  for (let i = 0; i < scores.length; i++) s += (scores[i]) * (mask[i]);
   return s;
 }

@@ -46,7 +46,7 @@ export function columnScaledMatrix(rows: number, cols: number, seed: number): { 
   const normal = gaussianSource(mulberry32(seed ^ 0x9e3779b9));
   for (let j = 0; j < cols; j++) {
     const scale = Math.exp(normal());
-    for (let i = 0; i < rows; i++) x.data[i * cols + j] = (x.data[i * cols + j] as number) * scale;
+    for (let i = 0; i < rows; i++) x.data[i * cols + j] = (x.data[i * cols + j]) * scale;
   }
   return x;
 }

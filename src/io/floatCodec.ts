@@ -98,13 +98,13 @@ export function decodeFloats(bytes: Uint8Array, encoding: FloatEncoding): Float3
       const table = f16ToF32Table();
       const src = new Uint16Array(alignedCopy(bytes, 0, bytes.byteLength));
       const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = table[src[i] as number] as number;
+      for (let i = 0; i < count; i++) out[i] = table[src[i]];
       return new Float32Array(out.buffer);
     }
     case 'bf16': {
       const src = new Uint16Array(alignedCopy(bytes, 0, bytes.byteLength));
       const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = (src[i] as number) << 16;
+      for (let i = 0; i < count; i++) out[i] = (src[i]) << 16;
       return new Float32Array(out.buffer);
     }
   }
@@ -121,12 +121,12 @@ export function encodeFloats(values: Float32Array, encoding: FloatEncoding): Uin
       return new Uint8Array(Float64Array.from(values).buffer);
     case 'f16': {
       const out = new Uint16Array(values.length);
-      for (let i = 0; i < out.length; i++) out[i] = f32BitsToF16(bits[i] as number);
+      for (let i = 0; i < out.length; i++) out[i] = f32BitsToF16(bits[i]);
       return new Uint8Array(out.buffer);
     }
     case 'bf16': {
       const out = new Uint16Array(values.length);
-      for (let i = 0; i < out.length; i++) out[i] = f32BitsToBf16(bits[i] as number);
+      for (let i = 0; i < out.length; i++) out[i] = f32BitsToBf16(bits[i]);
       return new Uint8Array(out.buffer);
     }
   }

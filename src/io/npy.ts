@@ -105,7 +105,7 @@ function parsePreamble(first: Uint8Array, fileSize: number, what: string): { maj
   if (first.length < 8 || MAGIC.some((b, i) => first[i] !== b)) {
     throw formatError(what, 'not a .npy file (the magic string \\x93NUMPY is missing)');
   }
-  const major = first[6] as number;
+  const major = first[6];
   if (major < 1 || major > 3) {
     throw formatError(what, `.npy format version ${major}.${first[7]} is not supported (1.0, 2.0 and 3.0 are)`);
   }

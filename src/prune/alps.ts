@@ -87,18 +87,18 @@ async function admm(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult> {
   const history: PruneHistoryEntry[] = [];
   for (let it = 1; it <= s.maxIterations; it++) {
     throwIfAborted(s.signal);
-    for (let i = 0; i < size; i++) rhs[i] = (p.w0h[i] as number) + rho * (d[i] as number) - (v[i] as number);
+    for (let i = 0; i < size; i++) rhs[i] = (p.w0h[i]) + rho * (d[i]) - (v[i]);
     // (H + ρI)⁻¹ is symmetric: W = RHS·(H + ρI)⁻¹ row by row.
     const w = await s.linalg.gemm(rhs, minv, new Float32Array(size), { m: rows, k: n, n });
-    const z = w.map((x, i) => x + (v[i] as number) / rho);
+    const z = w.map((x, i) => x + (v[i]) / rho);
     ({ d, mask } = await projectOntoPattern(z, rows, n, s.pattern));
     let gap = 0;
     let norm = 0;
     for (let i = 0; i < size; i++) {
-      const r = (w[i] as number) - (d[i] as number);
-      v[i] = (v[i] as number) + rho * r;
+      const r = (w[i]) - (d[i]);
+      v[i] = (v[i]) + rho * r;
       gap += r * r;
-      norm += (d[i] as number) ** 2;
+      norm += (d[i]) ** 2;
     }
     if (it % CHECK_EVERY !== 0 && it !== s.maxIterations) continue;
     let changed = 0;
@@ -119,6 +119,6 @@ async function admm(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult> {
 async function shiftedInverse(p: LayerProblem, rho: number, linalg: Linalg): Promise<Float32Array> {
   const n = p.cols;
   const a = p.h.slice();
-  for (let i = 0; i < n; i++) a[i * n + i] = (a[i * n + i] as number) + rho;
+  for (let i = 0; i < n; i++) a[i * n + i] = (a[i * n + i]) + rho;
   return new Float32Array(await linalg.spdInverse(a, n));
 }

@@ -1,8 +1,8 @@
-import { standardMaskRows } from '../reference/standard.js';
+import { standardRows } from '../reference/standard.js';
 
 /** The 2:4 mask of the largest scores in every group of 4 (ties: lower index). */
 export function topTwoMask(scores: Float32Array, rows: number, cols: number): Uint8Array {
-  return standardMaskRows(scores, rows, cols, 2, 4);
+  return standardRows(scores, rows, cols, 2, 4);
 }
 
 /**
@@ -13,9 +13,9 @@ export function maskFromSparse(w: Float32Array, w0: Float32Array): Uint8Array {
   const scores = new Float32Array(w.length);
   // Nonzeros rank above every zero; among zeros |W₀| decides. Scaled into disjoint ranges.
   let top = 0;
-  for (let i = 0; i < w0.length; i++) top = Math.max(top, Math.abs(w0[i] as number));
+  for (let i = 0; i < w0.length; i++) top = Math.max(top, Math.abs(w0[i]));
   for (let i = 0; i < w.length; i++) {
-    scores[i] = w[i] !== 0 ? 2 : top === 0 ? 0 : Math.abs(w0[i] as number) / top;
+    scores[i] = w[i] !== 0 ? 2 : top === 0 ? 0 : Math.abs(w0[i]) / top;
   }
   return topTwoMask(scores, 1, w.length);
 }

@@ -56,7 +56,7 @@ export async function layerProblem(
   const hF32 = new Float32Array(h);
   const w0h = new Float64Array(await linalg.gemm(w.data, hF32, new Float32Array(w.rows * w.cols), { m: w.rows, k: w.cols, n: w.cols }));
   let reference = 0;
-  for (let i = 0; i < w0h.length; i++) reference += (w.data[i] as number) * (w0h[i] as number);
+  for (let i = 0; i < w0h.length; i++) reference += (w.data[i]) * (w0h[i]);
   if (!(reference > 0) && w.data.some((x) => x !== 0)) {
     throw new NmsparseError('E_SHAPE', 'W₀·Xᵀ is zero for every row: the inputs carry no signal to preserve');
   }
@@ -91,10 +91,10 @@ function hessian(input: MatrixLike, n: number): Float64Array {
   }
   const h = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) h[i * n + j] = 0.5 * ((m.data[i * n + j] as number) + (m.data[j * n + i] as number));
+    for (let j = 0; j < n; j++) h[i * n + j] = 0.5 * ((m.data[i * n + j]) + (m.data[j * n + i]));
   }
   for (let i = 0; i < n; i++) {
-    if ((h[i * n + i] as number) < 0) {
+    if ((h[i * n + i]) < 0) {
       throw new NmsparseError('E_SHAPE', `hessian[${i}, ${i}] is negative; H = XᵀX must be positive semidefinite`);
     }
   }
@@ -110,16 +110,16 @@ export function productWithH(p: LayerProblem, w: Float32Array, linalg: Linalg): 
 export async function lossGradient(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<Float64Array> {
   const wh = await productWithH(p, w, linalg);
   const out = new Float64Array(wh.length);
-  for (let i = 0; i < wh.length; i++) out[i] = 2 * ((wh[i] as number) - (p.w0h[i] as number));
+  for (let i = 0; i < wh.length; i++) out[i] = 2 * ((wh[i]) - (p.w0h[i]));
   return out;
 }
 
 /** ‖(W − W₀)Xᵀ‖²_F = Σ D∘(D·H) with D = W − W₀ (no cancellation between two large products). */
 export async function quadraticLoss(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<number> {
-  const d = w.map((x, i) => x - (p.w0[i] as number));
+  const d = w.map((x, i) => x - (p.w0[i]));
   const dh = await linalg.gemm(d, p.hF32, new Float32Array(d.length), { m: p.rows, k: p.cols, n: p.cols });
   let total = 0;
-  for (let i = 0; i < d.length; i++) total += (d[i] as number) * (dh[i] as number);
+  for (let i = 0; i < d.length; i++) total += (d[i]) * (dh[i]);
   // A PSD quadratic form: rounding must not report a negative loss.
   return Math.max(0, total);
 }
@@ -128,7 +128,7 @@ export async function quadraticLoss(p: LayerProblem, w: Float32Array, linalg: Li
 export function relativeLossFromProduct(p: LayerProblem, w: Float32Array, wh: ArrayLike<number>): number {
   if (p.reference === 0) return 0;
   let total = 0;
-  for (let i = 0; i < w.length; i++) total += ((w[i] as number) - (p.w0[i] as number)) * ((wh[i] as number) - (p.w0h[i] as number));
+  for (let i = 0; i < w.length; i++) total += ((w[i]) - (p.w0[i])) * ((wh[i]) - (p.w0h[i]));
   return Math.max(0, total) / p.reference;
 }
 
@@ -140,7 +140,7 @@ export async function relativeLoss(p: LayerProblem, w: Float32Array, linalg: Lin
 /** Mean of diag(H) (1 for an all-zero H, so that relative ridges and dampening stay positive). */
 export function meanDiagonal(h: Float64Array, n: number): number {
   let trace = 0;
-  for (let i = 0; i < n; i++) trace += h[i * n + i] as number;
+  for (let i = 0; i < n; i++) trace += h[i * n + i];
   return trace / n || 1;
 }
 
@@ -162,14 +162,14 @@ export function largestEigenvalue(h: Float64Array, n: number): number {
     let norm = 0;
     for (let i = 0; i < n; i++) {
       let acc = 0;
-      for (let j = 0; j < n; j++) acc += (h[i * n + j] as number) * (v[j] as number);
+      for (let j = 0; j < n; j++) acc += (h[i * n + j]) * (v[j]);
       next[i] = acc;
       norm += acc * acc;
     }
     norm = Math.sqrt(norm);
     if (norm === 0) return 0;
     estimate = norm;
-    for (let i = 0; i < n; i++) next[i] = (next[i] as number) / norm;
+    for (let i = 0; i < n; i++) next[i] = (next[i]) / norm;
     [v, next] = [next, v];
   }
   return estimate;

@@ -52,8 +52,8 @@ async function fista(
   let rms = 0;
   let largest = 0;
   for (let i = 0; i < size; i++) {
-    rms += (p.w0[i] as number) ** 2;
-    largest = Math.max(largest, Math.abs(p.w0[i] as number));
+    rms += (p.w0[i]) ** 2;
+    largest = Math.max(largest, Math.abs(p.w0[i]));
   }
   rms = Math.sqrt(rms / size);
   let w: Float32Array = p.w0.slice();
@@ -83,7 +83,7 @@ async function fista(
     for (let it = 0; it < o.iterationsPerLevel; it++) {
       throwIfAborted(o.signal);
       // z = y − ∇/L with ∇ = 2(y·H − W₀·H).
-      for (let i = 0; i < size; i++) z[i] = (y[i] as number) - step * ((yh[i] as number) - (p.w0h[i] as number));
+      for (let i = 0; i < size; i++) z[i] = (y[i]) - step * ((yh[i]) - (p.w0h[i]));
       const prox = await runKernel('prox24', backend, size, { z, lambda: tau }, { signal: o.signal });
       const next = prox.value;
       backend = prox.backend;
@@ -93,13 +93,13 @@ async function fista(
       let moved = 0;
       let norm = 0;
       for (let i = 0; i < size; i++) {
-        const x = next[i] as number;
-        const xh = nextH[i] as number;
-        const dx = x - (w[i] as number);
+        const x = next[i];
+        const xh = nextH[i];
+        const dx = x - (w[i]);
         moved += dx * dx;
         norm += x * x;
         y[i] = x + beta * dx;
-        yh[i] = xh + beta * (xh - (wh[i] as number));
+        yh[i] = xh + beta * (xh - (wh[i]));
         wh[i] = xh;
       }
       w = next;

@@ -80,5 +80,5 @@ async function chooseMask(
 /** Wanda's scores |W_ij|·‖x_j‖₂ = |W_ij|·√H_jj. */
 function wandaScores(p: LayerProblem): Float32Array {
   const n = p.cols;
-  return p.w0.map((x, i) => Math.abs(x) * Math.sqrt(p.h[(i % n) * n + (i % n)] as number));
+  return p.w0.map((x, i) => Math.abs(x) * Math.sqrt(p.h[(i % n) * n + (i % n)]));
 }

@@ -16,16 +16,16 @@ export interface FeatureScaling {
 export function featureScaling(p: LayerProblem): FeatureScaling {
   const n = p.cols;
   // A dead feature (H_jj = 0) keeps scale 1.
-  const scale = Float64Array.from({ length: n }, (_, j) => Math.sqrt(p.h[j * n + j] as number) || 1);
-  const h = p.h.map((x, i) => x / ((scale[Math.floor(i / n)] as number) * (scale[i % n] as number)));
+  const scale = Float64Array.from({ length: n }, (_, j) => Math.sqrt(p.h[j * n + j]) || 1);
+  const h = p.h.map((x, i) => x / ((scale[Math.floor(i / n)]) * (scale[i % n])));
   const problem: LayerProblem = {
     rows: p.rows,
     cols: n,
-    w0: p.w0.map((x, i) => x * (scale[i % n] as number)),
+    w0: p.w0.map((x, i) => x * (scale[i % n])),
     h,
     hF32: new Float32Array(h),
-    w0h: p.w0h.map((x, i) => x / (scale[i % n] as number)),
+    w0h: p.w0h.map((x, i) => x / (scale[i % n])),
     reference: p.reference,
   };
-  return { problem, unscale: (w) => w.map((x, i) => x / (scale[i % n] as number)) };
+  return { problem, unscale: (w) => w.map((x, i) => x / (scale[i % n])) };
 }

@@ -36,18 +36,18 @@ export const MIN_RELATIVE_PIVOT = 1e-10;
 export function dampedHessian(h: Float64Array, n: number, damp: number): Float64Array {
   const out = h.slice();
   const shift = damp * meanDiagonal(h, n);
-  for (let i = 0; i < n; i++) out[i * n + i] = (out[i * n + i] as number) + shift;
+  for (let i = 0; i < n; i++) out[i * n + i] = (out[i * n + i]) + shift;
   return out;
 }
 
 /** U with H_d⁻¹ = UᵀU (upper triangular, f64), via the reversed Cholesky; E_SINGULAR when H_d is not PD. */
 export async function upperCholeskyOfInverse(hd: Float64Array, n: number, linalg: Linalg): Promise<Float64Array> {
   const reversed = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = hd[(n - 1 - i) * n + (n - 1 - j)] as number;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = hd[(n - 1 - i) * n + (n - 1 - j)];
   const minPivot = MIN_RELATIVE_PIVOT * meanDiagonal(hd, n);
   const inverse = await linalg.triangularInverseLower(await linalg.cholesky(reversed, n, minPivot), n);
   const u = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) u[i * n + j] = inverse[(n - 1 - i) * n + (n - 1 - j)] as number;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) u[i * n + j] = inverse[(n - 1 - i) * n + (n - 1 - j)];
   return u;
 }
 
@@ -65,24 +65,24 @@ export async function sparseGpt(p: LayerProblem, s: SparseGptSettings): Promise<
     const i2 = Math.min(n, i1 + block);
     const width = i2 - i1;
     const w1 = new Float64Array(rows * width);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w1[r * width + c] = w[r * n + i1 + c] as number;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w1[r * width + c] = w[r * n + i1 + c];
     const err = new Float32Array(rows * width);
     for (let c = 0; c < width; c++) {
       const j = i1 + c;
       if (c % m === 0) await chooseSlab(w1, width, c, u, n, j, mask, rows, s.pattern);
-      const d = u[j * n + j] as number;
+      const d = u[j * n + j];
       for (let r = 0; r < rows; r++) {
         const row = r * width;
-        const x = w1[row + c] as number;
+        const x = w1[row + c];
         if (mask[r * n + j]) continue;
         // OBS: remove w_rj and compensate on the later columns of the block.
         const e = x / d;
         err[r * width + c] = e;
         w1[row + c] = 0;
-        for (let t = c + 1; t < width; t++) w1[row + t] = (w1[row + t] as number) - e * (u[j * n + i1 + t] as number);
+        for (let t = c + 1; t < width; t++) w1[row + t] = (w1[row + t]) - e * (u[j * n + i1 + t]);
       }
     }
-    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w[r * n + i1 + c] = w1[r * width + c] as number;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w[r * n + i1 + c] = w1[r * width + c];
     if (i2 < n) await lazyUpdate(w, rows, n, i1, i2, err, u, s.linalg);
     s.onProgress?.({ done: i1 / block + 1, total: blocks });
   }
@@ -105,12 +105,12 @@ async function chooseSlab(
   const scores = new Float32Array(rows * m);
   for (let r = 0; r < rows; r++) {
     for (let t = 0; t < m; t++) {
-      const d = u[(j + t) * n + j + t] as number;
-      scores[r * m + t] = (w1[r * width + c + t] as number) ** 2 / (d * d);
+      const d = u[(j + t) * n + j + t];
+      scores[r * m + t] = (w1[r * width + c + t]) ** 2 / (d * d);
     }
   }
   const slab = await patternMask(scores, rows, m, pattern);
-  for (let r = 0; r < rows; r++) for (let t = 0; t < m; t++) mask[r * n + j + t] = slab[r * m + t] as number;
+  for (let r = 0; r < rows; r++) for (let t = 0; t < m; t++) mask[r * n + j + t] = slab[r * m + t];
 }
 
 /** W_{:, i2..} −= Err·U_{i1..i2, i2..} (one f32 GEMM on a copy of the columns after the block). */
@@ -127,7 +127,7 @@ async function lazyUpdate(
   const width = i2 - i1;
   const rest = n - i2;
   const uBlock = new Float32Array(width * rest);
-  for (let a = 0; a < width; a++) for (let b = 0; b < rest; b++) uBlock[a * rest + b] = u[(i1 + a) * n + i2 + b] as number;
+  for (let a = 0; a < width; a++) for (let b = 0; b < rest; b++) uBlock[a * rest + b] = u[(i1 + a) * n + i2 + b];
   const after = new Float32Array(rows * rest);
   for (let r = 0; r < rows; r++) after.set(w.subarray(r * n + i2, (r + 1) * n), r * rest);
   await linalg.gemm(err, uBlock, after, { m: rows, k: width, n: rest, alpha: -1, beta: 1 });

@@ -56,12 +56,12 @@ async function maskedGradient(
     const grad = await lossGradient(p, y, settings.linalg);
     const next = new Float32Array(w.length);
     for (let i = 0; i < w.length; i++) {
-      if (mask[i]) next[i] = (y[i] as number) - (grad[i] as number) / settings.lipschitz;
+      if (mask[i]) next[i] = (y[i]) - (grad[i]) / settings.lipschitz;
     }
     const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
     const beta = (t - 1) / tNext;
     for (let i = 0; i < w.length; i++) {
-      y[i] = (next[i] as number) + beta * ((next[i] as number) - (w[i] as number));
+      y[i] = (next[i]) + beta * ((next[i]) - (w[i]));
     }
     w = next;
     t = tNext;

@@ -27,9 +27,9 @@ export function tileUpperBound(
   const vt = columnScratch;
   let potentials = 0;
   for (let i = 0; i < m; i++) {
-    const vi = Math.max(floor, v[base + i] as number);
+    const vi = Math.max(floor, v[base + i]);
     vt[i] = vi;
-    potentials += Math.max(floor, u[base + i] as number) + vi;
+    potentials += Math.max(floor, u[base + i]) + vi;
   }
   // Four partial sums by column j mod 4, added as (s0 + s1) + (s2 + s3): independent add chains, and
   // the order the wasm kernel sums in, so both give the same bits.
@@ -38,18 +38,18 @@ export function tileUpperBound(
   let s2 = 0;
   let s3 = 0;
   for (let i = 0; i < m; i++) {
-    const ui = Math.max(floor, u[base + i] as number);
+    const ui = Math.max(floor, u[base + i]);
     const row = (base + i) * m;
     let j = 0;
     for (; j + 3 < m; j += 4) {
-      s0 += Math.max(0, (tiles[row + j] as number) - ui - (vt[j] as number));
-      s1 += Math.max(0, (tiles[row + j + 1] as number) - ui - (vt[j + 1] as number));
-      s2 += Math.max(0, (tiles[row + j + 2] as number) - ui - (vt[j + 2] as number));
-      s3 += Math.max(0, (tiles[row + j + 3] as number) - ui - (vt[j + 3] as number));
+      s0 += Math.max(0, (tiles[row + j]) - ui - (vt[j]));
+      s1 += Math.max(0, (tiles[row + j + 1]) - ui - (vt[j + 1]));
+      s2 += Math.max(0, (tiles[row + j + 2]) - ui - (vt[j + 2]));
+      s3 += Math.max(0, (tiles[row + j + 3]) - ui - (vt[j + 3]));
     }
     // The last m mod 4 columns (j ≡ 0, 1, 2 mod 4).
     for (let r = 0; j < m; j++, r++) {
-      const x = Math.max(0, (tiles[row + j] as number) - ui - (vt[j] as number));
+      const x = Math.max(0, (tiles[row + j]) - ui - (vt[j]));
       if (r === 0) s0 += x;
       else if (r === 1) s1 += x;
       else s2 += x;

@@ -113,7 +113,7 @@ export class ExactTileSolver {
   /** Solves tile `tile` of `tiles` and writes its mask and duals into `out`. */
   solve(tiles: Float32Array, tile: number, out: ExactSolution): void {
     const { m, a } = this;
-    for (let k = 0; k < m * m; k++) a[k] = tiles[tile * m * m + k] as number;
+    for (let k = 0; k < m * m; k++) a[k] = tiles[tile * m * m + k];
     this.warmStart();
     for (let round = 0; round < FIX_ROUNDS; round++) {
       this.fixRows();
@@ -142,7 +142,7 @@ export class ExactTileSolver {
     if (this.atMost) {
       let smallest = Infinity;
       for (let j = 0; j < m; j++) {
-        for (let i = 0; i < m; i++) line[i] = a[i * m + j] as number;
+        for (let i = 0; i < m; i++) line[i] = a[i * m + j];
         smallest = Math.min(smallest, nthLargest(line, this.n, this.sorted));
       }
       this.p = -Math.max(0, smallest);
@@ -167,36 +167,36 @@ export class ExactTileSolver {
   /** Step 2, rows: every row that is off re-selects. */
   private fixRows(): void {
     for (let i = 0; i < this.m; i++) {
-      if (this.isOff(this.rowCount[i] as number, this.u[i] as number, this.rowFloor())) this.selectRow(i);
+      if (this.isOff(this.rowCount[i], this.u[i], this.rowFloor())) this.selectRow(i);
     }
   }
 
   /** Step 2, columns: every column that is off re-selects. */
   private fixColumns(): void {
     for (let j = 0; j < this.m; j++) {
-      if (this.isOff(this.colCount[j] as number, this.v[j] as number, this.columnFloor())) this.selectColumn(j);
+      if (this.isOff(this.colCount[j], this.v[j], this.columnFloor())) this.selectColumn(j);
     }
   }
 
   /** Row i keeps its top N reduced scores a_ij − v_j; u_i becomes the N-th largest (at least its floor). */
   private selectRow(i: number): void {
     const { m, a, v, line, keep } = this;
-    for (let j = 0; j < m; j++) line[j] = (a[i * m + j] as number) - (v[j] as number);
+    for (let j = 0; j < m; j++) line[j] = (a[i * m + j]) - (v[j]);
     this.u[i] = selectTopN(line, this.n, this.rowFloor(), keep, this.sorted);
-    for (let j = 0; j < m; j++) this.setEntry(i, j, keep[j] as number);
+    for (let j = 0; j < m; j++) this.setEntry(i, j, keep[j]);
   }
 
   /** Column j keeps its top N reduced scores a_ij − u_i; v_j becomes the N-th largest (at least its floor). */
   private selectColumn(j: number): void {
     const { m, a, u, line, keep } = this;
-    for (let i = 0; i < m; i++) line[i] = (a[i * m + j] as number) - (u[i] as number);
+    for (let i = 0; i < m; i++) line[i] = (a[i * m + j]) - (u[i]);
     this.v[j] = selectTopN(line, this.n, this.columnFloor(), keep, this.sorted);
-    for (let i = 0; i < m; i++) this.setEntry(i, j, keep[i] as number);
+    for (let i = 0; i < m; i++) this.setEntry(i, j, keep[i]);
   }
 
   private setEntry(i: number, j: number, value: number): void {
     const k = i * this.m + j;
-    const change = value - (this.x[k] as number);
+    const change = value - (this.x[k]);
     if (change === 0) return;
     this.x[k] = value;
     this.rowCount[i] += change;
@@ -207,14 +207,14 @@ export class ExactTileSolver {
 
   /** Units a row still has to send (> 0: excess, < 0: deficit). */
   private rowExcess(i: number): number {
-    return this.n - (this.rowCount[i] as number) - (this.rowToDummy[i] as number);
+    return this.n - (this.rowCount[i]) - (this.rowToDummy[i]);
   }
 
   /** Units the dummy has received from rows beyond what it feeds to short columns. */
   private dummyExcess(): number {
     if (!this.atMost) return 0;
     let excess = 0;
-    for (let k = 0; k < this.m; k++) excess += (this.rowToDummy[k] as number) - (this.n - (this.colCount[k] as number));
+    for (let k = 0; k < this.m; k++) excess += (this.rowToDummy[k]) - (this.n - (this.colCount[k]));
     return excess;
   }
 
@@ -227,7 +227,7 @@ export class ExactTileSolver {
     const { m, n } = this;
     // Under 'atMost' a short row whose dual is at its floor p is balanced: its unused units go to the dummy.
     for (let i = 0; i < m; i++) {
-      const count = this.rowCount[i] as number;
+      const count = this.rowCount[i];
       this.rowToDummy[i] = this.atMost && count < n && this.u[i] === this.p ? n - count : 0;
     }
     let units = this.atMost ? Math.max(0, this.dummyExcess()) : 0;
@@ -255,12 +255,12 @@ export class ExactTileSolver {
       // The unsettled node nearest to the sources (ties: lowest id).
       let best = -1;
       for (let k = 0; k < nodes; k++) {
-        if (!settled[k] && (dist[k] as number) < Infinity && (best < 0 || (dist[k] as number) < (dist[best] as number))) {
+        if (!settled[k] && (dist[k]) < Infinity && (best < 0 || (dist[k]) < (dist[best]))) {
           best = k;
         }
       }
       if (best < 0) throw new Error('exact solver: no augmenting path (internal error)');
-      const d = dist[best] as number;
+      const d = dist[best];
       if (this.excessOf(best) < 0) {
         this.updateDuals(d, nodes);
         return best;
@@ -276,25 +276,25 @@ export class ExactTileSolver {
     if (node < m) {
       // Row i → column j where x_ij = 0 (add the unit): cost u_i + v_j − a_ij.
       const i = node;
-      for (let j = 0; j < m; j++) if (!x[i * m + j]) this.relax(i, m + j, d + (u[i] as number) + (v[j] as number) - (a[i * m + j] as number));
+      for (let j = 0; j < m; j++) if (!x[i * m + j]) this.relax(i, m + j, d + (u[i]) + (v[j]) - (a[i * m + j]));
       // Row i → dummy (leave one more unit unused): cost u_i − p.
-      if (this.atMost) this.relax(i, this.dummy, d + (u[i] as number) - p);
+      if (this.atMost) this.relax(i, this.dummy, d + (u[i]) - p);
     } else if (node < this.dummy) {
       // Column j → row i where x_ij = 1 (take the unit back): cost a_ij − u_i − v_j.
       const j = node - m;
-      for (let i = 0; i < m; i++) if (x[i * m + j]) this.relax(node, i, d + (a[i * m + j] as number) - (u[i] as number) - (v[j] as number));
+      for (let i = 0; i < m; i++) if (x[i * m + j]) this.relax(node, i, d + (a[i * m + j]) - (u[i]) - (v[j]));
       // Column j → dummy, when the column is short (it receives one more real unit): cost −v_j − p.
-      if (this.atMost && (this.colCount[j] as number) < this.n) this.relax(node, this.dummy, d - (v[j] as number) - p);
+      if (this.atMost && (this.colCount[j]) < this.n) this.relax(node, this.dummy, d - (v[j]) - p);
     } else {
       // Dummy → column j (the column gives up a real unit): cost p + v_j.
-      for (let j = 0; j < m; j++) this.relax(node, m + j, d + p + (v[j] as number));
+      for (let j = 0; j < m; j++) this.relax(node, m + j, d + p + (v[j]));
       // Dummy → row i, when the row has unused units (it sends one more): cost p − u_i.
-      for (let i = 0; i < m; i++) if ((this.rowToDummy[i] as number) > 0) this.relax(node, i, d + p - (u[i] as number));
+      for (let i = 0; i < m; i++) if ((this.rowToDummy[i]) > 0) this.relax(node, i, d + p - (u[i]));
     }
   }
 
   private relax(from: number, to: number, distance: number): void {
-    if (!this.settled[to] && distance < (this.dist[to] as number)) {
+    if (!this.settled[to] && distance < (this.dist[to])) {
       this.dist[to] = distance;
       this.pred[to] = from;
     }
@@ -305,7 +305,7 @@ export class ExactTileSolver {
     const { m } = this;
     for (let k = 0; k < nodes; k++) {
       if (!this.settled[k]) continue;
-      const shift = (this.dist[k] as number) - targetDistance;
+      const shift = (this.dist[k]) - targetDistance;
       if (k < m) this.u[k] += shift;
       else if (k < this.dummy) this.v[k - m] -= shift;
       else this.p += shift;
@@ -315,8 +315,8 @@ export class ExactTileSolver {
   /** Moves one unit along the path that ends at `target`. */
   private applyPath(target: number): void {
     const { m } = this;
-    for (let to = target; this.pred[to] >= 0; to = this.pred[to] as number) {
-      const from = this.pred[to] as number;
+    for (let to = target; this.pred[to] >= 0; to = this.pred[to]) {
+      const from = this.pred[to];
       if (from < m && to >= m && to < this.dummy) this.setEntry(from, to - m, 1);
       else if (from >= m && from < this.dummy && to < m) this.setEntry(to, from - m, 0);
       else if (to === this.dummy && from < m) this.rowToDummy[from]++;
@@ -331,11 +331,11 @@ export class ExactTileSolver {
     const { m, a, x } = this;
     for (let k = 0; k < m; k++) {
       // Under 'atMost' the dual is (u − p, v + p); both are ≥ 0 up to rounding, clamped exactly.
-      out.u[tile * m + k] = this.atMost ? Math.max(0, (this.u[k] as number) - this.p) : (this.u[k] as number);
-      out.v[tile * m + k] = this.atMost ? Math.max(0, (this.v[k] as number) + this.p) : (this.v[k] as number);
+      out.u[tile * m + k] = this.atMost ? Math.max(0, (this.u[k]) - this.p) : (this.u[k]);
+      out.v[tile * m + k] = this.atMost ? Math.max(0, (this.v[k]) + this.p) : (this.v[k]);
     }
     for (let k = 0; k < m * m; k++) {
-      out.mask[tile * m * m + k] = x[k] && !(this.atMost && (a[k] as number) <= 0) ? 1 : 0;
+      out.mask[tile * m * m + k] = x[k] && !(this.atMost && (a[k]) <= 0) ? 1 : 0;
     }
   }
 }

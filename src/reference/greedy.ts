@@ -17,7 +17,7 @@ export function greedySelect(
   const size = m * m;
   for (let k = 0; k < size; k++) order[k] = k;
   order.sort((x, y) => {
-    const d = (priority[priorityBase + y] as number) - (priority[priorityBase + x] as number);
+    const d = (priority[priorityBase + y]) - (priority[priorityBase + x]);
     return d !== 0 ? d : x - y;
   });
   mask.fill(0, base, base + size);
@@ -25,11 +25,11 @@ export function greedySelect(
   colCount.fill(0);
   let kept = 0;
   for (let k = 0; k < size && kept < m * n; k++) {
-    const e = order[k] as number;
+    const e = order[k];
     const i = Math.floor(e / m);
     const j = e - i * m;
-    if ((rowCount[i] as number) >= n || (colCount[j] as number) >= n) continue;
-    if (fill === 'atMost' && !((scores[base + e] as number) > 0)) continue;
+    if ((rowCount[i]) >= n || (colCount[j]) >= n) continue;
+    if (fill === 'atMost' && !((scores[base + e]) > 0)) continue;
     mask[base + e] = 1;
     rowCount[i]++;
     colCount[j]++;

@@ -30,11 +30,11 @@ export function gemm(a: Float32Array, b: Float32Array, c: Float32Array, s: GemmS
     for (let j = 0; j < n; j++) {
       let sum = 0;
       for (let p = 0; p < k; p++) {
-        const x = s.transA ? (a[p * m + i] as number) : (a[i * k + p] as number);
-        const y = s.transB ? (b[j * k + p] as number) : (b[p * n + j] as number);
+        const x = s.transA ? (a[p * m + i]) : (a[i * k + p]);
+        const y = s.transB ? (b[j * k + p]) : (b[p * n + j]);
         sum += x * y;
       }
-      const old = beta === 0 ? 0 : beta * (c[i * n + j] as number);
+      const old = beta === 0 ? 0 : beta * (c[i * n + j]);
       c[i * n + j] = old + alpha * sum;
     }
   }
@@ -49,7 +49,7 @@ export function gram(x: Float32Array, rows: number, cols: number, featuresBySamp
   const features = featuresBySamples ? rows : cols;
   const samples = featuresBySamples ? cols : rows;
   const at = (sample: number, feature: number): number =>
-    featuresBySamples ? (x[feature * cols + sample] as number) : (x[sample * cols + feature] as number);
+    featuresBySamples ? (x[feature * cols + sample]) : (x[sample * cols + feature]);
   const h = new Float64Array(features * features);
   for (let i = 0; i < features; i++) {
     for (let j = 0; j <= i; j++) {
@@ -70,10 +70,10 @@ export function cholesky(a: Float64Array, n: number, minPivot = 0): Float64Array
   const l = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j] as number;
-      for (let p = 0; p < j; p++) s -= (l[i * n + p] as number) * (l[j * n + p] as number);
+      let s = a[i * n + j];
+      for (let p = 0; p < j; p++) s -= (l[i * n + p]) * (l[j * n + p]);
       if (j < i) {
-        l[i * n + j] = s / (l[j * n + j] as number);
+        l[i * n + j] = s / (l[j * n + j]);
       } else {
         if (!(s > minPivot)) throw singular(i, s);
         l[i * n + i] = Math.sqrt(s);
@@ -95,9 +95,9 @@ export function singular(pivot: number, value: number): NmsparseError {
 export function solveLower(l: Float64Array, n: number, b: Float64Array): Float64Array {
   const y = Float64Array.from(b);
   for (let i = 0; i < n; i++) {
-    let s = y[i] as number;
-    for (let p = 0; p < i; p++) s -= (l[i * n + p] as number) * (y[p] as number);
-    y[i] = s / (l[i * n + i] as number);
+    let s = y[i];
+    for (let p = 0; p < i; p++) s -= (l[i * n + p]) * (y[p]);
+    y[i] = s / (l[i * n + i]);
   }
   return y;
 }
@@ -106,9 +106,9 @@ export function solveLower(l: Float64Array, n: number, b: Float64Array): Float64
 export function solveLowerTransposed(l: Float64Array, n: number, y: Float64Array): Float64Array {
   const x = Float64Array.from(y);
   for (let i = n - 1; i >= 0; i--) {
-    let s = x[i] as number;
-    for (let p = i + 1; p < n; p++) s -= (l[p * n + i] as number) * (x[p] as number);
-    x[i] = s / (l[i * n + i] as number);
+    let s = x[i];
+    for (let p = i + 1; p < n; p++) s -= (l[p * n + i]) * (x[p]);
+    x[i] = s / (l[i * n + i]);
   }
   return x;
 }
@@ -120,7 +120,7 @@ export function triangularInverseLower(l: Float64Array, n: number): Float64Array
     const e = new Float64Array(n);
     e[j] = 1;
     const column = solveLower(l, n, e);
-    for (let i = 0; i < n; i++) x[i * n + j] = column[i] as number;
+    for (let i = 0; i < n; i++) x[i * n + j] = column[i];
   }
   return x;
 }
@@ -132,7 +132,7 @@ export function spdInverse(a: Float64Array, n: number, minPivot = 0): Float64Arr
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let p = Math.max(i, j); p < n; p++) s += (x[p * n + i] as number) * (x[p * n + j] as number);
+      for (let p = Math.max(i, j); p < n; p++) s += (x[p * n + i]) * (x[p * n + j]);
       inv[i * n + j] = s;
     }
   }
@@ -157,12 +157,12 @@ export function refitRows(
     const support: number[] = [];
     for (let j = 0; j < n; j++) if (mask[r * n + j]) support.push(j);
     const k = support.length;
-    const b = Float64Array.from(support, (j) => rhs[r * n + j] as number);
+    const b = Float64Array.from(support, (j) => rhs[r * n + j]);
     for (let delta = ridge; ; delta *= 100) {
       const a = new Float64Array(k * k);
       support.forEach((si, i) => {
-        support.forEach((sj, j) => (a[i * k + j] = h[si * n + sj] as number));
-        a[i * k + i] = (a[i * k + i] as number) + delta;
+        support.forEach((sj, j) => (a[i * k + j] = h[si * n + sj]));
+        a[i * k + i] = (a[i * k + i]) + delta;
       });
       let l: Float64Array;
       try {
@@ -171,7 +171,7 @@ export function refitRows(
         continue;
       }
       const w = solveLowerTransposed(l, k, solveLower(l, k, b));
-      support.forEach((j, i) => (out[r * n + j] = w[i] as number));
+      support.forEach((j, i) => (out[r * n + j] = w[i]));
       break;
     }
   }

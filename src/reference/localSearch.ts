@@ -65,7 +65,7 @@ function addFreeEntry(state: TileState): boolean {
     if (rowCount[i] >= n) continue;
     for (let j = 0; j < m; j++) {
       if (colCount[j] >= n || mask[base + i * m + j]) continue;
-      const s = scores[base + i * m + j] as number;
+      const s = scores[base + i * m + j];
       if (addable(state, s) && (best < 0 || s > bestScore)) {
         best = i * m + j;
         bestScore = s;
@@ -98,13 +98,13 @@ function bestSwap(state: TileState): boolean {
       if (colCount[j] >= n) continue;
       for (let i2 = 0; i2 < m; i2++) {
         if (mask[base + i2 * m + j]) continue;
-        const sIn2 = scores[base + i2 * m + j] as number;
+        const sIn2 = scores[base + i2 * m + j];
         if (!addable(state, sIn2)) continue;
         for (let j2 = 0; j2 < m; j2++) {
           if (!mask[base + i2 * m + j2] || mask[base + i * m + j2]) continue;
-          const sIn1 = scores[base + i * m + j2] as number;
+          const sIn1 = scores[base + i * m + j2];
           if (!addable(state, sIn1)) continue;
-          const gain = sIn1 + sIn2 - (scores[base + i2 * m + j2] as number);
+          const gain = sIn1 + sIn2 - (scores[base + i2 * m + j2]);
           if (gain > bestGain) {
             found = true;
             bestGain = gain;
@@ -140,7 +140,7 @@ export function repairTile(state: TileState, budget: number): number {
   let steps = 0;
   if (state.fill === 'exact') {
     let deficit = 0;
-    for (let i = 0; i < state.m; i++) deficit += state.n - (state.rowCount[i] as number);
+    for (let i = 0; i < state.m; i++) deficit += state.n - (state.rowCount[i]);
     for (; deficit > 0; deficit--, steps++) {
       if (!repairStep(state)) throw new Error('nmsparse internal error: repair found no step on an under-filled tile');
     }
@@ -177,9 +177,9 @@ function bestExchange(state: TileState): boolean {
         if (inI === mask[ri2 + c]) continue;
         const from = inI ? ri : ri2;
         const to = inI ? ri2 : ri;
-        const sTo = scores[to + c] as number;
+        const sTo = scores[to + c];
         if (!addable(state, sTo)) continue;
-        const g = sTo - (scores[from + c] as number);
+        const g = sTo - (scores[from + c]);
         if (inI && g > gainJ) {
           gainJ = g;
           j = c;
@@ -219,7 +219,7 @@ function bestShift(state: TileState): boolean {
   let to = -1;
   const consider = (k: number, target: number): void => {
     if (mask[target]) return;
-    const gain = (scores[target] as number) - (scores[k] as number);
+    const gain = (scores[target]) - (scores[k]);
     if (gain > bestGain) {
       bestGain = gain;
       from = k;
@@ -231,8 +231,8 @@ function bestShift(state: TileState): boolean {
       const k = base + i * m + j;
       if (!mask[k]) continue;
       for (let c = 0; c < m; c++) {
-        if ((colCount[c] as number) < n) consider(k, base + i * m + c);
-        if ((rowCount[c] as number) < n) consider(k, base + c * m + j);
+        if ((colCount[c]) < n) consider(k, base + i * m + c);
+        if ((rowCount[c]) < n) consider(k, base + c * m + j);
       }
     }
   }
@@ -262,11 +262,11 @@ function bestMerge(state: TileState): boolean {
       for (let c = 0; c < m; c++) {
         const col = base + c * m + j2;
         const row = base + i2 * m + c;
-        if (mask[col] && (inColumn < 0 || (scores[col] as number) < (scores[inColumn] as number))) inColumn = col;
-        if (mask[row] && (inRow < 0 || (scores[row] as number) < (scores[inRow] as number))) inRow = row;
+        if (mask[col] && (inColumn < 0 || (scores[col]) < (scores[inColumn]))) inColumn = col;
+        if (mask[row] && (inRow < 0 || (scores[row]) < (scores[inRow]))) inRow = row;
       }
       if (inColumn < 0 || inRow < 0) continue;
-      const gain = (scores[k] as number) - (scores[inColumn] as number) - (scores[inRow] as number);
+      const gain = (scores[k]) - (scores[inColumn]) - (scores[inRow]);
       if (gain > bestGain) {
         bestGain = gain;
         add = k;

@@ -71,9 +71,9 @@ function objectiveChange(from: Float64Array, to: Float64Array, b: Float64Array, 
   let quadratic = 0;
   let cubic = 0;
   for (let i = 0; i < 4; i++) {
-    const t = to[i] as number;
-    const f = from[i] as number;
-    const bi = b[i] as number;
+    const t = to[i];
+    const f = from[i];
+    const bi = b[i];
     quadratic += (t - f) * (t - bi + (f - bi));
     cubic += (t - f) * othersPairSum(mixed, i);
     mixed[i] = t;
@@ -139,9 +139,9 @@ function rootIncreasing(f: (x: number) => number, df: (x: number) => number, lo:
  * safeguarded by bisection (`rootIncreasing`).
  */
 function bestThreeNonzero(b: Float64Array, mu: number, w: Float64Array): boolean {
-  const b1 = b[0] as number;
-  const b2 = b[1] as number;
-  const b3 = b[2] as number;
+  const b1 = b[0];
+  const b2 = b[1];
+  const b3 = b[2];
   if (b2 === 0 || b3 === 0) return false;
   const sumSq = (b1 + b2) * (b1 + b2);
   const diffSq = (b1 - b2) * (b1 - b2);
@@ -193,7 +193,7 @@ function othersPairSum(w: Float64Array, i: number): number {
   let sum = 0;
   for (let j = 0; j < 4; j++) {
     if (j === i) continue;
-    for (let k = j + 1; k < 4; k++) if (k !== i) sum += (w[j] as number) * (w[k] as number);
+    for (let k = j + 1; k < 4; k++) if (k !== i) sum += (w[j]) * (w[k]);
   }
   return sum;
 }
@@ -237,17 +237,17 @@ function newtonPolish(b: Float64Array, mu: number, s: Scratch): boolean {
     if (!(w[3]! > 0)) return false;
     let total = 0;
     let stationary = true;
-    for (let i = 0; i < 4; i++) total += w[i] as number;
+    for (let i = 0; i < 4; i++) total += w[i];
     for (let i = 0; i < 4; i++) {
-      g[i] = (w[i] as number) - (b[i] as number) + mu * othersPairSum(w, i);
-      stationary &&= Math.abs(g[i] as number) <= STATIONARY * (b[i] as number);
+      g[i] = (w[i]) - (b[i]) + mu * othersPairSum(w, i);
+      stationary &&= Math.abs(g[i]) <= STATIONARY * (b[i]);
       for (let j = 0; j < 4; j++) {
-        h[i * 4 + j] = i === j ? 1 : mu * (total - (w[i] as number) - (w[j] as number));
+        h[i * 4 + j] = i === j ? 1 : mu * (total - (w[i]) - (w[j]));
       }
     }
     if (!solveSpd(h, g)) return false;
     if (stationary) return true;
-    for (let i = 0; i < 4; i++) trial[i] = (w[i] as number) - (g[i] as number);
+    for (let i = 0; i < 4; i++) trial[i] = (w[i]) - (g[i]);
     if (!(trial[3]! > 0) || objectiveChange(w, trial, b, mu, s.mixed) > 0) return false;
     w.set(trial);
   }
@@ -257,26 +257,26 @@ function newtonPolish(b: Float64Array, mu: number, s: Scratch): boolean {
 /** Solves h·x = g in place (x into g) by Cholesky; false when h is not positive definite. */
 function solveSpd(h: Float64Array, g: Float64Array): boolean {
   for (let j = 0; j < 4; j++) {
-    let d = h[j * 4 + j] as number;
-    for (let k = 0; k < j; k++) d -= (h[j * 4 + k] as number) ** 2;
+    let d = h[j * 4 + j];
+    for (let k = 0; k < j; k++) d -= (h[j * 4 + k]) ** 2;
     if (!(d > 1e-14)) return false;
     const l = Math.sqrt(d);
     h[j * 4 + j] = l;
     for (let i = j + 1; i < 4; i++) {
-      let s = h[i * 4 + j] as number;
-      for (let k = 0; k < j; k++) s -= (h[i * 4 + k] as number) * (h[j * 4 + k] as number);
+      let s = h[i * 4 + j];
+      for (let k = 0; k < j; k++) s -= (h[i * 4 + k]) * (h[j * 4 + k]);
       h[i * 4 + j] = s / l;
     }
   }
   for (let i = 0; i < 4; i++) {
-    let s = g[i] as number;
-    for (let k = 0; k < i; k++) s -= (h[i * 4 + k] as number) * (g[k] as number);
-    g[i] = s / (h[i * 4 + i] as number);
+    let s = g[i];
+    for (let k = 0; k < i; k++) s -= (h[i * 4 + k]) * (g[k]);
+    g[i] = s / (h[i * 4 + i]);
   }
   for (let i = 3; i >= 0; i--) {
-    let s = g[i] as number;
-    for (let k = i + 1; k < 4; k++) s -= (h[k * 4 + i] as number) * (g[k] as number);
-    g[i] = s / (h[i * 4 + i] as number);
+    let s = g[i];
+    for (let k = i + 1; k < 4; k++) s -= (h[k * 4 + i]) * (g[k]);
+    g[i] = s / (h[i * 4 + i]);
   }
   return true;
 }
@@ -302,7 +302,7 @@ interface Scratch {
  */
 function fourNonzero(b: Float64Array, mu: number, s: Scratch, consider: () => void): void {
   for (const scale of DESCENT_STARTS) {
-    for (let i = 0; i < 4; i++) s.work[i] = scale * (b[i] as number);
+    for (let i = 0; i < 4; i++) s.work[i] = scale * (b[i]);
     coordinateDescent(b, mu, s.work, SHORT_DESCENT);
     let found = newtonPolish(b, mu, s);
     if (!found) {
@@ -325,8 +325,8 @@ function mayHaveFourNonzero(b: Float64Array, mu: number, lower: Float64Array, up
   upper.set(b);
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < 4; i++) {
-      const lo = Math.max((b[i] as number) - mu * othersPairSum(upper, i), 0);
-      const hi = (b[i] as number) - mu * othersPairSum(lower, i);
+      const lo = Math.max((b[i]) - mu * othersPairSum(upper, i), 0);
+      const hi = (b[i]) - mu * othersPairSum(lower, i);
       if (!(hi > 0)) return false;
       lower[i] = lo;
       upper[i] = hi;
@@ -356,10 +356,10 @@ function solveSorted(b: Float64Array, mu: number, s: Scratch): void {
 function sortGroup(a: Float64Array, order: Int32Array): void {
   for (let i = 0; i < 4; i++) order[i] = i;
   for (let i = 1; i < 4; i++) {
-    const idx = order[i] as number;
+    const idx = order[i];
     let j = i - 1;
-    while (j >= 0 && (a[order[j] as number] as number) < (a[idx] as number)) {
-      order[j + 1] = order[j] as number;
+    while (j >= 0 && (a[order[j]]) < (a[idx])) {
+      order[j + 1] = order[j];
       j--;
     }
     order[j + 1] = idx;
@@ -390,19 +390,19 @@ export function prox24Groups(
   };
   for (let g = groupStart; g < groupEnd; g++) {
     const base = 4 * g;
-    for (let i = 0; i < 4; i++) a[i] = Math.abs(z[base + i] as number);
+    for (let i = 0; i < 4; i++) a[i] = Math.abs(z[base + i]);
     sortGroup(a, order);
-    const scale = a[order[0] as number] as number;
+    const scale = a[order[0]];
     if (scale === 0 || lambda * scale <= NEGLIGIBLE) {
-      for (let i = 0; i < 4; i++) out[base + i] = z[base + i] as number;
+      for (let i = 0; i < 4; i++) out[base + i] = z[base + i];
       continue;
     }
-    for (let k = 0; k < 4; k++) b[k] = (a[order[k] as number] as number) / scale;
+    for (let k = 0; k < 4; k++) b[k] = (a[order[k]]) / scale;
     solveSorted(b, lambda * scale, s);
     for (let k = 0; k < 4; k++) {
-      const i = order[k] as number;
-      const magnitude = (s.best[k] as number) * scale;
-      out[base + i] = (z[base + i] as number) < 0 ? -magnitude : magnitude;
+      const i = order[k];
+      const magnitude = (s.best[k]) * scale;
+      out[base + i] = (z[base + i]) < 0 ? -magnitude : magnitude;
     }
   }
 }
@@ -414,10 +414,10 @@ export function prox24Groups(
 export function reg24(w: Float32Array): number {
   let total = 0;
   for (let base = 0; base + 3 < w.length; base += 4) {
-    const x = Math.abs(w[base] as number);
-    const y = Math.abs(w[base + 1] as number);
-    const u = Math.abs(w[base + 2] as number);
-    const v = Math.abs(w[base + 3] as number);
+    const x = Math.abs(w[base]);
+    const y = Math.abs(w[base + 1]);
+    const u = Math.abs(w[base + 2]);
+    const v = Math.abs(w[base + 3]);
     total += x * y * (u + v) + u * v * (x + y);
   }
   return total;

@@ -2,7 +2,7 @@
  * Standard N:M: in every group of M consecutive entries of a row keep the N largest scores.
  * Ties break toward the lower index, so the mask is unique and identical in every backend.
  */
-export function standardMaskRows(
+export function standardRows(
   scores: Float32Array,
   rows: number,
   cols: number,
@@ -16,10 +16,10 @@ export function standardMaskRows(
     for (let g = r * cols; g < (r + 1) * cols; g += m) {
       // Entry j is kept when fewer than N entries of the group beat it: larger, or equal and earlier.
       for (let j = 0; j < m; j++) {
-        const x = scores[g + j] as number;
+        const x = scores[g + j];
         let beaten = 0;
         for (let k = 0; k < m; k++) {
-          const y = scores[g + k] as number;
+          const y = scores[g + k];
           if (y > x || (y === x && k < j)) beaten++;
         }
         out[g + j] = beaten < n ? 1 : 0;

@@ -14,13 +14,13 @@ export function selectTopN(
   const m = values.length;
   const nth = nthLargest(values, n, sorted);
   if (nth < floor) {
-    for (let k = 0; k < m; k++) keep[k] = (values[k] as number) > floor ? 1 : 0;
+    for (let k = 0; k < m; k++) keep[k] = (values[k]) > floor ? 1 : 0;
     return floor;
   }
   let ties = n;
-  for (let k = 0; k < m; k++) if ((values[k] as number) > nth) ties--;
+  for (let k = 0; k < m; k++) if ((values[k]) > nth) ties--;
   for (let k = 0; k < m; k++) {
-    const x = values[k] as number;
+    const x = values[k];
     const take = x > nth || (x === nth && ties > 0);
     if (x === nth && take) ties--;
     keep[k] = take ? 1 : 0;
@@ -32,5 +32,5 @@ export function selectTopN(
 export function nthLargest(values: Float64Array, n: number, sorted: Float64Array): number {
   sorted.set(values);
   sorted.sort();
-  return sorted[values.length - n] as number;
+  return sorted[values.length - n];
 }

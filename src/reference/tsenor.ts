@@ -31,14 +31,14 @@ export function normalise(tiles: Float32Array, base: number, size: number, fill:
   let lo = Infinity;
   let hi = -Infinity;
   for (let k = 0; k < size; k++) {
-    const x = tiles[base + k] as number;
+    const x = tiles[base + k];
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
   const floor = fill === 'exact' ? lo : 0;
   const range = hi - floor;
   if (!(range > 0)) return false;
-  for (let k = 0; k < size; k++) a[k] = Math.max(0, (tiles[base + k] as number) - floor) / range;
+  for (let k = 0; k < size; k++) a[k] = Math.max(0, (tiles[base + k]) - floor) / range;
   return true;
 }
 
@@ -49,7 +49,7 @@ function scaleLines(s: Float64Array, m: number, n: number, rows: boolean): void 
   for (let line = 0; line < m; line++) {
     const first = line * step;
     let sum = 0;
-    for (let k = 0; k < m; k++) sum += s[first + k * stride] as number;
+    for (let k = 0; k < m; k++) sum += s[first + k * stride];
     if (!(sum > 0)) continue;
     const f = n / sum;
     for (let k = 0; k < m; k++) s[first + k * stride] *= f;
@@ -65,7 +65,7 @@ const Q_MAX = 2 ** 64;
 /** The box step with Dykstra's correction: P = S⊙Q, S = min(P, 1), Q = P⊘S (capped at Q_MAX). */
 function boxStep(s: Float64Array, q: Float64Array, size: number): void {
   for (let k = 0; k < size; k++) {
-    const p = (s[k] as number) * (q[k] as number);
+    const p = (s[k]) * (q[k]);
     if (p > 1) {
       s[k] = 1;
       q[k] = Math.min(p, Q_MAX);
@@ -97,20 +97,20 @@ function dykstra(work: Work, m: number, n: number, options: TsenorOptions): void
   const { a, s, q } = work;
   const size = m * m;
   const taus = stageTaus(options.tau, options.stages);
-  const first = taus[0] as number;
+  const first = taus[0];
   for (let i = 0; i < m; i++) {
     let rowMax = 0;
-    for (let j = 0; j < m; j++) rowMax = Math.max(rowMax, a[i * m + j] as number);
-    for (let j = 0; j < m; j++) s[i * m + j] = Math.exp(first * ((a[i * m + j] as number) - rowMax));
+    for (let j = 0; j < m; j++) rowMax = Math.max(rowMax, a[i * m + j]);
+    for (let j = 0; j < m; j++) s[i * m + j] = Math.exp(first * ((a[i * m + j]) - rowMax));
   }
   q.fill(1, 0, size);
   let done = 0;
   for (let stage = 0; stage < taus.length; stage++) {
     if (stage > 0) {
-      const r = (taus[stage] as number) / (taus[stage - 1] as number);
+      const r = (taus[stage]) / (taus[stage - 1]);
       for (let k = 0; k < size; k++) {
-        s[k] = (s[k] as number) ** r;
-        q[k] = Math.min((q[k] as number) ** r, Q_MAX);
+        s[k] = (s[k]) ** r;
+        q[k] = Math.min((q[k]) ** r, Q_MAX);
       }
     }
     const until = Math.round((options.iterations * (stage + 1)) / taus.length);

@@ -109,7 +109,7 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
     ? checkTransposable(values, x.rows, x.cols, n, m, fill)
     : checkStandard(values, x.rows, x.cols, n, m, fill);
   let objective = 0;
-  for (let k = 0; k < x.data.length; k++) if (isKept(values[k] as number)) objective += x.data[k] as number;
+  for (let k = 0; k < x.data.length; k++) if (isKept(values[k])) objective += x.data[k];
 
   const ctx = { signal: options.signal };
   let upperBound: number;
@@ -122,7 +122,7 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
     const best = (await runKernel('standardMask', options.backend, x.data.length, { scores: x, n, m }, ctx)).value;
     upperBound = 0;
     for (let k = 0; k < x.data.length; k++) {
-      const s = x.data[k] as number;
+      const s = x.data[k];
       if (best[k]) upperBound += fill === 'atMost' ? Math.max(0, s) : s;
     }
   }

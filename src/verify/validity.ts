@@ -41,7 +41,7 @@ function expectedText(n: number, fill: Fill): string {
 
 function logBadValues(mask: ArrayLike<number>, cols: number, log: ViolationLog): void {
   for (let k = 0; k < mask.length; k++) {
-    const x = mask[k] as number;
+    const x = mask[k];
     if (!isMaskValue(x)) log.add({ kind: 'value', row: Math.floor(k / cols), col: k % cols, value: x });
   }
 }
@@ -60,7 +60,7 @@ export function checkStandard(
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c += m) {
       let count = 0;
-      for (let j = 0; j < m; j++) count += isKept(mask[r * cols + c + j] as number) ? 1 : 0;
+      for (let j = 0; j < m; j++) count += isKept(mask[r * cols + c + j]) ? 1 : 0;
       if (!countOk(count, n, fill)) log.add({ kind: 'group', row: r, col: c, count, expected: expectedText(n, fill) });
     }
   }
@@ -85,8 +85,8 @@ export function checkTransposable(
         let rowCount = 0;
         let colCount = 0;
         for (let j = 0; j < m; j++) {
-          rowCount += isKept(mask[(tr * m + i) * cols + tc * m + j] as number) ? 1 : 0;
-          colCount += isKept(mask[(tr * m + j) * cols + tc * m + i] as number) ? 1 : 0;
+          rowCount += isKept(mask[(tr * m + i) * cols + tc * m + j]) ? 1 : 0;
+          colCount += isKept(mask[(tr * m + j) * cols + tc * m + i]) ? 1 : 0;
         }
         if (!countOk(rowCount, n, fill)) {
           log.add({ kind: 'tileRow', tileRow: tr, tileCol: tc, row: tr * m + i, count: rowCount, expected });

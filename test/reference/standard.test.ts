@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NmsparseError } from '../../src/core/errors.js';
 import { standardMask } from '../../src/masks.js';
-import { standardMaskRows } from '../../src/reference/standard.js';
+import { standardRows } from '../../src/reference/standard.js';
 import { checkStandard } from '../../src/verify/validity.js';
 
 const patterns = fc.constantFrom<[number, number]>([1, 2], [2, 4], [3, 4], [1, 8], [4, 8], [8, 16], [16, 32], [2, 5]);
@@ -17,7 +17,7 @@ describe('standard N:M reference', () => {
         const cols = groups * m;
         const it = values[Symbol.iterator]();
         const data = Float32Array.from({ length: rows * cols }, () => it.next().value as number);
-        const mask = standardMaskRows(data, rows, cols, n, m);
+        const mask = standardRows(data, rows, cols, n, m);
         expect(checkStandard(mask, rows, cols, n, m).valid).toBe(true);
         for (let g = 0; g < rows * cols; g += m) {
           // Oracle: a stable sort by descending score keeps the first N.

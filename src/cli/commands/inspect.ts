@@ -38,7 +38,7 @@ function describeTensor(t: TensorInfo, selection: Selection, withPattern: boolea
   const standardM = fits(false);
   if (standardM.length === 0) {
     // Say why, using the smallest M: the reason (dtype, rank, exclusion) rarely depends on M.
-    const e = eligibility(t, { ...selection, m: COMMON_M[0] as number, transposable: false });
+    const e = eligibility(t, { ...selection, m: COMMON_M[0], transposable: false });
     return { ...row, standardM, transposableM: [], ...(e.eligible ? {} : { reason: e.reason }) };
   }
   return { ...row, standardM, transposableM: fits(true) };
@@ -72,7 +72,7 @@ export const inspectCommand: Command = {
     const n = args.get(N_FLAG);
     if (n !== undefined && m !== undefined && n >= m) throw optionError(`--n must be less than --m (keep N of every M), got ${n}:${m}`);
     const transposable = args.get(TRANSPOSABLE_FLAG);
-    const selection = resolveSelection(args, { m: m ?? (COMMON_M[0] as number), transposable });
+    const selection = resolveSelection(args, { m: m ?? (COMMON_M[0]), transposable });
     const kind = await detectFormat(path);
     if (kind !== 'safetensors') throw optionError(`inspect reads safetensors checkpoints; ${displayText(path, 120)} is a .${kind} file`);
 

@@ -50,16 +50,16 @@ function maskScores(method: LayerMethod, weights: Matrix, data: { inputs: Matrix
   const n = weights.cols;
   const squares = new Float64Array(n);
   if ('hessian' in data) {
-    for (let j = 0; j < n; j++) squares[j] = Math.max(0, data.hessian.data[j * n + j] as number);
+    for (let j = 0; j < n; j++) squares[j] = Math.max(0, data.hessian.data[j * n + j]);
   } else {
     const x = data.inputs;
     const bySamples = layout === 'samples-by-features';
     for (let i = 0; i < x.data.length; i++) {
       const j = bySamples ? i % x.cols : Math.floor(i / x.cols);
-      squares[j] = (squares[j] as number) + (x.data[i] as number) ** 2;
+      squares[j] = (squares[j]) + (x.data[i]) ** 2;
     }
   }
-  return weights.data.map((w, i) => Math.abs(w) * Math.sqrt(squares[i % n] as number));
+  return weights.data.map((w, i) => Math.abs(w) * Math.sqrt(squares[i % n]));
 }
 
 const DAMP_FLAG = numberFlag({ name: 'damp', max: 1e6, default: 0.01, help: 'SparseGPT and ALPS: dampening relative to mean(diag H)' });
