@@ -29,32 +29,53 @@ beforeAll(() => {
 }, 120_000);
 
 /**
- * Golden exact masks and duals of the wasm kernel on the 16 tied 4×4 tiles of a 16×16 matrix of
- * integers 0…3 (seed 1), fill exact: per tile 4 hex digits of its mask, and the duals of tiles 0–3.
+ * Golden exact masks and duals of the wasm kernel on the 16 tied M×M tiles of a 4M×4M matrix of
+ * integers 0…3 (seed 1), fill exact: per tile its mask in hex (4 entries a digit), and the first 16
+ * duals (M = 8 exercises the argmin lanes beyond the first four columns).
  * The kernel's variant (per-M fix schedule, augmenting from either side; assembly/exact.ts) breaks
  * ties differently from the reference, so these are its own values; both are optimal.
  */
-const GOLDEN_EXACT: Array<{ n: number; masks: string; u: number[]; v: number[] }> = [
+const GOLDEN_EXACT: Array<{ n: number; m: number; masks: string; u: number[]; v: number[] }> = [
   {
     n: 1,
+    m: 4,
     masks: '8124 8241 2418 1284 2814 8421 2418 1842 8421 8412 1284 8142 2481 4281 8412 8214',
     u: [0, 0, 0, 0, 1, -1, 0, 0, 0, 0, -1, 1, 0, 0, 0, 1],
     v: [2, 3, 3, 3, 2, 3, 1, 2, 2, 3, 1, 3, 2, 2, 3, 0],
   },
   {
     n: 2,
+    m: 4,
     masks: '396c ac53 6c93 53ac ac35 c639 a35c 3cc3 a659 c53a 9696 c35a a5c3 6a95 965a 639c',
     u: [0, -1, 0, 0, 1, -1, -1, 0, 0, 0, -1, 1, -1, 0, 0, 0],
     v: [2, 1, 2, 3, 2, 1, 1, 2, 2, 3, 1, 2, 2, 2, 1, 0],
   },
+  {
+    n: 2,
+    m: 8,
+    masks:
+      '1814a00ac0210641 600aa01418058241 30c00c0905904222 821448c01122210c 1190842460480a03 06281150c0092482 8821902803500644 4184501422220988 ' +
+      '88a0054211122448 5028422803848411 2805448803906012 0921501884422482 11420c0330c08428 480512c014822128 1142a01405422888 050942a028901442',
+    u: [0, 0, 0, -1, 0, -1, 0, 0, -1, -1, 0, 0, 0, 0, 0, 0],
+    v: [3, 1, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, 2, 2],
+  },
+  {
+    n: 4,
+    m: 8,
+    masks:
+      '9a748d4bb471a64b 659aa35c78878e71 b8d1ac4b4796722d 4e9c5cc3a3a3713c 369987cc716c9a63 476cb196d82b748b ccb1b82e63d2174d 65c5d21db23a4bac ' +
+      'e8aa95471dd23669 556cc3e82b369c93 2e1d748d8bd2e172 59b1d259a5662e8e 954e1d2bf0e2a55a 4b95d24d74aa33ac 1bc3f0b42d564daa 954b4eb22d9974e2',
+    u: [0, 0, 0, -1, 0, -1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0],
+    v: [2, 1, 3, 3, 2, 2, 2, 2, 1, 0, 1, 2, 2, 1, 1, 0],
+  },
 ];
 
 describe('wasm exact: golden masks and duals on tied tiles', () => {
-  for (const { n, masks, u, v } of GOLDEN_EXACT) {
-    it(`${n}:4 exact fill`, async () => {
-      const batch: TileBatch = { tiles: gatherTiles(tiedMatrix(16, 16, 1), 4), count: 16, m: 4 };
+  for (const { n, m, masks, u, v } of GOLDEN_EXACT) {
+    it(`${n}:${m} exact fill`, async () => {
+      const batch: TileBatch = { tiles: gatherTiles(tiedMatrix(4 * m, 4 * m, 1), m), count: 16, m };
       const out = await wasmBackend.exact(batch, n, 'exact', {});
-      expect(Array.from({ length: 16 }, (_, t) => tileMaskHex(out.mask, t, 4)).join(' ')).toBe(masks);
+      expect(Array.from({ length: 16 }, (_, t) => tileMaskHex(out.mask, t, m)).join(' ')).toBe(masks);
       // The sign of a zero dual is not part of the contract: −0 + 0 is +0.
       expect(Array.from(out.u.subarray(0, 16), (x) => x + 0)).toEqual(u);
       expect(Array.from(out.v.subarray(0, 16), (x) => x + 0)).toEqual(v);
