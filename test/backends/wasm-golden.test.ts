@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { referenceBackend } from '../../src/backends/reference.js';
-import { wasmBackend } from '../../src/backends/wasm.js';
-import { recomputedUpperBound } from '../../src/verify/dualBound.js';
+import '../../src/backends/all.js';
+import { getKernel, type Kernel, type KernelName } from '../../src/backends/registry.js';
+import { recomputedUpperBound } from '../../src/reference/dualBound.js';
 import { gatherTiles } from '../../src/core/matrix.js';
 import { DEFAULT_TSENOR_OPTIONS } from '../../src/core/maskOptions.js';
 import { gaussianMatrix, mulberry32, tiedMatrix } from '../support/random.js';
@@ -27,6 +27,12 @@ beforeAll(() => {
   const built = ['build/nmsparse.wasm', 'build/nmsparse-threads.wasm'].every((f) => existsSync(ROOT + f));
   if (!built) execFileSync(process.execPath, [ROOT + 'scripts/build-wasm.mjs'], { stdio: 'inherit' });
 }, 120_000);
+
+function kernel<K extends KernelName>(name: K, backend: 'wasm' | 'reference'): Kernel<K> {
+  const run = getKernel(name, backend);
+  if (!run) throw new Error(`${backend} lacks ${name}`);
+  return run;
+}
 
 /**
  * Golden exact masks and duals of the wasm kernel on the 16 tied M×M tiles of a 4M×4M matrix of
@@ -74,7 +80,7 @@ describe('wasm exact: golden masks and duals on tied tiles', () => {
   for (const { n, m, masks, u, v } of GOLDEN_EXACT) {
     it(`${n}:${m} exact fill`, async () => {
       const batch: TileBatch = { tiles: gatherTiles(tiedMatrix(4 * m, 4 * m, 1), m), count: 16, m };
-      const out = await wasmBackend.exact(batch, n, 'exact', {});
+      const out = await kernel('exactTiles', 'wasm')({ batch, n, fill: 'exact' }, {});
       expect(Array.from({ length: 16 }, (_, t) => tileMaskHex(out.mask, t, m)).join(' ')).toBe(masks);
       // The sign of a zero dual is not part of the contract: −0 + 0 is +0.
       expect(Array.from(out.u.subarray(0, 16), (x) => x + 0)).toEqual(u);
@@ -100,7 +106,7 @@ describe('wasm exact: its bound is the JS recomputation, bit for bit', () => {
         async (m, fill, seed) => {
           const batch = wideRangeBatch(m, 6, seed);
           const n = 1 + (seed % (m - 1));
-          const solution = await wasmBackend.exact(batch, n, fill, {});
+          const solution = await kernel('exactTiles', 'wasm')({ batch, n, fill }, {});
           expect(solution.upperBound).toBeDefined();
           expect(Object.is(solution.upperBound, recomputedUpperBound(batch, n, fill, solution))).toBe(true);
         },
@@ -111,10 +117,10 @@ describe('wasm exact: its bound is the JS recomputation, bit for bit', () => {
 });
 
 /**
- * TSENOR's contract across backends: on seeded Gaussian tiles the wasm f32 port returns the
- * reference's masks exactly (it follows the reference schedule step for step). On adversarial tiles
- * (ties, huge ranges, zeros) f32 rounding and the kernel's S_MIN floor may pick another mask; there the
- * contract is the objective within 0.05% (wasm.test.ts).
+ * TSENOR across backends: on seeded Gaussian tiles the wasm f32 port returns the reference's masks
+ * exactly (it follows the reference schedule step for step), stronger than the general contract
+ * (KERNEL_CONTRACTS, checked by conformance.test.ts on every kind of tile): on adversarial tiles (ties,
+ * huge ranges, zeros) f32 rounding and the kernel's S_MIN floor may pick another valid mask.
  */
 describe('wasm TSENOR: the reference masks on seeded Gaussian tiles', () => {
   const schedules: Array<[string, TsenorOptions]> = [
@@ -131,8 +137,8 @@ describe('wasm TSENOR: the reference masks on seeded Gaussian tiles', () => {
         for (const fill of ['exact', 'atMost'] as const) {
           const x = gaussianMatrix(128, 128, 7 + m);
           const batch: TileBatch = { tiles: gatherTiles(x, m), count: (128 / m) ** 2, m };
-          const ours = await wasmBackend.tsenor(batch, n, fill, options, {});
-          expect(ours).toEqual(await referenceBackend.tsenor(batch, n, fill, options, {}));
+          const ours = await kernel('tsenorTiles', 'wasm')({ batch, n, fill, options }, {});
+          expect(ours).toEqual(await kernel('tsenorTiles', 'reference')({ batch, n, fill, options }, {}));
         }
       });
     }

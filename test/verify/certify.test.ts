@@ -161,6 +161,11 @@ describe('certify: objective, bound and shapes', () => {
     await expect(certify(SCORES, tall, { n: 2, m: 4 })).rejects.toThrow('mask is 4×8 but scores are 2×8');
   });
 
+  it('names the argument at fault when a nested mask or the scores are ragged', async () => {
+    await expect(certify(SCORES, [[1, 0, 0, 0, 1, 0, 0, 0], [1, 0]], { n: 1, m: 4 })).rejects.toThrow(/^mask row 1 has 2 entries/);
+    await expect(certify([[1, 2, 3, 4], [1]], [1, 0, 0, 0, 1, 0, 0, 0], { n: 1, m: 4 })).rejects.toThrow(/^scores row 1 has 1 entries/);
+  });
+
   it('rejects a flat mask of the wrong length (E_SHAPE, lengths named)', async () => {
     const run = certify(SCORES, new Uint8Array(15), { n: 2, m: 4 });
     await expect(run).rejects.toMatchObject({ code: 'E_SHAPE' });
@@ -197,8 +202,9 @@ describe('certify: objective, bound and shapes', () => {
     expect(atMost).toMatchObject({ valid: true, objective: 5, upperBound: 5, gap: 0 });
   });
 
-  it('checks options before any work: missing options give E_PATTERN, a fired signal E_ABORTED', async () => {
-    await expect(certify(SCORES, new Uint8Array(16), undefined as never)).rejects.toMatchObject({ code: 'E_PATTERN' });
+  it('checks options before any work: missing options give E_OPTION, no pattern E_PATTERN, a fired signal E_ABORTED', async () => {
+    await expect(certify(SCORES, new Uint8Array(16), undefined as never)).rejects.toMatchObject({ code: 'E_OPTION' });
+    await expect(certify(SCORES, new Uint8Array(16), {} as never)).rejects.toMatchObject({ code: 'E_PATTERN' });
     for (const transposable of [false, true]) {
       const scores = scoresFrom(gaussianMatrix(8, 8, 3));
       const run = certify(scores, new Uint8Array(64), { n: 2, m: 4, transposable, backend: 'reference', signal: AbortSignal.abort() });
