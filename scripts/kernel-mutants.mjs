@@ -5,9 +5,10 @@
 // For each mutant of test/mutants/kernels.json (file, search text, replacement, note; `equivalent`
 // with a reason for one that cannot change behaviour) it copies the repository's tracked files to a
 // temporary folder, applies the mutant there, rebuilds the wasm with the project's own build script
-// into that folder's build/, and runs the wasm conformance tests against that build (the loader's
-// NMSPARSE_WASM_DIR hook). A failing test run kills the mutant. First the unmutated copy is built
-// and must pass, so a broken build or hook cannot pass for a killed mutant.
+// into that folder's build/, and runs the conformance suite, the wasm backend tests and the wasm
+// golden tests against that build (the loader's NMSPARSE_WASM_DIR hook). A failing test run kills the
+// mutant. First the unmutated copy is built and must pass, so a broken build or hook cannot pass for
+// a killed mutant.
 //
 // Exits non-zero when a mutant that is not marked equivalent survives, when a mutant's search text
 // does not occur exactly once (the list is stale: update it with the kernels), or when a build fails.
@@ -18,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TESTS = ['test/backends/wasm.test.ts', 'test/backends/wasm-golden.test.ts'];
+const TESTS = ['test/backends/conformance.test.ts', 'test/backends/wasm.test.ts', 'test/backends/wasm-golden.test.ts'];
 /** Per test run; a mutant that hangs the kernel counts as killed by timeout. */
 const TEST_TIMEOUT_MS = 10 * 60 * 1000;
 
