@@ -204,6 +204,8 @@ describe('certify: objective, bound and shapes', () => {
 
   it('checks options before any work: missing options give E_OPTION, no pattern E_PATTERN, a fired signal E_ABORTED', async () => {
     await expect(certify(SCORES, new Uint8Array(16), undefined as never)).rejects.toMatchObject({ code: 'E_OPTION' });
+    await expect(certify(SCORES, new Uint8Array(16), undefined as never)).rejects.toThrow(/^certify options must be an object/);
+    await expect(certify(SCORES, new Uint8Array(16), { n: 1, m: 4, signal: 'x' as never })).rejects.toThrow(/^certify: signal/);
     await expect(certify(SCORES, new Uint8Array(16), {} as never)).rejects.toMatchObject({ code: 'E_PATTERN' });
     for (const transposable of [false, true]) {
       const scores = scoresFrom(gaussianMatrix(8, 8, 3));
