@@ -19,7 +19,7 @@ function solveAll(x: Matrix, n: number, m: number, fill: Fill) {
   const solver = new ExactTileSolver(m, n, fill);
   const out: ExactSolution = { mask: new Uint8Array(count * m * m), u: new Float64Array(count * m), v: new Float64Array(count * m) };
   for (let t = 0; t < count; t++) solver.solve(tiles, t, out);
-  return { out, count, augmentations: solver.stats.augmentations };
+  return { out, count, paths: solver.stats.augmentations, tiles: solver.stats.tiles };
 }
 
 /** 16×16 integers 0…3 (seed 1): 16 tiles of 4×4; per tile its mask as 4 hex digits, and the duals of tiles 0–3. */
@@ -99,7 +99,8 @@ const AUGMENTATIONS: Array<[kind: 'ties' | 'zeros', n: number, m: number, fill: 
 describe('reference exact: augmenting paths on seeded tiles', () => {
   it('stay within 10% of the measured counts (64×64, 1:4 … 8:16, both fills)', () => {
     for (const [kind, n, m, fill, expected] of AUGMENTATIONS) {
-      const paths = solveAll(seeded(kind), n, m, fill).augmentations;
+      const { paths, tiles } = solveAll(seeded(kind), n, m, fill);
+      expect(tiles).toBe(4096 / (m * m));
       expect(Math.abs(paths - expected), `${kind} ${n}:${m} ${fill}: ${paths} paths`).toBeLessThanOrEqual(Math.max(2, 0.1 * expected));
     }
   });
