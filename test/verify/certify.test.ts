@@ -5,6 +5,7 @@ import { NmsparseError } from '../../src/core/errors.js';
 import { standardMask, transposableMask } from '../../src/masks.js';
 import { gaussianMatrix } from '../../src/core/random.js';
 import { scoresFrom } from '../../src/scores.js';
+import { MAX_M } from '../../src/core/maskOptions.js';
 
 const GOLDEN = [
   [2, 8, 9, 9],
@@ -164,6 +165,35 @@ describe('certify: objective, bound and shapes', () => {
   it('names the argument at fault when a nested mask or the scores are ragged', async () => {
     await expect(certify(SCORES, [[1, 0, 0, 0, 1, 0, 0, 0], [1, 0]], { n: 1, m: 4 })).rejects.toThrow(/^mask row 1 has 2 entries/);
     await expect(certify([[1, 2, 3, 4], [1]], [1, 0, 0, 0, 1, 0, 0, 0], { n: 1, m: 4 })).rejects.toThrow(/^scores row 1 has 1 entries/);
+  });
+
+  it('an array of typed-array rows certifies like the flat mask; every other form is checked and named', async () => {
+    const flat = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1];
+    const options = { n: 2, m: 4 };
+    const expected = await certify(SCORES, flat, options);
+    expect(await certify(SCORES, [Uint8Array.from(flat.slice(0, 8)), Float32Array.from(flat.slice(8))] as unknown as number[][], options)).toEqual(expected);
+    const cases: Array<[unknown, string, RegExp]> = [
+      [[flat.slice(0, 8), ['x', ...flat.slice(9, 16)]], 'E_DTYPE', /^mask\[1\]\[0\] is "x"/],
+      [['x', ...flat.slice(1)], 'E_DTYPE', /^mask\[0\] is "x"; every value must be a number/],
+      [[['x'], flat.slice(8)], 'E_DTYPE', /^mask\[0\]\[0\] is "x"/],
+      [{ rows: 1, cols: 8, data: flat }, 'E_SHAPE', /^mask is 1×8 but scores are 2×8/],
+      [{ rows: 2, cols: 8, data: flat.slice(1) }, 'E_SHAPE', /^mask\.data has 15 values but rows×cols = 2×8/],
+      [{ rows: 2, cols: 8, data: 'x' }, 'E_SHAPE', /^mask\.data is "x"/],
+      [null, 'E_SHAPE', /^mask is null; pass a flat array/],
+      [7, 'E_SHAPE', /^mask is 7; pass a flat array/],
+    ];
+    for (const [mask, code, message] of cases) {
+      const run = certify(SCORES, mask as never, options);
+      await expect(run).rejects.toMatchObject({ code });
+      await expect(run).rejects.toThrow(message);
+    }
+  });
+
+  it('refuses a transposable certificate beyond the exact method’s M limit (E_LIMIT) before any work', async () => {
+    const m = MAX_M.exact * 2;
+    const run = certify({ rows: m, cols: m, data: new Float32Array(m * m) }, new Uint8Array(m * m), { n: 1, m, transposable: true });
+    await expect(run).rejects.toMatchObject({ code: 'E_LIMIT' });
+    await expect(run).rejects.toThrow(/the exact method/);
   });
 
   it('rejects a flat mask of the wrong length (E_SHAPE, lengths named)', async () => {
