@@ -163,7 +163,9 @@ describe('certify: objective, bound and shapes', () => {
   });
 
   it('names the argument at fault when a nested mask or the scores are ragged', async () => {
-    await expect(certify(SCORES, [[1, 0, 0, 0, 1, 0, 0, 0], [1, 0]], { n: 1, m: 4 })).rejects.toThrow(/^mask row 1 has 2 entries/);
+    const ragged = certify(SCORES, [[1, 0, 0, 0, 1, 0, 0, 0], [1, 0]], { n: 1, m: 4 });
+    await expect(ragged).rejects.toMatchObject({ code: 'E_SHAPE' });
+    await expect(ragged).rejects.toThrow(/^mask row 1 has 2 entries/);
     await expect(certify([[1, 2, 3, 4], [1]], [1, 0, 0, 0, 1, 0, 0, 0], { n: 1, m: 4 })).rejects.toThrow(/^scores row 1 has 1 entries/);
   });
 
@@ -177,6 +179,7 @@ describe('certify: objective, bound and shapes', () => {
       [['x', ...flat.slice(1)], 'E_DTYPE', /^mask\[0\] is "x"; every value must be a number/],
       [[['x'], flat.slice(8)], 'E_DTYPE', /^mask\[0\]\[0\] is "x"/],
       [{ rows: 1, cols: 8, data: flat }, 'E_SHAPE', /^mask is 1×8 but scores are 2×8/],
+      [{ rows: 2, cols: 4, data: flat.slice(8) }, 'E_SHAPE', /^mask is 2×4 but scores are 2×8/],
       [{ rows: 2, cols: 8, data: flat.slice(1) }, 'E_SHAPE', /^mask\.data has 15 values but rows×cols = 2×8/],
       [{ rows: 2, cols: 8, data: 'x' }, 'E_SHAPE', /^mask\.data is "x"/],
       [null, 'E_SHAPE', /^mask is null; pass a flat array/],
