@@ -43,7 +43,12 @@ export function installNodeRuntime(): void {
   setWorkerSpawner({ spawn, defaultThreads: availableParallelism });
   setWasmDefault({
     // From src/backends (vitest) and dist/backends (the package) the same relative URL reaches build/.
-    locate: (name, threads) => ({ url: new URL(`../../build/${name}${threads ? '-threads' : ''}.wasm`, import.meta.url) }),
+    // Test hook for scripts/kernel-mutants.mjs: NMSPARSE_WASM_DIR (an absolute path) names another build folder.
+    locate: (name, threads) => {
+      const file = `${name}${threads ? '-threads' : ''}.wasm`;
+      const dir = process.env.NMSPARSE_WASM_DIR;
+      return { url: dir ? new URL(file, `file://${dir}/`) : new URL(`../../build/${file}`, import.meta.url) };
+    },
     read: (url) => readFile(url),
     advice:
       'the package ships build/*.wasm: reinstall it (`npm install nmsparse`); if a bundler moved nmsparse, ' +

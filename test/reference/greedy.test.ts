@@ -94,4 +94,19 @@ describe('greedyTiles', () => {
       { seed: 42, numRuns: 200 },
     );
   });
+
+  it('writes tiles [start, end) only, overwriting whatever they held (both fills)', () => {
+    fc.assert(
+      fc.property(tileBatchArb(['ties', 'gaussian', 'zeros'], 4), fc.constantFrom<Fill>('exact', 'atMost'), ({ batch, n }, fill) => {
+        fc.pre(batch.count >= 3);
+        const size = batch.m * batch.m;
+        const out = new Uint8Array(batch.count * size).fill(7);
+        greedyTiles(batch, n, fill, 1, 2, out);
+        expect(Array.from(out.subarray(size, 2 * size))).toEqual(Array.from(greedy(batch, n, fill).subarray(size, 2 * size)));
+        expect(out.subarray(0, size).every((x) => x === 7)).toBe(true);
+        expect(out.subarray(2 * size).every((x) => x === 7)).toBe(true);
+      }),
+      { seed: 43, numRuns: 60 },
+    );
+  });
 });

@@ -56,4 +56,13 @@ describe('standardMask API', () => {
       standardMask({ rows: 4, cols: 8, data: new Float32Array(32) }, { n: 2, m: 4, backend: 'reference', signal: controller.signal }),
     ).rejects.toMatchObject({ code: 'E_ABORTED' });
   });
+
+  it('writes rows [rowStart, rowEnd) only, into the output it is given', () => {
+    const scores = Float32Array.from({ length: 4 * 10 }, (_, k) => (k * 37) % 11);
+    const whole = standardMaskRows(scores, 4, 10, 2, 5);
+    const out = new Uint8Array(40).fill(7);
+    expect(standardMaskRows(scores, 4, 10, 2, 5, 1, 3, out)).toBe(out);
+    expect(Array.from(out.subarray(10, 30))).toEqual(Array.from(whole.subarray(10, 30)));
+    expect([...out.subarray(0, 10), ...out.subarray(30)].every((x) => x === 7)).toBe(true);
+  });
 });

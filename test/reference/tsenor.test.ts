@@ -188,3 +188,47 @@ describe('resolveTsenorOptions', () => {
     }
   });
 });
+
+describe('tsenorTiles: tiles are independent, and large τ stays finite', () => {
+  it('gives a tile the same mask wherever it sits in the batch (constant tiles after others included)', () => {
+    fc.assert(
+      fc.property(tileBatchArb(['gaussian', 'ties', 'zeros'], 3), fc.constantFrom(...FILLS), fc.double({ min: -2, max: 2, noNaN: true }), ({ batch, n }, fill, c) => {
+        const size = batch.m * batch.m;
+        // The batch, then a constant tile: nothing to choose between, so no state of the tiles before may leak in.
+        const tiles = new Float32Array((batch.count + 1) * size).fill(c);
+        tiles.set(batch.tiles);
+        const whole = tsenor({ tiles, count: batch.count + 1, m: batch.m }, n, fill);
+        const alone = tsenor({ tiles: tiles.subarray(batch.count * size), count: 1, m: batch.m }, n, fill);
+        expect(Array.from(whole.subarray(batch.count * size))).toEqual(Array.from(alone));
+      }),
+      { seed: 44, numRuns: 60 },
+    );
+  });
+
+  it('writes tiles [start, end) only', () => {
+    const batch: TileBatch = { tiles: gatherTiles(absGaussianMatrix(8, 24, 3), 8), count: 3, m: 8 };
+    const out = new Uint8Array(3 * 64).fill(7);
+    tsenorTiles(batch, 4, 'exact', DEFAULT_TSENOR_OPTIONS, 1, 2, out);
+    expect(Array.from(out.subarray(64, 128))).toEqual(Array.from(tsenor(batch, 4, 'exact').subarray(64, 128)));
+    expect([...out.subarray(0, 64), ...out.subarray(128)].every((x) => x === 7)).toBe(true);
+  });
+
+  it('with τ = 2000 in one stage (e^τ overflows f64) stays within 1% of greedy on Gaussian 8:16 tiles', () => {
+    // The kernel is shifted by each row's maximum so that exp never overflows, and a column whose
+    // entries all underflow to 0 is left alone rather than scaled by N/0: either slip turns S into NaN.
+    const batch: TileBatch = { tiles: gatherTiles(columnScaledMatrix(64, 64, 8), 16), count: 16, m: 16 };
+    const options = { tau: 2000, iterations: 60, stages: 1, localSearchSteps: 16 };
+    // The second batch's last column is 0 under scores in [1, 2]: all of its kernel entries underflow.
+    const lowColumn = batch.tiles.map((x, k) => (k % 16 === 15 ? 0 : 1 + Math.abs(x) / (1 + Math.abs(x))));
+    for (const tiles of [batch.tiles, lowColumn]) {
+      const b: TileBatch = { ...batch, tiles };
+      for (const fill of FILLS) {
+        const greedy = new Uint8Array(b.count * 256);
+        greedyTiles(b, 8, fill, 0, b.count, greedy);
+        const reference = maskedSum(b.tiles, greedy);
+        expect(maskedSum(b.tiles, tsenor(b, 8, fill, options))).toBeGreaterThan(reference - 0.01 * Math.abs(reference));
+      }
+    }
+  });
+});
+

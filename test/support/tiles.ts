@@ -47,3 +47,12 @@ export function tileBatchArb(
       ).map((values) => ({ batch: { tiles: Float32Array.from(values), count, m }, n })),
     );
 }
+
+/** Tile t of a batch mask (M a multiple of 4) as hex digits, 4 entries per digit, row-major: compact golden masks. */
+export function tileMaskHex(mask: Uint8Array, t: number, m: number): string {
+  let s = '';
+  for (let k = t * m * m; k < (t + 1) * m * m; k += 4) {
+    s += ((mask[k] as number) * 8 + (mask[k + 1] as number) * 4 + (mask[k + 2] as number) * 2 + (mask[k + 3] as number)).toString(16);
+  }
+  return s;
+}
