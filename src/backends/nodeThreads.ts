@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { setWasmDefault } from './wasmSource.js';
 import { setWorkerSpawner, type PoolWorker, type Reply } from './workerPool.js';
 import type { WasmModule } from './wasmModule.js';
+import { readEnv } from '../core/env.js';
 
 /**
  * Each worker instantiates the kernels on the shared memory and runs one export call per message.
@@ -46,7 +47,7 @@ export function installNodeRuntime(): void {
     // Test hook for scripts/kernel-mutants.mjs: NMSPARSE_WASM_DIR (an absolute path) names another build folder.
     locate: (name, threads) => {
       const file = `${name}${threads ? '-threads' : ''}.wasm`;
-      const dir = process.env.NMSPARSE_WASM_DIR;
+      const dir = readEnv('NMSPARSE_WASM_DIR');
       return { url: dir ? new URL(file, `file://${dir}/`) : new URL(`../../build/${file}`, import.meta.url) };
     },
     read: (url) => readFile(url),

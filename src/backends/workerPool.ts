@@ -7,6 +7,7 @@
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import type { KernelName, WasmModule } from './wasmModule.js';
 import type { KernelContext } from '../core/types.js';
+import { readEnv } from '../core/env.js';
 
 /** What a worker sends back after each call. */
 export interface Reply {
@@ -47,13 +48,7 @@ export function threadsPossible(): boolean {
  * on process.env), else the spawner's default (the cores), 1 without a spawner.
  */
 export function defaultThreads(): number {
-  let fromEnv = NaN;
-  try {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    fromEnv = Number(env?.NMSPARSE_THREADS);
-  } catch {
-    // No permission to read the environment: the default stands.
-  }
+  const fromEnv = Number(readEnv('NMSPARSE_THREADS'));
   if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
   return spawner ? Math.max(1, spawner.defaultThreads()) : 1;
 }

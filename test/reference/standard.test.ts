@@ -59,9 +59,9 @@ describe('standardMask API', () => {
 
   it('writes rows [rowStart, rowEnd) only, into the output it is given', () => {
     const scores = Float32Array.from({ length: 4 * 10 }, (_, k) => (k * 37) % 11);
-    const whole = standardMaskRows(scores, 4, 10, 2, 5);
+    const whole = standardRows(scores, 4, 10, 2, 5);
     const out = new Uint8Array(40).fill(7);
-    expect(standardMaskRows(scores, 4, 10, 2, 5, 1, 3, out)).toBe(out);
+    expect(standardRows(scores, 4, 10, 2, 5, 1, 3, out)).toBe(out);
     expect(Array.from(out.subarray(10, 30))).toEqual(Array.from(whole.subarray(10, 30)));
     expect([...out.subarray(0, 10), ...out.subarray(30)].every((x) => x === 7)).toBe(true);
   });
