@@ -1,12 +1,11 @@
-import { resolve } from 'node:path';
 // `nmsparse prune`: prune one layer W (out × in) to any N:M pattern with pruneLayer; prints the loss and time.
-import { detectFormat, encodeNpy } from '../../io/index.js';
-import { certify, pruneLayer, type InputLayout, type LayerData, type LayerMethod, type Matrix, type TransposableMethod, type UpdateMethod } from '../../index.js';
+import { encodeNpy } from '../../io/index.js';
+import { certify, pruneLayer, type InputLayout, type LayerMethod, type Matrix, type TransposableMethod, type UpdateMethod } from '../../index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
-import { choiceFlag, numberFlag, optionError, pathFlag } from '../flags.js';
-import { checkOutputName } from '../inputKind.js';
+import { choiceFlag, numberFlag, pathFlag } from '../flags.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
+import { layerFiles } from '../layerFiles.js';
 import { readMatrixNpy } from '../matrixFile.js';
 import { BACKEND_FLAG, FILL_FLAG, FORCE_FLAG, JSON_FLAG, M_FLAG, N_FLAG, TRANSPOSABLE_FLAG, outputFlag } from '../sharedFlags.js';
 
@@ -21,6 +20,7 @@ const LAYOUT_FLAG = choiceFlag<InputLayout>({
 });
 const OUTPUT_FLAG = outputFlag('PRUNED.npy', 'the pruned weights (f32 .npy)');
 const MASK_OUT_FLAG = pathFlag({ name: 'mask-out', placeholder: 'MASK.npy', help: 'also write the mask (u8 .npy)' });
+const LAYER_FLAGS = { inputs: INPUTS_FLAG, hessian: HESSIAN_FLAG, output: OUTPUT_FLAG, maskOut: MASK_OUT_FLAG };
 const METHOD_FLAG = choiceFlag<LayerMethod>({
   name: 'method',
   choices: { magnitude: 'magnitude', wanda: 'wanda', sparsegpt: 'sparsegpt', alps: 'alps', prox: 'prox' },
@@ -98,34 +98,19 @@ export const pruneCommand: Command = {
     'nmsparse prune W.npy --hessian H.npy --n 8 --m 16 --transposable --method alps -o P.npy --mask-out M.npy --json',
   ],
   async run(args, out) {
-    const weightsPath = args.operands[0] as string;
-    const output = args.require(OUTPUT_FLAG);
-    const maskOut = args.get(MASK_OUT_FLAG);
-    const inputsPath = args.get(INPUTS_FLAG);
-    const hessianPath = args.get(HESSIAN_FLAG);
-    const dataPath = inputsPath ?? hessianPath;
-    if (dataPath === undefined || (inputsPath !== undefined && hessianPath !== undefined)) {
-      throw optionError('give exactly one of --inputs X.npy or --hessian H.npy');
-    }
-    if (maskOut !== undefined && resolve(maskOut) === resolve(output)) throw optionError('--mask-out and -o name the same file; the weights and the mask need two files');
-    for (const path of [weightsPath, dataPath]) {
-      if ((await detectFormat(path)) !== 'npy') throw optionError(`prune reads .npy matrices; ${displayText(path, 120)} is not one`);
-    }
+    const files = await layerFiles(args, LAYER_FLAGS, 'prune', '');
+    const { output, maskOut } = files;
     const force = args.get(FORCE_FLAG);
-    checkOutputName(output, 'npy', '-o');
-    if (maskOut !== undefined) checkOutputName(maskOut, 'npy', '--mask-out');
-    const inputs = [weightsPath, dataPath];
-    const outputs = [{ path: output, label: '-o' }, ...(maskOut === undefined ? [] : [{ path: maskOut, label: '--mask-out' }])];
     const update = args.get(UPDATE_FLAG);
 
     // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
-    const work = (signal: AbortSignal) => withOutputs(outputs, { force, inputs, signal, stderr: out.stderr }, async (files) => {
-      const weights = await readMatrixNpy(weightsPath, 'weights');
-      const data = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
+    const work = (signal: AbortSignal) => withOutputs(files.outputs, { force, inputs: files.inputs, signal, stderr: out.stderr }, async (written) => {
+      const weights = await readMatrixNpy(files.weightsPath, 'weights');
+      const data = await files.readData();
       const pattern = { n: args.require(N_FLAG), m: args.require(M_FLAG), transposable: args.get(TRANSPOSABLE_FLAG), fill: args.get(FILL_FLAG) };
       const method = args.get(METHOD_FLAG);
       const layout = args.get(LAYOUT_FLAG);
-      const result = await pruneLayer(weights, data as LayerData, {
+      const result = await pruneLayer(weights, data, {
         ...pattern,
         method,
         maskSolver: args.get(MASK_SOLVER_FLAG),
@@ -138,9 +123,9 @@ export const pruneCommand: Command = {
       // The gap of the final mask for the scores it maximises, where there are such scores.
       const scores = maskScores(method, weights, data, layout);
       const gap = scores && (await certify({ rows: result.rows, cols: result.cols, data: scores }, result.mask, { ...pattern, signal })).gap;
-      await files.file(output).write(encodeNpy(result.weights, [result.rows, result.cols], 'f32'));
-      if (maskOut !== undefined) await files.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
-      await files.commit();
+      await written.file(output).write(encodeNpy(result.weights, [result.rows, result.cols], 'f32'));
+      if (maskOut !== undefined) await written.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
+      await written.commit();
       const name = `${result.transposable ? 'transposable ' : ''}${result.n}:${result.m}`;
       if (args.get(JSON_FLAG)) {
         const { update: used, relativeLoss, seconds, backend, linalg } = result;

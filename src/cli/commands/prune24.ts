@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
 // `nmsparse prune24`: prune one layer W (out × in) to 2:4 against its inputs or Hessian; prints the loss.
-import { detectFormat, encodeNpy } from '../../io/index.js';
+import { encodeNpy } from '../../io/index.js';
 import {
   magnitudePrune24,
   pruneLayer24,
@@ -14,9 +13,9 @@ import {
 } from '../../index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
-import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
-import { checkOutputName } from '../inputKind.js';
+import { booleanFlag, choiceFlag, pathFlag } from '../flags.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
+import { layerFiles } from '../layerFiles.js';
 import { readMatrixNpy } from '../matrixFile.js';
 import { BACKEND_FLAG, FORCE_FLAG, JSON_FLAG, outputFlag } from '../sharedFlags.js';
 import { formatTable, left, right } from '../table.js';
@@ -29,6 +28,7 @@ const INPUTS_FLAG = pathFlag({ name: 'inputs', placeholder: 'X.npy', help: 'cali
 const HESSIAN_FLAG = pathFlag({ name: 'hessian', placeholder: 'H.npy', help: 'the layer Hessian X·Xᵀ (in × in), instead of --inputs' });
 const OUTPUT_FLAG = outputFlag('PRUNED.npy', 'the pruned weights (f32 .npy)');
 const MASK_OUT_FLAG = pathFlag({ name: 'mask-out', placeholder: 'MASK.npy', help: 'also write the 2:4 mask (u8 .npy)' });
+const LAYER_FLAGS = { inputs: INPUTS_FLAG, hessian: HESSIAN_FLAG, output: OUTPUT_FLAG, maskOut: MASK_OUT_FLAG };
 const METHOD_FLAG = choiceFlag<PruneMethod>({
   name: 'method',
   choices: { prox: 'prox', wanda: 'wanda', magnitude: 'magnitude' },
@@ -52,35 +52,20 @@ export const prune24Command: Command = {
   notes: ['The relative loss is ‖(W − Ŵ)X‖² / ‖WX‖², the local reconstruction error of the layer.'],
   examples: ['nmsparse prune24 W.npy --inputs X.npy -o W24.npy --mask-out M24.npy', 'nmsparse prune24 W.npy --hessian H.npy -o W24.npy --compare --json'],
   async run(args, out) {
-    const weightsPath = args.operands[0] as string;
-    const output = args.require(OUTPUT_FLAG);
-    const maskOut = args.get(MASK_OUT_FLAG);
-    const inputsPath = args.get(INPUTS_FLAG);
-    const hessianPath = args.get(HESSIAN_FLAG);
-    const dataPath = inputsPath ?? hessianPath;
-    if (dataPath === undefined || (inputsPath !== undefined && hessianPath !== undefined)) {
-      throw optionError('give exactly one of --inputs X.npy (in × samples) or --hessian H.npy');
-    }
-    if (maskOut !== undefined && resolve(maskOut) === resolve(output)) throw optionError('--mask-out and -o name the same file; the weights and the mask need two files');
+    const files = await layerFiles(args, LAYER_FLAGS, 'prune24', ' (in × samples)');
+    const { output, maskOut } = files;
     const method = args.get(METHOD_FLAG);
     const update = args.get(UPDATE_FLAG);
     const backend = args.get(BACKEND_FLAG);
     const force = args.get(FORCE_FLAG);
-    for (const path of [weightsPath, dataPath]) {
-      if ((await detectFormat(path)) !== 'npy') throw optionError(`prune24 reads .npy matrices; ${displayText(path, 120)} is not one`);
-    }
-    checkOutputName(output, 'npy', '-o');
-    if (maskOut !== undefined) checkOutputName(maskOut, 'npy', '--mask-out');
-    const inputs = [weightsPath, dataPath];
-    const outputs = [{ path: output, label: '-o' }, ...(maskOut === undefined ? [] : [{ path: maskOut, label: '--mask-out' }])];
 
     // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
-    const work = (signal: AbortSignal) => withOutputs(outputs, { force, inputs, signal, stderr: out.stderr }, async (files) => {
-      const weights = await readMatrixNpy(weightsPath, 'weights');
-      const data: LayerData = inputsPath !== undefined ? { inputs: await readMatrixNpy(inputsPath, 'inputs') } : { hessian: await readMatrixNpy(dataPath, 'hessian') };
+    const work = (signal: AbortSignal) => withOutputs(files.outputs, { force, inputs: files.inputs, signal, stderr: out.stderr }, async (written) => {
+      const weights = await readMatrixNpy(files.weightsPath, 'weights');
+      const data = await files.readData();
       const result = await PRUNERS[method](weights, data, { update, backend, signal });
-      await files.file(output).write(encodeNpy(result.weights, [result.rows, result.cols], 'f32'));
-      if (maskOut !== undefined) await files.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
+      await written.file(output).write(encodeNpy(result.weights, [result.rows, result.cols], 'f32'));
+      if (maskOut !== undefined) await written.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
       const rows = [summary(result)];
       if (args.get(COMPARE_FLAG)) {
         for (const other of Object.keys(PRUNERS) as PruneMethod[]) {
@@ -89,7 +74,7 @@ export const prune24Command: Command = {
           }
         }
       }
-      await files.commit();
+      await written.commit();
       if (args.get(JSON_FLAG)) {
         out.print(JSON.stringify({ output, maskOutput: maskOut ?? null, results: rows }));
         return 0;
