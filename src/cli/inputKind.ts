@@ -5,7 +5,14 @@
  */
 import { NmsparseError } from '../core/errors.js';
 import { displayText } from '../core/text.js';
+import { detectFormat } from '../io/index.js';
 import type { InputKind } from './flags.js';
+
+/** What a command reads from `path`: a .npy matrix, or a safetensors checkpoint (one file or a sharded index). */
+export async function inputKindOf(path: string): Promise<InputKind> {
+  const format = await detectFormat(path);
+  return format === 'npy' ? 'npy' : 'safetensors';
+}
 
 const EXTENSIONS: Record<InputKind, string> = { npy: '.npy', safetensors: '.safetensors' };
 

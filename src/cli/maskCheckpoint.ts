@@ -5,7 +5,7 @@
  * as they are) go to the run's outputs, which appear together only when all of it succeeded.
  */
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
-import { decodeFloats, FLOAT_DTYPES, openSafetensorsFile, SafetensorsWriter, type FloatDtype, type SafetensorsReader } from '../io/index.js';
+import { decodeFloats, FLOAT_DTYPES, openCheckpoint, SafetensorsWriter, type FloatDtype, type TensorStore } from '../io/index.js';
 import type { CliOutput } from './command.js';
 import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
@@ -75,7 +75,7 @@ function countOnes(mask: Uint8Array): number {
 }
 
 /** Splits a checkpoint's tensors into those that get a mask (with their matrix shape) and the rest. */
-export function planTensors(reader: SafetensorsReader, selection: Selection) {
+export function planTensors(reader: TensorStore, selection: Selection) {
   const targets = new Map<string, { rows: number; cols: number }>();
   const skipped: Skipped[] = [];
   for (const t of reader.tensors) {
@@ -87,7 +87,7 @@ export function planTensors(reader: SafetensorsReader, selection: Selection) {
 }
 
 async function streamMasks(
-  reader: SafetensorsReader,
+  reader: TensorStore,
   targets: Map<string, { rows: number; cols: number }>,
   s: MaskSettings,
   run: CheckpointRun,
@@ -138,7 +138,7 @@ export function printSkipped(skipped: readonly Skipped[], out: CliOutput): void 
 }
 
 export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, out: CliOutput): Promise<number> {
-  const reader = await openSafetensorsFile(run.input);
+  const reader = await openCheckpoint(run.input);
   try {
     const { targets, skipped } = planTensors(reader, run.selection);
     if (targets.size === 0) {

@@ -8,7 +8,7 @@
  */
 import { certify, scoresFrom, type Certificate } from '../index.js';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
-import { openSafetensorsFile, type SafetensorsReader, type TensorInfo } from '../io/index.js';
+import { openCheckpoint, type TensorStore, type TensorInfo } from '../io/index.js';
 import { resolve } from 'node:path';
 import type { CliOutput } from './command.js';
 import { pairMasks, type MaskPair } from './maskNames.js';
@@ -29,7 +29,7 @@ interface VerifyReport extends Certificate {
 }
 
 /** Checks one mask tensor against its weight tensor; shape and dtype problems name the tensor. */
-async function verifyTensor(model: SafetensorsReader, masks: SafetensorsReader, pair: MaskPair, v: VerifySettings, signal: AbortSignal): Promise<VerifyReport> {
+async function verifyTensor(model: TensorStore, masks: TensorStore, pair: MaskPair, v: VerifySettings, signal: AbortSignal): Promise<VerifyReport> {
   const info = masks.tensor(pair.mask);
   return inTensor(pair.mask, async () => {
     const weight = model.tensor(pair.weight);
@@ -54,7 +54,7 @@ export interface CoverageRun {
   progress: (tensors: number, elements: number) => ProgressReporter;
 }
 
-async function verifyAll(model: SafetensorsReader, masks: SafetensorsReader, pairs: readonly MaskPair[], v: VerifySettings, run: CoverageRun): Promise<VerifyReport[]> {
+async function verifyAll(model: TensorStore, masks: TensorStore, pairs: readonly MaskPair[], v: VerifySettings, run: CoverageRun): Promise<VerifyReport[]> {
   const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
   const progress = run.progress(pairs.length, pairs.reduce((sum, p) => sum + size(masks.tensor(p.mask)), 0));
   const reports: VerifyReport[] = [];
@@ -72,9 +72,9 @@ async function verifyAll(model: SafetensorsReader, masks: SafetensorsReader, pai
 }
 
 export async function verifyCheckpointFiles(modelPath: string, masksPath: string, v: VerifySettings, run: CoverageRun, out: CliOutput): Promise<number> {
-  const model = await openSafetensorsFile(modelPath);
+  const model = await openCheckpoint(modelPath);
   try {
-    const masks = await openSafetensorsFile(masksPath);
+    const masks = await openCheckpoint(masksPath);
     try {
       const sameFile = resolve(modelPath) === resolve(masksPath);
       const weights = new Set(model.tensors.map((t) => t.name));

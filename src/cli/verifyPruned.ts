@@ -8,7 +8,7 @@
  */
 import { certify, scoresFrom, type Certificate, type Fill } from '../index.js';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
-import { openSafetensorsFile, type SafetensorsReader } from '../io/index.js';
+import { openCheckpoint, type TensorStore } from '../io/index.js';
 import { checkStandard, checkTransposable, type ValidityReport } from '../verify/validity.js';
 import type { CliOutput } from './command.js';
 import { displayText } from '../core/text.js';
@@ -46,7 +46,7 @@ function nonzeroPattern(rows: number, cols: number, weights: Float32Array, v: Ve
   return { mask, status, report };
 }
 
-async function verifyTensor(pruned: SafetensorsReader, dense: SafetensorsReader | undefined, name: string, matrix: { rows: number; cols: number }, v: VerifySettings, signal: AbortSignal): Promise<PrunedReport> {
+async function verifyTensor(pruned: TensorStore, dense: TensorStore | undefined, name: string, matrix: { rows: number; cols: number }, v: VerifySettings, signal: AbortSignal): Promise<PrunedReport> {
   return inTensor(name, async () => {
     const info = pruned.tensor(name);
     const weights = await pruned.readFloats(info);
@@ -86,8 +86,8 @@ function printReports(reports: readonly PrunedReport[], v: VerifySettings, withD
 }
 
 export async function verifyPrunedFiles(prunedPath: string, densePath: string | undefined, v: VerifySettings, run: PrunedRun, out: CliOutput): Promise<number> {
-  const pruned = await openSafetensorsFile(prunedPath);
-  const dense = densePath === undefined ? undefined : await openSafetensorsFile(densePath).catch(async (err: unknown) => {
+  const pruned = await openCheckpoint(prunedPath);
+  const dense = densePath === undefined ? undefined : await openCheckpoint(densePath).catch(async (err: unknown) => {
     await pruned.close();
     throw err;
   });

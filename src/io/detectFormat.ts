@@ -4,14 +4,18 @@
  * header length and then the header's first byte, `{` (the reference library requires it).
  */
 import { NmsparseError } from '../core/errors.js';
+import { displayText } from '../core/text.js';
 import { withFileSource } from './byteSource.js';
 
-export type FileFormat = 'npy' | 'safetensors';
+/** 'safetensors-index': the JSON index of a sharded safetensors checkpoint (src/io/checkpoint.ts). */
+export type FileFormat = 'npy' | 'safetensors' | 'safetensors-index';
 
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
 /** The bytes detectFormat needs: enough for both signatures. */
 const SIGNATURE_BYTES = 9;
+/** Bytes read to tell a JSON index (possibly after whitespace) from the binary formats. */
+const INDEX_PROBE_BYTES = 64;
 
 /** The format of a file that starts with `first`, or undefined when it is neither. */
 export function formatOfBytes(first: Uint8Array): FileFormat | undefined {
@@ -23,15 +27,17 @@ export function formatOfBytes(first: Uint8Array): FileFormat | undefined {
   return undefined;
 }
 
-/** Reads the first bytes of `path`: 'npy' or 'safetensors'; E_FORMAT when it is neither, E_IO when unreadable. */
+/**
+ * Reads the first bytes of `path`: 'npy', 'safetensors', or 'safetensors-index' (JSON text that is
+ * neither: the index of a sharded checkpoint); E_FORMAT when it is none of these, E_IO when unreadable.
+ */
 export async function detectFormat(path: string): Promise<FileFormat> {
-  const first = await withFileSource(path, (source) => source.read(0, Math.min(SIGNATURE_BYTES, source.size)));
+  const first = await withFileSource(path, (source) => source.read(0, Math.min(INDEX_PROBE_BYTES, source.size)));
   const format = formatOfBytes(first);
-  if (!format) {
-    throw new NmsparseError(
-      'E_FORMAT',
-      `${path} is neither a .npy file (it would start with \\x93NUMPY) nor a safetensors file (an 8-byte header length, then '{')`,
-    );
-  }
-  return format;
+  if (format) return format;
+  if (new TextDecoder().decode(first).trimStart().startsWith('{')) return 'safetensors-index';
+  throw new NmsparseError(
+    'E_FORMAT',
+    `${displayText(path, 120)} is neither a .npy file (it would start with \\x93NUMPY) nor a safetensors file (an 8-byte header length, then '{') nor the JSON index of a sharded checkpoint`,
+  );
 }

@@ -46,6 +46,7 @@ describe('public exports', () => {
       'formatOfBytes',
       'isFloatDtype',
       'memorySource',
+      'openCheckpoint',
       'openSafetensorsFile',
       'parseNpy',
       'parseNpyMask',

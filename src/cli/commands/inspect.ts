@@ -3,7 +3,7 @@
  * it can take; with --m, whether `nmsparse mask` with the same selection flags masks it, and why not.
  */
 import { throwIfAborted } from '../../core/errors.js';
-import { detectFormat, openSafetensorsFile, type TensorInfo } from '../../io/index.js';
+import { openCheckpoint, type TensorInfo } from '../../io/index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { eligibility } from '../eligibility.js';
@@ -11,6 +11,7 @@ import { optionError } from '../flags.js';
 import { withInterrupt } from '../interrupt.js';
 import { CONV_FLAG, EXCLUDE_FLAG, INCLUDE_FLAG, JSON_FLAG, M_FLAG, N_FLAG, resolveSelection, TRANSPOSABLE_FLAG, type Selection } from '../sharedFlags.js';
 import { formatShape, formatTable, left } from '../table.js';
+import { inputKindOf } from '../inputKind.js';
 
 /** The group sizes that common N:M patterns use (2:4, 4:8, 8:16, 16:32). */
 const COMMON_M = [4, 8, 16, 32];
@@ -73,11 +74,11 @@ export const inspectCommand: Command = {
     if (n !== undefined && m !== undefined && n >= m) throw optionError(`--n must be less than --m (keep N of every M), got ${n}:${m}`);
     const transposable = args.get(TRANSPOSABLE_FLAG);
     const selection = resolveSelection(args, { m: m ?? (COMMON_M[0]), transposable });
-    const kind = await detectFormat(path);
+    const kind = await inputKindOf(path);
     if (kind !== 'safetensors') throw optionError(`inspect reads safetensors checkpoints; ${displayText(path, 120)} is a .${kind} file`);
 
     return withInterrupt(async (signal) => {
-      const reader = await openSafetensorsFile(path);
+      const reader = await openCheckpoint(path);
       let rows: TensorRow[];
       try {
         rows = reader.tensors.map((t) => describeTensor(t, selection, m !== undefined));

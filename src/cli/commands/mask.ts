@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
 // `nmsparse mask`: N:M masks of a .npy matrix or of every eligible tensor of a safetensors checkpoint.
-import { detectFormat } from '../../io/index.js';
 import type { Command } from '../command.js';
 import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
-import { checkOutputName } from '../inputKind.js';
+import { checkOutputName, inputKindOf } from '../inputKind.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
 import { maskCheckpointFile } from '../maskCheckpoint.js';
 import { maskMatrixFile } from '../maskMatrix.js';
@@ -91,7 +90,7 @@ export const maskCommand: Command = {
     const json = args.get(JSON_FLAG);
     const selection = resolveSelection(args, settings);
     if (apply !== undefined && resolve(apply) === resolve(output)) throw optionError('--apply and -o name the same file; the masks and the pruned weights need two files');
-    const kind = await detectFormat(input);
+    const kind = await inputKindOf(input);
     args.checkInputKind(kind);
     checkOutputName(output, kind, '-o');
     if (apply !== undefined) checkOutputName(apply, kind, '--apply');

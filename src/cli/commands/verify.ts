@@ -1,6 +1,5 @@
 // `nmsparse verify`: check masks (validity, objective, certified gap) without trusting any solver.
 import type { Command } from '../command.js';
-import { detectFormat } from '../../io/index.js';
 import { booleanFlag, optionError, pathFlag } from '../flags.js';
 import { withInterrupt } from '../interrupt.js';
 import { progressFor } from '../progress.js';
@@ -23,6 +22,7 @@ import { MASK_NAME_FLAG } from '../maskNames.js';
 import { verifyCheckpointFiles } from '../verifyCheckpoint.js';
 import { verifyMatrixFiles, type VerifySettings } from '../verifyMatrix.js';
 import { verifyPrunedFiles } from '../verifyPruned.js';
+import { inputKindOf } from '../inputKind.js';
 
 const ALLOW_MISSING_FLAG = booleanFlag({
   name: 'allow-missing',
@@ -81,8 +81,8 @@ export const verifyCommand: Command = {
     }
     if (args.operands.length === 0) throw optionError('expected SCORES and MASKS, or --pruned PRUNED.safetensors');
     const [scoresPath, masksPath] = args.operands as [string, string];
-    const kind = await detectFormat(scoresPath);
-    const maskKind = await detectFormat(masksPath);
+    const kind = await inputKindOf(scoresPath);
+    const maskKind = await inputKindOf(masksPath);
     if (kind !== maskKind) throw optionError(`the scores are a .${kind} file but the masks a .${maskKind} file; give two of the same kind`);
     args.checkInputKind(kind);
     return withInterrupt((signal) =>
