@@ -151,6 +151,19 @@ describe.sequential('runtimes', () => {
     return r;
   });
 
+  // bun's own bundler (--target=bun): like the Node bundle, the wasm shipped beside it is handed in.
+  runtime('Bun bundle (bun build --target=bun)', binMissing('bun'), async () => {
+    const out = join(project, 'out/bun-bundle');
+    await run(devBin('bun') as string, ['build', 'node-bundle.mjs', '--target=bun', '--outfile', join(out, 'bundle.mjs')], { cwd: project });
+    copyFileSync(join(project, 'node_modules/nmsparse/build/nmsparse-threads.wasm'), join(out, 'nmsparse-threads.wasm'));
+    const r = lastJson((await run(devBin('bun') as string, ['bundle.mjs'], { cwd: out })).stdout) as ScenarioReport & {
+      before?: { available: boolean; reason: string };
+    };
+    expect(r.before?.available).toBe(false);
+    expect(r.before?.reason).toMatch(/nmsparse-threads\.wasm: ENOENT.*configureWasm/);
+    return r;
+  });
+
   // --allow-read only: reading NMSPARSE_THREADS must not need --allow-env.
   runtime('Deno (--allow-read only)', binMissing('deno'), async () =>
     lastJson((await run(devBin('deno') as string, ['run', '--allow-read', 'node-esm.mjs'], { cwd: project })).stdout),
