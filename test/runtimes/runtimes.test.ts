@@ -3,7 +3,7 @@
 // tarball, and must report backend 'wasm', a valid mask, gap 0 and Node's objective. A runtime that is not
 // installed here is reported skipped with the reason; every outcome goes to build/runtime-results/,
 // from which scripts/runtime-table.mjs writes README's runtime table.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,33 @@ function lint(name: string, bin: string, args: string[]): void {
       throw e;
     }
   });
+}
+
+/** Serves `main` (an ES module in `out`) and its .wasm modules in workerd on 127.0.0.1; the report it answers with. */
+async function serveInWorkerd(out: string, main: string, wasmModules: readonly string[]): Promise<ScenarioReport> {
+  const port = await freePort();
+  writeFileSync(
+    join(out, 'config.capnp'),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "${main}", esModule = embed "${main}"),
+${wasmModules.map((f) => `    (name = "${f}", wasm = embed "${f}"),`).join('\n')}
+  ],
+  compatibilityDate = "2025-01-01",
+);
+`,
+  );
+  const workerd = start(devBin('workerd') as string, ['serve', 'config.capnp'], out);
+  try {
+    return JSON.parse(await fetchWhenUp(`http://127.0.0.1:${port}/`, 20_000)) as ScenarioReport;
+  } finally {
+    workerd.kill();
+  }
 }
 
 describe.sequential('runtimes', () => {
@@ -224,29 +251,20 @@ describe.sequential('runtimes', () => {
         },
       ],
     });
-    const port = await freePort();
-    writeFileSync(
-      join(out, 'config.capnp'),
-      `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .worker) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const worker :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-${[...wasmModules].map((f) => `    (name = "${f}", wasm = embed "${f}"),`).join('\n')}
-  ],
-  compatibilityDate = "2025-01-01",
-);
-`,
-    );
-    const workerd = start(devBin('workerd') as string, ['serve', 'config.capnp'], out);
-    try {
-      return JSON.parse(await fetchWhenUp(`http://127.0.0.1:${port}/`, 20_000)) as ScenarioReport;
-    } finally {
-      workerd.kill();
-    }
+    return serveInWorkerd(out, 'worker.js', [...wasmModules]);
+  });
+
+  // wrangler's own bundling (deploy --dry-run writes the upload: the worker and its .wasm modules), served by
+  // workerd as Cloudflare runs it. wrangler 3.97 is the last line that runs on Node 20 (4.x needs 22).
+  runtime('Cloudflare wrangler (deploy --dry-run bundle, served by workerd)', binMissing('wrangler') || binMissing('workerd'), async () => {
+    const out = join(project, 'out/wrangler');
+    writeFileSync(join(project, 'wrangler.toml'), 'name = "nmsparse-runtime-test"\nmain = "workerd.mjs"\ncompatibility_date = "2025-01-01"\n');
+    const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+    await run(devBin('wrangler') as string, ['deploy', '--dry-run', '--outdir', out], { cwd: project, env, timeoutMs: 120_000 });
+    const files = readdirSync(out);
+    const main = files.find((f) => f.endsWith('.js'));
+    if (!main) throw new Error(`wrangler wrote no worker module to ${out}: ${files.join(', ')}`);
+    return serveInWorkerd(out, main, files.filter((f) => f.endsWith('.wasm')));
   });
 
   describe.sequential('Chromium', () => {
