@@ -5,7 +5,9 @@
  * Each image is zero-padded to 32×32 (2 pixels each side), so a layer's 1,024 inputs are a multiple of
  * every M up to 32. The split is fixed: the ten class files are concatenated in order (digit 0 first) and
  * sample g of the 10,000 is a test sample exactly when g mod 5 = 4, so 8,000 train and 2,000 test, every
- * class split 4:1.
+ * class split 4:1. Within each split the samples are then ordered round-robin over the classes (the first
+ * 0, the first 1, …, the first 9, the second 0, …; a class that runs out drops out), so the first k samples
+ * of a split, the calibration set and the small training subsets, hold every class.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,6 +34,17 @@ function digitsOf(indices: readonly number[], images: Float32Array, labels: Uint
   const out = new Float32Array(indices.length * FEATURES);
   indices.forEach((g, i) => out.set(images.subarray(g * FEATURES, (g + 1) * FEATURES), i * FEATURES));
   return { images: out, labels: Uint8Array.from(indices, (g) => labels[g] as number), count: indices.length };
+}
+
+/** `indices` ordered round-robin over their classes, each class in its given order. */
+function roundRobin(indices: readonly number[], labels: Uint8Array): number[] {
+  const queues: number[][] = Array.from({ length: CLASSES }, () => []);
+  for (const g of indices) queues[labels[g] as number]?.push(g);
+  const out: number[] = [];
+  for (let k = 0; out.length < indices.length; k++) {
+    for (const queue of queues) if (k < queue.length) out.push(queue[k] as number);
+  }
+  return out;
 }
 
 /** The first `count` samples of `digits` (a view, not a copy). */
@@ -66,7 +79,7 @@ export function loadSplit(): Split {
   });
   const all = Array.from({ length: total }, (_, i) => i);
   return {
-    train: digitsOf(all.filter((i) => i % 5 !== 4), images, labels),
-    test: digitsOf(all.filter((i) => i % 5 === 4), images, labels),
+    train: digitsOf(roundRobin(all.filter((i) => i % 5 !== 4), labels), images, labels),
+    test: digitsOf(roundRobin(all.filter((i) => i % 5 === 4), labels), images, labels),
   };
 }

@@ -4,6 +4,10 @@
  * that the already-pruned layers before it produce, so later layers see (and compensate) the earlier
  * layers' error. The 10-way output layer stays dense: its 10 rows are not a multiple of M for
  * transposable patterns, and pipelines leave classifier heads dense anyway.
+ *
+ * Magnitude and Wanda run as published, without a weight update (`update: 'none'`: the kept weights keep
+ * their values); SparseGPT updates the weights itself; ALPS and prox end with pruneLayer's default exact
+ * refit on their mask, as their papers do.
  */
 import { pruneLayer } from '../../src/prune/pruneLayer.js';
 import type { LayerMethod } from '../../src/prune/pruneOptions.js';
@@ -47,6 +51,7 @@ export async function pruneHiddenLayers(model: Mlp, calibration: Digits, spec: P
         method: spec.method,
         transposable: spec.transposable,
         ...(spec.transposable ? { maskSolver: spec.maskSolver } : {}),
+        ...(spec.method === 'magnitude' || spec.method === 'wanda' ? { update: 'none' as const } : {}),
         backend: 'wasm',
       },
     );

@@ -120,7 +120,9 @@ every product is the wasm GEMM kernel of the registry. **Dense test accuracy: ${
 the inputs produced by the already-pruned layers before it, from ${c.calibrationSamples.toLocaleString('en')} calibration images (the first of the
 training split). The output layer (${c.hidden} → 10) stays dense. \`std\` is standard N:M (N of every M
 consecutive inputs of a row), \`T\` transposable N:M (N per row and per column of every M×M tile, mask
-solver \`exact\` unless stated). prox is defined for standard 2:4 only. **Fine-tuned**: ${f.epochs} epochs of masked SGD on
+solver \`exact\` unless stated). Magnitude and Wanda run as published, without a weight update;
+SparseGPT updates the weights itself; ALPS and prox end with the exact least-squares refit on their mask.
+prox is defined for standard 2:4 only. **Fine-tuned**: ${f.epochs} epochs of masked SGD on
 the training split (learning rate ${f.learningRate}, momentum ${f.momentum}, batch ${f.batchSize}, seed ${c.seed + 1}); pruned weights get
 no gradient, so the mask is kept exactly. Accuracies are on the 2,000 test digits, in %.
 
