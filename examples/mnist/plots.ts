@@ -15,6 +15,13 @@ async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
+/** The standard/transposable legend: dashed line samples (vega-lite would draw them without a stroke). */
+const DASH_LEGEND = {
+  symbolType: 'stroke',
+  symbolSize: 300,
+  encode: { symbols: { update: { stroke: { value: '#444' }, strokeWidth: { value: 2 } } } },
+};
+
 /** Rows run with the exact mask solver, in the table's pattern order. */
 function mainRows(result: ExperimentResult) {
   return result.rows.filter((r) => !r.transposable || r.maskSolver === 'exact');
@@ -39,7 +46,7 @@ export function accuracyPlot(result: ExperimentResult): Promise<string> {
       x: { field: 'pattern', type: 'ordinal', sort: patternOrder(result), title: 'N:M' },
       y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'test accuracy (%)' },
       color: { field: 'method', type: 'nominal' },
-      strokeDash: { field: 'kind', type: 'nominal', title: 'pattern' },
+      strokeDash: { field: 'kind', type: 'nominal', title: 'pattern', legend: DASH_LEGEND },
     },
     resolve: { scale: { x: 'independent' } },
     width: 260,
@@ -70,7 +77,7 @@ export function layerLossPlot(result: ExperimentResult): Promise<string> {
       x: { field: 'pattern', type: 'ordinal', sort: patternOrder(result), title: 'N:M' },
       y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'relative loss' },
       color: { field: 'method', type: 'nominal' },
-      strokeDash: { field: 'kind', type: 'nominal', title: 'pattern' },
+      strokeDash: { field: 'kind', type: 'nominal', title: 'pattern', legend: DASH_LEGEND },
     },
     resolve: { scale: { x: 'independent' } },
     width: 260,

@@ -21,16 +21,17 @@ function table(header: readonly string[], body: readonly (readonly string[])[]):
 
 /** Pattern × (method, standard | transposable) of one accuracy field. */
 function accuracyPivot(result: ExperimentResult, field: 'accuracy' | 'fineTunedAccuracy'): string {
-  const methods = result.config.methods;
-  const header = ['pattern', 'sparsity', ...methods.flatMap((m) => [`${m} std`, `${m} T`])];
+  // One column per method and kind that ran at all (prox: standard only).
+  const columns = result.config.methods.flatMap((method) =>
+    [false, true].filter((t) => result.rows.some((r) => r.method === method && r.transposable === t)).map((t) => ({ method, t })),
+  );
+  const header = ['pattern', 'sparsity', ...columns.map(({ method, t }) => `${method} ${t ? 'T' : 'std'}`)];
   const body = result.config.patterns.map(([n, m]) => {
     const pattern = `${n}:${m}`;
-    const cells = methods.flatMap((method) =>
-      [false, true].map((t) => {
-        const row = find(result.rows, pattern, method, t);
-        return row ? percent(row[field]) : '—';
-      }),
-    );
+    const cells = columns.map(({ method, t }) => {
+      const row = find(result.rows, pattern, method, t);
+      return row ? percent(row[field]) : '—';
+    });
     return [pattern, `${Math.round(100 * (1 - n / m))}%`, ...cells];
   });
   return table(header, body);
@@ -47,6 +48,23 @@ function costPivot(result: ExperimentResult, field: 'accuracy' | 'fineTunedAccur
         const s = find(result.rows, pattern, method, false);
         const t = find(result.rows, pattern, method, true);
         return s && t ? signed(t[field] - s[field]) : '—';
+      }),
+    ];
+  });
+  return table(['pattern', ...methods], body);
+}
+
+/** Transposable ÷ standard relative loss of each hidden layer, per pattern and method. */
+function lossRatioPivot(result: ExperimentResult): string {
+  const methods = result.config.methods.filter((m) => m !== 'prox');
+  const body = result.config.patterns.map(([n, m]) => {
+    const pattern = `${n}:${m}`;
+    return [
+      pattern,
+      ...methods.map((method) => {
+        const s = find(result.rows, pattern, method, false);
+        const t = find(result.rows, pattern, method, true);
+        return s && t ? t.relativeLosses.map((x, l) => (x / (s.relativeLosses[l] as number)).toFixed(2)).join(' / ') : '—';
       }),
     ];
   });
@@ -126,6 +144,10 @@ prox is defined for standard 2:4 only. **Fine-tuned**: ${f.epochs} epochs of mas
 the training split (learning rate ${f.learningRate}, momentum ${f.momentum}, batch ${f.batchSize}, seed ${c.seed + 1}); pruned weights get
 no gradient, so the mask is kept exactly. Accuracies are on the 2,000 test digits, in %.
 
+One test digit is 0.05 points, and at ${percent(result.denseAccuracy)}% the binomial standard error of a single accuracy
+is ${(100 * Math.sqrt((result.denseAccuracy * (1 - result.denseAccuracy)) / 2000)).toFixed(2)} points, so accuracy differences below about one point are not
+evidence of anything; the layers' relative losses are the finer measure.
+
 Total ${seconds(result.seconds)} s for ${result.rows.length} pruning runs on ${context.machine}.
 
 ## Test accuracy after pruning
@@ -147,6 +169,11 @@ ${costPivot(result, 'accuracy')}
 After the masked fine-tune:
 
 ${costPivot(result, 'fineTunedAccuracy')}
+
+The relative loss ‖(W − Ŵ)Xᵀ‖²/‖WXᵀ‖² of each hidden layer, transposable ÷ standard (layer 1 / layer 2;
+1.00: no cost):
+
+${lossRatioPivot(result)}
 
 ## Transposable mask solvers
 
