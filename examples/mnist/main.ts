@@ -12,11 +12,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installNodeRuntime } from '../../src/backends/nodeThreads.js';
 import { cachePath, loadMlp, saveMlp } from './cache.js';
 import { loadSplit } from './data.js';
 import { runExperiment, trainDense, type ExperimentConfig } from './experiment.js';
 import { accuracyPlot, layerLossPlot } from './plots.js';
 import { renderReport } from './report.js';
+
+// The example imports modules under src/ directly, not the package entry, so it installs Node's runtime
+// (build/*.wasm read from disk, the worker_threads pool) as src/index.ts does.
+installNodeRuntime();
 
 const PATTERNS = [[2, 4], [4, 8], [8, 16], [16, 32], [1, 4], [2, 8], [4, 16], [8, 32]] as const;
 
