@@ -15,9 +15,9 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-/** standard N:M masks of rows [start, end) of a row-major matrix. */
-export function standardRows(settings: usize, start: i32, end: i32, scores: usize, mask: usize, scratch: usize): void {
-  standardRowsKernel(changetype<Settings>(settings), start, end, scores, mask, scratch);
+/** standard N:M masks of rows [start, end) of a row-major matrix, and each row's Σ kept scores. */
+export function standardRows(settings: usize, start: i32, end: i32, scores: usize, mask: usize, objectives: usize, scratch: usize): void {
+  standardRowsKernel(changetype<Settings>(settings), start, end, scores, mask, objectives, scratch);
 }
 
 /** Bytes of scratch one standardRows call needs. */

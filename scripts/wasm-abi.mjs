@@ -35,10 +35,11 @@ export const KERNELS = [
   {
     name: 'standardRows',
     module: 'standard',
-    doc: 'standard N:M masks of rows [start, end) of a row-major matrix',
+    doc: 'standard N:M masks of rows [start, end) of a row-major matrix, and each row\'s Σ kept scores',
     buffers: [
       ['scores', 'f32', 'in'],
       ['mask', 'u8', 'out'],
+      ['objectives', 'f64', 'out'],
     ],
   },
   {

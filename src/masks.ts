@@ -8,7 +8,6 @@ import { runKernel, type KernelName } from './backends/registry.js';
 import { optionsObject, validateCallOptions } from './core/callOptions.js';
 import { resolveTsenorOptions, validateMethod, validateMLimit } from './core/maskOptions.js';
 import {
-  maskedSum,
   toMatrix,
   validateFill,
   validatePattern,
@@ -98,14 +97,15 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
   const x = toMatrix(scores, 'scores');
   validateStandardShape(x, options.m);
   const rec = recordingContext(options);
-  const { value: mask, backend } = await runKernel('standardMask', options.backend, x.data.length, { scores: x, n: options.n, m: options.m }, rec.ctx);
+  const { value, backend } = await runKernel('standardMask', options.backend, x.data.length, { scores: x, n: options.n, m: options.m }, rec.ctx);
+  const { mask, objective } = value;
   return {
     mask,
     rows: x.rows,
     cols: x.cols,
     n: options.n,
     m: options.m,
-    objective: maskedSum(x.data, mask),
+    objective,
     backend,
     kernels: rec.ran,
     seconds: (now() - start) / 1000,

@@ -10,7 +10,7 @@ import { KEPT } from './gpu/kernels.js';
 import { gpuRuntimeMissing, startGpuRuntime, stopGpuRuntime } from './gpu/runtime.js';
 import type { Fill, KernelContext, TileBatch, TsenorOptions } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
-import { describeValue } from '../core/matrix.js';
+import { describeValue, rowwiseMaskedSum } from '../core/matrix.js';
 
 /** Values per GPU launch (default): bounds device memory per plan and the time between progress reports. */
 const DEFAULT_ENTRIES_PER_LAUNCH = 1 << 20;
@@ -250,7 +250,7 @@ registerKernel('standardMask', 'gpu', async ({ scores, n, m }, ctx) => {
       for (let k = 0; k < (end - start) * m; k++) out[start * m + k] = kept[k];
     }),
   );
-  return out;
+  return { mask: out, objective: rowwiseMaskedSum(scores.data, out, scores.cols) };
 });
 
 registerKernel('greedyTiles', 'gpu', async ({ batch, n, fill }, ctx) => {

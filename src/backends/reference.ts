@@ -4,6 +4,7 @@
  * calling thread, with progress and abort checks between chunks.
  */
 import { runChunked } from '../core/chunks.js';
+import { rowwiseMaskedSum } from '../core/matrix.js';
 import type { ExactSolution } from '../core/types.js';
 import { exactTiles } from '../reference/exact.js';
 import { greedyTiles } from '../reference/greedy.js';
@@ -28,7 +29,7 @@ registerKernel('standardMask', 'reference', async ({ scores, n, m }, ctx) => {
   await runChunked(scores.rows, rowChunk, ctx, (start, end) => {
     standardRows(scores.data, scores.rows, scores.cols, n, m, start, end, out);
   });
-  return out;
+  return { mask: out, objective: rowwiseMaskedSum(scores.data, out, scores.cols) };
 });
 
 registerKernel('exactTiles', 'reference', async ({ batch, n, fill }, ctx) => {

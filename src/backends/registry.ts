@@ -22,6 +22,7 @@ import type {
   Fill,
   KernelContext,
   MatrixMaskSolution,
+  StandardSolution,
   TileBatch,
   TransposableMethod,
   TsenorOptions,
@@ -31,7 +32,8 @@ import type { GemmShape } from '../reference/linalg.js';
 /** The signature of every kernel, by name. Arguments are one object; results are fresh arrays. */
 export interface KernelSignatures {
   /** Standard N:M mask of a row-major matrix (cols a multiple of m). */
-  standardMask(args: { scores: Matrix; n: number; m: number }, ctx: KernelContext): Promise<Uint8Array>;
+  /** The mask and its objective, summed as core/matrix.ts rowwiseMaskedSum does. */
+  standardMask(args: { scores: Matrix; n: number; m: number }, ctx: KernelContext): Promise<StandardSolution>;
   /** Optimal transposable masks of a batch of tiles, with the optimal LP dual potentials. */
   exactTiles(args: { batch: TileBatch; n: number; fill: Fill }, ctx: KernelContext): Promise<ExactSolution>;
   /** Greedy selection with repair, per tile. */
@@ -74,7 +76,7 @@ export type Kernel<K extends KernelName> = KernelSignatures[K];
 
 /** What every implementation of a kernel promises, checked by test/backends/conformance.test.ts. */
 export const KERNEL_CONTRACTS: Readonly<Record<KernelName, string>> = Object.freeze({
-  standardMask: 'bit-identical to the reference (ties: lower index first)',
+  standardMask: 'bit-identical to the reference (ties: lower index first), objective included (rows summed in order)',
   exactTiles:
     'certified optimal: the same objective as the reference, duals whose LP-dual bound equals it; tied tiles may pick another optimal mask',
   greedyTiles: 'bit-identical to the reference',

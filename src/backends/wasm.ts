@@ -6,7 +6,7 @@ import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } 
 import { KERNEL_BUFFERS, METHOD_IDS, NO_SETTINGS, type KernelBuffers, type KernelSettings } from './wasmAbi.js';
 import { WorkerPool, defaultThreads, type PoolTask } from './workerPool.js';
 import { setWasmSource, type WasmSource } from './wasmSource.js';
-import type { Fill, ExactSolution, KernelContext, MatrixMaskSolution } from '../core/types.js';
+import type { Fill, ExactSolution, KernelContext, MatrixMaskSolution, StandardSolution } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
 
 /** How the wasm backend spreads work (over worker threads where the runtime has them: Node). */
@@ -284,19 +284,23 @@ async function tsenor({ batch, n, fill, options }: Args<'tsenorTiles'>, ctx: Ker
   return mask;
 }
 
-async function standard({ scores, n, m }: Args<'standardMask'>, ctx: KernelContext): Promise<Uint8Array> {
+async function standard({ scores, n, m }: Args<'standardMask'>, ctx: KernelContext): Promise<StandardSolution> {
   const rt = await getRuntime();
   const { rows, cols } = scores;
-  const out = new Uint8Array(rows * cols);
+  const mask = new Uint8Array(rows * cols);
+  const objectives = new Float64Array(rows);
   await stream(
     rt,
     'standardRows',
     { ...NO_SETTINGS, m, n, cols },
     { total: rows, units: Math.floor((rows * cols) / 256), granule: 1 },
-    { scores: { array: scores.data, perUnit: cols }, mask: { array: out, perUnit: cols } },
+    { scores: { array: scores.data, perUnit: cols }, mask: { array: mask, perUnit: cols }, objectives: { array: objectives, perUnit: 1 } },
     ctx,
   );
-  return out;
+  // The rows' sums in row order: core/matrix.ts rowwiseMaskedSum's order, so every backend agrees.
+  let objective = 0;
+  for (const o of objectives) objective += o;
+  return { mask, objective };
 }
 
 /**

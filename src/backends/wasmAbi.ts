@@ -75,8 +75,8 @@ export const METHOD_IDS = {
 export interface KernelExports {
   /** the first free byte after the static data */
   heapBase(): number;
-  /** standard N:M masks of rows [start, end) of a row-major matrix */
-  standardRows(settings: number, start: number, end: number, scores: number, mask: number, scratch: number): void;
+  /** standard N:M masks of rows [start, end) of a row-major matrix, and each row's Σ kept scores */
+  standardRows(settings: number, start: number, end: number, scores: number, mask: number, objectives: number, scratch: number): void;
   /** bytes of scratch one standardRows call needs */
   standardRowsScratchBytes(settings: number): number;
   /** exact transposable masks of tiles [start, end), their duals and LP-dual bounds */
@@ -104,7 +104,7 @@ export interface KernelExports {
 /** The exports' wasm signatures, checked against the binary by the tests. */
 export const EXPORT_SIGNATURES = {
   heapBase: { params: [], results: ['i32'] },
-  standardRows: { params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [] },
+  standardRows: { params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [] },
   standardRowsScratchBytes: { params: ['i32'], results: ['f64'] },
   exactTiles: { params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [] },
   exactTilesScratchBytes: { params: ['i32'], results: ['f64'] },
@@ -123,7 +123,7 @@ export type KernelName = 'standardRows' | 'exactTiles' | 'greedyTiles' | 'tsenor
 
 /** Each kernel's buffers, by name and element type. */
 export interface KernelBuffers {
-  standardRows: { scores: Float32Array; mask: Uint8Array };
+  standardRows: { scores: Float32Array; mask: Uint8Array; objectives: Float64Array };
   exactTiles: { tiles: Float32Array; mask: Uint8Array; u: Float64Array; v: Float64Array; bounds: Float64Array };
   greedyTiles: { tiles: Float32Array; mask: Uint8Array };
   tsenorTiles: { tiles: Float32Array; mask: Uint8Array };
@@ -133,7 +133,7 @@ export interface KernelBuffers {
 
 /** Each kernel's buffers in argument order, and whether the kernel writes them. */
 export const KERNEL_BUFFERS: { readonly [K in KernelName]: ReadonlyArray<{ name: keyof KernelBuffers[K]; output: boolean }> } = {
-  standardRows: [{ name: 'scores', output: false }, { name: 'mask', output: true }],
+  standardRows: [{ name: 'scores', output: false }, { name: 'mask', output: true }, { name: 'objectives', output: true }],
   exactTiles: [{ name: 'tiles', output: false }, { name: 'mask', output: true }, { name: 'u', output: true }, { name: 'v', output: true }, { name: 'bounds', output: true }],
   greedyTiles: [{ name: 'tiles', output: false }, { name: 'mask', output: true }],
   tsenorTiles: [{ name: 'tiles', output: false }, { name: 'mask', output: true }],

@@ -193,6 +193,21 @@ export function scatterTiles(tiles: Uint8Array, rows: number, cols: number, m: n
   return out;
 }
 
+/**
+ * The objective of a standard mask, in the order every backend sums it: each row's kept scores in
+ * index order (f64), then the rows in order, so a backend may sum rows in parallel and still agree
+ * to the last bit.
+ */
+export function rowwiseMaskedSum(scores: Float32Array, mask: Uint8Array, cols: number): number {
+  let total = 0;
+  for (let row = 0; row < scores.length; row += cols) {
+    let sum = 0;
+    for (let k = row; k < row + cols; k++) if (mask[k]) sum += scores[k];
+    total += sum;
+  }
+  return total;
+}
+
 /** Σ kept scores, accumulated in f64 (branch-free: masks are 0/1 and often random). */
 export function maskedSum(scores: Float32Array, mask: Uint8Array): number {
   let s = 0;

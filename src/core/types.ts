@@ -51,6 +51,14 @@ export interface ExactSolution {
   upperBound?: number;
 }
 
+/** A standard mask of a whole matrix, from the standardMask kernel. */
+export interface StandardSolution {
+  /** Row-major 0/1 mask, rows·cols entries. */
+  mask: Uint8Array;
+  /** Σ of the kept scores: each row in index order (f64), then the rows in order. */
+  objective: number;
+}
+
 /** A transposable mask of a whole matrix, from the transposableMatrix kernel. */
 export interface MatrixMaskSolution {
   /** Row-major 0/1 mask, rows·cols entries. */

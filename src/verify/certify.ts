@@ -119,7 +119,7 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
     upperBound = recomputedUpperBound(batch, n, fill, solution);
   } else {
     // Standard N:M separates by group, so the LP optimum is the top-N sum (positive part under atMost).
-    const best = (await runKernel('standardMask', options.backend, x.data.length, { scores: x, n, m }, ctx)).value;
+    const best = (await runKernel('standardMask', options.backend, x.data.length, { scores: x, n, m }, ctx)).value.mask;
     upperBound = 0;
     for (let k = 0; k < x.data.length; k++) {
       const s = x.data[k];

@@ -273,6 +273,14 @@ describe.each(available)('%s backend conformance', (name: BackendName) => {
     const x = absGaussianMatrix(48, 64, 31);
     const std = await standardMask(x, { n: 2, m: 4, backend: name });
     expect(std.mask).toEqual((await standardMask(x, { n: 2, m: 4, backend: 'reference' })).mask);
+    // The objective: each row's kept scores in index order, then the rows in order, recomputed here.
+    let objective = 0;
+    for (let r = 0; r < x.rows; r++) {
+      let row = 0;
+      for (let c = 0; c < x.cols; c++) if (std.mask[r * x.cols + c] === 1) row += x.data[r * x.cols + c];
+      objective += row;
+    }
+    expect(std.objective).toBe(objective);
     expect(std.backend).toBe(own('standardMask') ? name : 'wasm');
     for (const method of METHODS) {
       const ours = await transposableMask(x, { n: 4, m: 8, method, backend: name, certify: true });
