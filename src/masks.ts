@@ -7,7 +7,9 @@ import './backends/all.js';
 import { runKernel, type KernelName } from './backends/registry.js';
 import { optionsObject, validateCallOptions } from './core/callOptions.js';
 import { resolveTsenorOptions, validateMethod, validateMLimit } from './core/maskOptions.js';
+import { NmsparseError } from './core/errors.js';
 import {
+  describeValue,
   toMatrix,
   validateFill,
   validatePattern,
@@ -58,6 +60,12 @@ export interface TransposableMaskOptions extends CommonOptions {
    * Exact results always carry their certificate.
    */
   certify?: boolean;
+  /**
+   * Copy a Float32Array `scores.data` before the first await (default true), so the caller may change
+   * it while the call runs. `false` reads it in place, saving one copy of the matrix (64 MB at
+   * 4096×4096); the caller must then leave it unchanged until the promise settles.
+   */
+  snapshot?: boolean;
 }
 
 export interface TransposableMaskResult extends MaskResult {
@@ -132,9 +140,11 @@ export async function transposableMask(
   const tsenor = resolveTsenorOptions(options.tsenor);
   const x = toMatrix(scores, 'scores');
   validateTransposableShape(x, m);
+  const snapshot = options.snapshot === undefined ? true : options.snapshot;
+  if (typeof snapshot !== 'boolean') throw new NmsparseError('E_OPTION', `snapshot must be true or false, got ${describeValue(snapshot)}`);
   // Copied before any await: the solvers work on a private snapshot of the caller's data (toMatrix
-  // already copied anything that was not a Float32Array).
-  const own = x.data === (scores as { data?: unknown }).data ? { ...x, data: x.data.slice() } : x;
+  // already copied anything that was not a Float32Array), unless the caller lends it.
+  const own = snapshot && x.data === (scores as { data?: unknown }).data ? { ...x, data: x.data.slice() } : x;
   const rec = recordingContext(options);
   const solve = async (which: TransposableMethod, ctx: KernelContext) =>
     (await runKernel('transposableMatrix', options.backend, x.data.length, { scores: own, n, m, method: which, fill, tsenor }, ctx)).value;

@@ -5,7 +5,6 @@
  * certified only with --certify (one exact solve more).
  */
 import {
-  scoresFrom,
   standardMask,
   transposableMask,
   type BackendChoice,
@@ -37,19 +36,32 @@ export interface SolvedMask {
   seconds: number;
 }
 
+/** |w| (score 'abs') or w ('raw') in place: the CLI owns every matrix it decoded, so no copy. */
+export function scoresInPlace(weights: Matrix, score: ScoreKind): Matrix {
+  if (score === 'abs') {
+    const data = weights.data;
+    for (let i = 0; i < data.length; i++) data[i] = Math.abs(data[i]);
+  }
+  return weights;
+}
+
+/**
+ * The mask of `weights`, which the call takes over: their data becomes the scores and is read in
+ * place while the solve runs (no copy of the matrix).
+ */
 export async function solveMask(
   weights: Matrix,
   s: MaskSettings,
   signal: AbortSignal,
   onFraction: (fraction: number) => void,
 ): Promise<SolvedMask> {
-  const scores = scoresFrom(weights, s.score);
+  const scores = scoresInPlace(weights, s.score);
   const common = { n: s.n, m: s.m, backend: s.backend, signal, onProgress: (p: Progress) => onFraction(p.done / p.total) };
   if (!s.transposable) {
     const r = await standardMask(scores, common);
     return { ...pick(r), certificate: { upperBound: r.objective, gap: 0 } };
   }
-  const r = await transposableMask(scores, { ...common, method: s.method, fill: s.fill, tsenor: s.tsenor, certify: s.certify });
+  const r = await transposableMask(scores, { ...common, method: s.method, fill: s.fill, tsenor: s.tsenor, certify: s.certify, snapshot: false });
   const certificate = r.upperBound === undefined || r.gap === undefined ? undefined : { upperBound: r.upperBound, gap: r.gap };
   return { ...pick(r), ...(certificate ? { certificate } : {}) };
 }

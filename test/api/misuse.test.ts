@@ -18,7 +18,7 @@ const INPUTS = absGaussianMatrix(8, 16, 7);
 function baseCalls(): Record<string, unknown[]> {
   return {
     standardMask: [X, { n: 2, m: 4, backend: 'wasm' }],
-    transposableMask: [X, { n: 2, m: 4, method: 'tsenor', fill: 'exact', certify: true, tsenor: { tau: 50, iterations: 6 } }],
+    transposableMask: [X, { n: 2, m: 4, method: 'tsenor', fill: 'exact', certify: true, snapshot: true, tsenor: { tau: 50, iterations: 6 } }],
     certify: [X, new Uint8Array(64), { n: 2, m: 4, transposable: true, fill: 'atMost' }],
     scoresFrom: [X, 'abs'],
     toMatrix: [X, 'x'],
