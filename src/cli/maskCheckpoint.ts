@@ -10,6 +10,7 @@ import type { CliOutput } from './command.js';
 import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
 import { pauseForTests } from './interrupt.js';
+import { Prefetcher } from './prefetch.js';
 import type { MatrixRun } from './maskMatrix.js';
 import type { ProgressReporter } from './progress.js';
 import { inspectHint, type Selection } from './sharedFlags.js';
@@ -103,6 +104,14 @@ async function streamMasks(
   const pruned = run.apply ? await SafetensorsWriter.into(run.files.file(run.apply), reader.tensors, metadata) : undefined;
   const reports: TensorReport[] = [];
   let backend = '';
+  // The next target is read and decoded while the pool solves the current one.
+  const inputs = new Prefetcher(
+    reader.tensors.filter((t) => targets.has(t.name)),
+    async (t) => {
+      const raw = await reader.readBytes(t);
+      return { raw, data: decodeFloats(raw, FLOAT_DTYPES[t.dtype as FloatDtype]) };
+    },
+  );
   try {
     for (const t of reader.tensors) {
       throwIfAborted(run.signal);
@@ -112,9 +121,8 @@ async function streamMasks(
         continue;
       }
       progress.startTensor(t.name, target.rows * target.cols);
-      const raw = await reader.readBytes(t);
-      const weights = { ...target, data: decodeFloats(raw, FLOAT_DTYPES[t.dtype as FloatDtype]) };
-      const r = await inTensor(t.name, () => solveMask(weights, s, run.signal, (f) => progress.advance(f)));
+      const { raw, data } = await inputs.take();
+      const r = await inTensor(t.name, () => solveMask({ ...target, data }, s, run.signal, (f) => progress.advance(f)));
       backend = r.backend;
       await masks.writeTensor(r.mask);
       if (pruned) await pruned.writeTensor(zeroPruned(raw, r.mask));

@@ -6,7 +6,7 @@
  * MASKS is a failure, and so is a MASKS file with no mask at all, unless --allow-missing.
  * Exit 0 when every mask is valid and none is missing, 1 otherwise.
  */
-import { certify, scoresFrom, type Certificate } from '../index.js';
+import { certify, type Certificate, type Matrix } from '../index.js';
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { openCheckpoint, type TensorStore, type TensorInfo } from '../io/index.js';
 import { resolve } from 'node:path';
@@ -17,7 +17,8 @@ import { matrixShape } from './eligibility.js';
 import { inTensor, planTensors } from './maskCheckpoint.js';
 import type { ProgressReporter } from './progress.js';
 import type { Selection } from './sharedFlags.js';
-import { maskKindText } from './solveMask.js';
+import { maskKindText, scoresInPlace } from './solveMask.js';
+import { Prefetcher } from './prefetch.js';
 import { formatGap, formatShape, formatTable, left, right } from './table.js';
 import type { VerifySettings } from './verifyMatrix.js';
 
@@ -26,10 +27,20 @@ interface VerifyReport extends Certificate {
   name: string;
   mask?: string;
   shape: number[];
+  /** Wall-clock seconds of the certificate (read and decode not included). */
+  seconds: number;
 }
 
-/** Checks one mask tensor against its weight tensor; shape and dtype problems name the tensor. */
-async function verifyTensor(model: TensorStore, masks: TensorStore, pair: MaskPair, v: VerifySettings, signal: AbortSignal): Promise<VerifyReport> {
+/** A pair read and checked for shape: its scores and mask, ready to certify. */
+interface LoadedPair {
+  pair: MaskPair;
+  shape: number[];
+  scores: Matrix;
+  mask: Uint8Array | Float32Array | Float64Array;
+}
+
+/** Reads one mask tensor and its weight tensor's scores; shape and dtype problems name the tensor. */
+function loadPair(model: TensorStore, masks: TensorStore, pair: MaskPair, v: VerifySettings): Promise<LoadedPair> {
   const info = masks.tensor(pair.mask);
   return inTensor(pair.mask, async () => {
     const weight = model.tensor(pair.weight);
@@ -38,10 +49,19 @@ async function verifyTensor(model: TensorStore, masks: TensorStore, pair: MaskPa
     }
     const matrix = matrixShape(info.shape, true);
     if (!matrix) throw new NmsparseError('E_SHAPE', `the mask is ${info.shape.length}-D; masks are 2-D, or 4-D for convolutions`);
-    const scores = scoresFrom({ ...matrix, data: await model.readFloats(weight) }, v.score);
-    const mask = await masks.readMask(info);
+    // The decoded weights are this run's own: their scores are formed in place.
+    const scores = scoresInPlace({ ...matrix, data: await model.readFloats(weight) }, v.score);
+    return { pair, shape: [...info.shape], scores, mask: await masks.readMask(info) };
+  });
+}
+
+/** Certifies one loaded pair. */
+function verifyPair({ pair, shape, scores, mask }: LoadedPair, v: VerifySettings, signal: AbortSignal): Promise<VerifyReport> {
+  return inTensor(pair.mask, async () => {
+    const start = performance.now();
     const c = await certify(scores, mask, { n: v.n, m: v.m, transposable: v.transposable, fill: v.fill, backend: v.backend, signal });
-    return { name: pair.weight, ...(pair.mask === pair.weight ? {} : { mask: pair.mask }), shape: [...info.shape], ...c };
+    const seconds = (performance.now() - start) / 1000;
+    return { name: pair.weight, ...(pair.mask === pair.weight ? {} : { mask: pair.mask }), shape, ...c, seconds };
   });
 }
 
@@ -58,11 +78,13 @@ async function verifyAll(model: TensorStore, masks: TensorStore, pairs: readonly
   const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
   const progress = run.progress(pairs.length, pairs.reduce((sum, p) => sum + size(masks.tensor(p.mask)), 0));
   const reports: VerifyReport[] = [];
+  // The next pair is read and decoded while the pool solves the current one's certificate.
+  const loaded = new Prefetcher(pairs, (pair) => loadPair(model, masks, pair, v));
   try {
     for (const pair of pairs) {
       throwIfAborted(run.signal);
       progress.startTensor(pair.mask, size(masks.tensor(pair.mask)));
-      reports.push(await verifyTensor(model, masks, pair, v, run.signal));
+      reports.push(await verifyPair(await loaded.take(), v, run.signal));
       progress.finishTensor();
     }
   } finally {
@@ -79,7 +101,9 @@ export async function verifyCheckpointFiles(modelPath: string, masksPath: string
       const sameFile = resolve(modelPath) === resolve(masksPath);
       const weights = new Set(model.tensors.map((t) => t.name));
       const pairs = pairMasks(masks.tensors.map((t) => t.name), weights, { sameFile, template: run.maskName });
+      const start = performance.now();
       const reports = await verifyAll(model, masks, pairs, v, run);
+      const seconds = (performance.now() - start) / 1000;
       const masked = new Set(pairs.map((p) => p.weight));
       const maskNames = new Set(pairs.map((p) => p.mask));
       // In a model that holds its own masks, the masks are not weights that lack one.
@@ -90,7 +114,7 @@ export async function verifyCheckpointFiles(modelPath: string, masksPath: string
       const ok = invalid.length === 0 && !uncovered;
       if (v.json) {
         out.print(
-          JSON.stringify({ model: modelPath, masks: masksPath, pattern: `${v.n}:${v.m}`, transposable: v.transposable, fill: v.fill, valid: ok, missing, tensors: reports }),
+          JSON.stringify({ model: modelPath, masks: masksPath, pattern: `${v.n}:${v.m}`, transposable: v.transposable, fill: v.fill, valid: ok, missing, seconds, tensors: reports }),
         );
         return ok ? 0 : 1;
       }

@@ -78,6 +78,13 @@ export function f32BitsToBf16(x: number): number {
   return ((x >>> 0) + 0x7fff + ((x >>> 16) & 1)) >>> 16;
 }
 
+/** The 16-bit words of `bytes`, read in place when they are 2-byte aligned (else from a copy). */
+function words16(bytes: Uint8Array): Uint16Array {
+  return bytes.byteOffset % 2 === 0
+    ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2)
+    : new Uint16Array(alignedCopy(bytes, 0, bytes.byteLength));
+}
+
 /** A copy of `length` bytes from `bytes` at `offset` in a fresh buffer (aligned for any typed array). */
 function alignedCopy(bytes: Uint8Array, offset: number, length: number): ArrayBuffer {
   const buffer = new ArrayBuffer(length);
@@ -96,13 +103,13 @@ export function decodeFloats(bytes: Uint8Array, encoding: FloatEncoding): Float3
       return Float32Array.from(new Float64Array(alignedCopy(bytes, 0, bytes.byteLength)));
     case 'f16': {
       const table = f16ToF32Table();
-      const src = new Uint16Array(alignedCopy(bytes, 0, bytes.byteLength));
+      const src = words16(bytes);
       const out = new Uint32Array(count);
       for (let i = 0; i < count; i++) out[i] = table[src[i]];
       return new Float32Array(out.buffer);
     }
     case 'bf16': {
-      const src = new Uint16Array(alignedCopy(bytes, 0, bytes.byteLength));
+      const src = words16(bytes);
       const out = new Uint32Array(count);
       for (let i = 0; i < count; i++) out[i] = (src[i]) << 16;
       return new Float32Array(out.buffer);
