@@ -67,7 +67,11 @@ export function checkStandard(
   return log.report();
 }
 
-/** Checks a transposable N:M mask: values by the mask rule, and N per row and column of every M×M tile. */
+/**
+ * Checks a transposable N:M mask: values by the mask rule, and N per row and column of every M×M tile.
+ * One row-major pass per band of M rows counts each tile row and each column (memory order, no strided
+ * reads); violations are then logged tile by tile, line i's row before its column.
+ */
 export function checkTransposable(
   mask: ArrayLike<number>,
   rows: number,
@@ -79,15 +83,29 @@ export function checkTransposable(
   const log = new ViolationLog();
   logBadValues(mask, cols, log);
   const expected = expectedText(n, fill);
+  const tiles = cols / m;
+  // rowCounts[tc·m + i]: kept entries of row i of tile tc in this band; colCounts[c]: of column c.
+  const rowCounts = new Int32Array(cols);
+  const colCounts = new Int32Array(cols);
   for (let tr = 0; tr < rows / m; tr++) {
-    for (let tc = 0; tc < cols / m; tc++) {
-      for (let i = 0; i < m; i++) {
-        let rowCount = 0;
-        let colCount = 0;
+    rowCounts.fill(0);
+    colCounts.fill(0);
+    for (let i = 0; i < m; i++) {
+      const row = (tr * m + i) * cols;
+      for (let tc = 0; tc < tiles; tc++) {
+        let count = 0;
         for (let j = 0; j < m; j++) {
-          rowCount += isKept(mask[(tr * m + i) * cols + tc * m + j]) ? 1 : 0;
-          colCount += isKept(mask[(tr * m + j) * cols + tc * m + i]) ? 1 : 0;
+          const kept = isKept(mask[row + tc * m + j]) ? 1 : 0;
+          count += kept;
+          colCounts[tc * m + j] += kept;
         }
+        rowCounts[tc * m + i] = count;
+      }
+    }
+    for (let tc = 0; tc < tiles; tc++) {
+      for (let i = 0; i < m; i++) {
+        const rowCount = rowCounts[tc * m + i];
+        const colCount = colCounts[tc * m + i];
         if (!countOk(rowCount, n, fill)) {
           log.add({ kind: 'tileRow', tileRow: tr, tileCol: tc, row: tr * m + i, count: rowCount, expected });
         }
