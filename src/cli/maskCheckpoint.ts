@@ -13,7 +13,8 @@ import { pauseForTests } from './interrupt.js';
 import { Prefetcher } from './prefetch.js';
 import type { MatrixRun } from './maskMatrix.js';
 import type { ProgressReporter } from './progress.js';
-import { inspectHint, type Selection } from './sharedFlags.js';
+import type { Fill } from '../index.js';
+import { inspectHint, type Pattern, type Selection } from './sharedFlags.js';
 import { maskKindText, solveMask, type MaskSettings } from './solveMask.js';
 import { formatGap, formatShape, formatTable, left, right } from './table.js';
 
@@ -52,7 +53,7 @@ export function inTensor<T>(name: string, work: () => Promise<T>): Promise<T> {
 }
 
 /** Zeroes the stored bytes of every element the mask drops (+0 in every float dtype). */
-function zeroPruned(raw: Uint8Array, mask: Uint8Array): Uint8Array {
+export function zeroPruned(raw: Uint8Array, mask: Uint8Array): Uint8Array {
   const itemSize = raw.length / mask.length;
   const bytes = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw); // word views need alignment
   const wordSize = Math.min(itemSize, 4);
@@ -69,7 +70,7 @@ function zeroPruned(raw: Uint8Array, mask: Uint8Array): Uint8Array {
   return bytes;
 }
 
-function countOnes(mask: Uint8Array): number {
+export function countOnes(mask: Uint8Array): number {
   let kept = 0;
   for (let i = 0; i < mask.length; i++) kept += mask[i];
   return kept;
@@ -138,6 +139,13 @@ async function streamMasks(
   return { reports, backend };
 }
 
+/** E_SHAPE, with the `inspect` command that says why, when no tensor of `input` can take a mask. */
+export function requireTargets(targets: ReadonlyMap<string, unknown>, input: string, pattern: Pattern & { fill: Fill }, selection: Selection): void {
+  if (targets.size === 0) {
+    throw new NmsparseError('E_SHAPE', `no tensor of ${displayText(input, 120)} can take a ${maskKindText(pattern)} mask; run '${inspectHint(input, selection)}' to see why`);
+  }
+}
+
 export function printSkipped(skipped: readonly Skipped[], out: CliOutput): void {
   if (skipped.length === 0) return;
   out.print(`skipped ${skipped.length} tensor(s):`);
@@ -149,9 +157,7 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
   const reader = await openCheckpoint(run.input);
   try {
     const { targets, skipped } = planTensors(reader, run.selection);
-    if (targets.size === 0) {
-      throw new NmsparseError('E_SHAPE', `no tensor of ${displayText(run.input, 120)} can take a ${maskKindText(s)} mask; run '${inspectHint(run.input, run.selection)}' to see why`);
-    }
+    requireTargets(targets, run.input, s, run.selection);
     const elements = [...targets.values()].reduce((sum, x) => sum + x.rows * x.cols, 0);
     const start = performance.now();
     const { reports, backend } = await streamMasks(reader, targets, s, run, run.progress(targets.size, elements));
