@@ -110,7 +110,9 @@ async function streamMasks(
     reader.tensors.filter((t) => targets.has(t.name)),
     async (t) => {
       const raw = await reader.readBytes(t);
-      return { raw, data: decodeFloats(raw, FLOAT_DTYPES[t.dtype as FloatDtype]) };
+      const data = decodeFloats(raw, FLOAT_DTYPES[t.dtype as FloatDtype]);
+      // The stored bytes are kept only for --apply: two tensors' worth of memory less without it.
+      return { raw: pruned ? raw : undefined, data };
     },
   );
   try {
@@ -126,7 +128,7 @@ async function streamMasks(
       const r = await inTensor(t.name, () => solveMask({ ...target, data }, s, run.signal, (f) => progress.advance(f)));
       backend = r.backend;
       await masks.writeTensor(r.mask);
-      if (pruned) await pruned.writeTensor(zeroPruned(raw, r.mask));
+      if (pruned && raw) await pruned.writeTensor(zeroPruned(raw, r.mask));
       progress.finishTensor();
       reports.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
       await pauseForTests(`tensor-${reports.length}`, run.signal);
