@@ -66,10 +66,13 @@ export function batchUpperBound(batch: TileBatch, n: number, fill: Fill, solutio
   return solution.upperBound ?? recomputedUpperBound(batch, n, fill, solution);
 }
 
-/** The same bound always computed here from the scores and potentials: what the verifier reports. */
-export function recomputedUpperBound(batch: TileBatch, n: number, fill: Fill, solution: ExactSolution): number {
+/**
+ * The same bound always computed here from the scores and potentials: what the verifier reports.
+ * `start` carries the running total of earlier tiles when a matrix is certified band by band.
+ */
+export function recomputedUpperBound(batch: TileBatch, n: number, fill: Fill, solution: ExactSolution, start = 0): number {
   const columnScratch = new Float64Array(batch.m);
-  let total = 0;
+  let total = start;
   for (let t = 0; t < batch.count; t++) {
     total += tileUpperBound(batch.tiles, t, batch.m, n, fill, solution.u, solution.v, columnScratch);
   }

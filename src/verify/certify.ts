@@ -7,7 +7,7 @@ import { validateMLimit } from '../core/maskOptions.js';
 import { describeValue, gatherTiles, numericValues, toMatrix, validateFill, validatePattern, validateStandardShape, validateTransposableShape, type Matrix, type MatrixLike } from '../core/matrix.js';
 import { checkStandard, checkTransposable, type Violation } from './validity.js';
 import { isKept } from '../core/maskValue.js';
-import type { Fill, BackendChoice, TileBatch } from '../core/types.js';
+import type { Fill, BackendChoice, KernelContext, TileBatch } from '../core/types.js';
 
 /** A mask: a flat row-major array of rows·cols values, or a matrix of its own. */
 export type MaskLike = ArrayLike<number> | MatrixLike;
@@ -85,6 +85,29 @@ function maskValues(mask: MaskLike, scores: Matrix): ArrayLike<number> {
   return data;
 }
 
+/** Entries of the scores gathered into tiles per exact solve: bounds certify's memory by ~16 MB. */
+const CERTIFY_CHUNK_ENTRIES = 1 << 22;
+
+/**
+ * The LP-dual bound of a transposable problem: bands of M rows at a time are gathered into tiles,
+ * solved exactly, and their tiles' bounds recomputed from the scores and the returned potentials,
+ * added tile by tile in tile order across all bands (the order of recomputedUpperBound, so the bits
+ * do not depend on the band chunking).
+ */
+async function transposableBound(x: Matrix, n: number, m: number, fill: Fill, backend: BackendChoice | undefined, ctx: KernelContext): Promise<number> {
+  const bandEntries = m * x.cols;
+  const bands = Math.max(1, Math.floor(CERTIFY_CHUNK_ENTRIES / bandEntries));
+  let total = 0;
+  for (let row = 0; row < x.rows; row += bands * m) {
+    const rows = Math.min(bands * m, x.rows - row);
+    const chunk = { rows, cols: x.cols, data: x.data.subarray(row * x.cols, (row + rows) * x.cols) };
+    const batch: TileBatch = { tiles: gatherTiles(chunk, m), count: (rows / m) * (x.cols / m), m };
+    const solution = (await runKernel('exactTiles', backend, chunk.data.length, { batch, n, fill }, ctx)).value;
+    total = recomputedUpperBound(batch, n, fill, solution, total);
+  }
+  return total;
+}
+
 /**
  * Certifies a mask: validity (with the first violations located), its objective, an LP-dual upper
  * bound on every valid mask's objective, and the relative gap between them. The bound comes from the
@@ -114,9 +137,7 @@ export async function certify(scores: MatrixLike, mask: MaskLike, options: Certi
   const ctx = { signal: options.signal };
   let upperBound: number;
   if (transposable) {
-    const batch: TileBatch = { tiles: gatherTiles(x, m), count: (x.rows / m) * (x.cols / m), m };
-    const solution = (await runKernel('exactTiles', options.backend, x.data.length, { batch, n, fill }, ctx)).value;
-    upperBound = recomputedUpperBound(batch, n, fill, solution);
+    upperBound = await transposableBound(x, n, m, fill, options.backend, ctx);
   } else {
     // Standard N:M separates by group, so the LP optimum is the top-N sum (positive part under atMost).
     const best = (await runKernel('standardMask', options.backend, x.data.length, { scores: x, n, m }, ctx)).value.mask;

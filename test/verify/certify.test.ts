@@ -6,6 +6,9 @@ import { standardMask, transposableMask } from '../../src/masks.js';
 import { gaussianMatrix } from '../../src/core/random.js';
 import { scoresFrom } from '../../src/scores.js';
 import { MAX_M } from '../../src/core/maskOptions.js';
+import { gatherTiles } from '../../src/core/matrix.js';
+import { runKernel } from '../../src/backends/registry.js';
+import { recomputedUpperBound } from '../../src/reference/dualBound.js';
 
 const GOLDEN = [
   [2, 8, 9, 9],
@@ -245,5 +248,19 @@ describe('certify: objective, bound and shapes', () => {
       const run = certify(scores, new Uint8Array(64), { n: 2, m: 4, transposable, backend: 'reference', signal: AbortSignal.abort() });
       await expect(run).rejects.toMatchObject({ code: 'E_ABORTED' });
     }
+  });
+});
+
+describe('certify on a matrix larger than one band chunk', () => {
+  it('gives the bound of one whole-matrix batch, bit for bit (tile order kept across chunks)', async () => {
+    // 2304×2048 at M = 8: two chunks of bands (4 Mi entries each at most), the second a partial one.
+    const x = scoresFrom(gaussianMatrix(2304, 2048, 99), 'abs');
+    const mask = (await transposableMask(x, { n: 4, m: 8, backend: 'wasm' })).mask;
+    const c = await certify(x, mask, { n: 4, m: 8, transposable: true, backend: 'wasm' });
+    const batch = { tiles: gatherTiles(x, 8), count: (2304 / 8) * (2048 / 8), m: 8 };
+    const solution = (await runKernel('exactTiles', 'wasm', x.data.length, { batch, n: 4, fill: 'exact' }, {})).value;
+    expect(c.upperBound).toBe(recomputedUpperBound(batch, 4, 'exact', solution));
+    expect(c.valid).toBe(true);
+    expect(c.gap).toBe(0);
   });
 });
