@@ -11,6 +11,7 @@ import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
 import { pauseForTests } from './interrupt.js';
 import { Prefetcher } from './prefetch.js';
+import { FloatBuffers } from './floatBuffers.js';
 import type { MatrixRun } from './maskMatrix.js';
 import type { ProgressReporter } from './progress.js';
 import type { Fill } from '../index.js';
@@ -106,11 +107,13 @@ async function streamMasks(
   const reports: TensorReport[] = [];
   let backend = '';
   // The next target is read and decoded while the pool solves the current one.
+  const buffers = new FloatBuffers();
   const inputs = new Prefetcher(
     reader.tensors.filter((t) => targets.has(t.name)),
     async (t) => {
       const raw = await reader.readBytes(t);
-      const data = decodeFloats(raw, FLOAT_DTYPES[t.dtype as FloatDtype]);
+      const size = t.shape.reduce((a, b) => a * b, 1);
+      const data = decodeFloats(raw, FLOAT_DTYPES[t.dtype as FloatDtype], buffers.take(size));
       // The stored bytes are kept only for --apply: two tensors' worth of memory less without it.
       return { raw: pruned ? raw : undefined, data };
     },
@@ -126,6 +129,7 @@ async function streamMasks(
       progress.startTensor(t.name, target.rows * target.cols);
       const { raw, data } = await inputs.take();
       const r = await inTensor(t.name, () => solveMask({ ...target, data }, s, run.signal, (f) => progress.advance(f)));
+      buffers.give(data); // the solve has resolved: nothing reads the scores any more
       backend = r.backend;
       await masks.writeTensor(r.mask);
       if (pruned && raw) await pruned.writeTensor(zeroPruned(raw, r.mask));

@@ -19,6 +19,7 @@ import type { ProgressReporter } from './progress.js';
 import type { Selection } from './sharedFlags.js';
 import { maskKindText, scoresInPlace } from './solveMask.js';
 import { Prefetcher } from './prefetch.js';
+import { FloatBuffers } from './floatBuffers.js';
 import { formatGap, formatShape, formatTable, left, right } from './table.js';
 import type { VerifySettings } from './verifyMatrix.js';
 
@@ -40,7 +41,7 @@ interface LoadedPair {
 }
 
 /** Reads one mask tensor and its weight tensor's scores; shape and dtype problems name the tensor. */
-function loadPair(model: TensorStore, masks: TensorStore, pair: MaskPair, v: VerifySettings): Promise<LoadedPair> {
+function loadPair(model: TensorStore, masks: TensorStore, pair: MaskPair, v: VerifySettings, buffers: FloatBuffers): Promise<LoadedPair> {
   const info = masks.tensor(pair.mask);
   return inTensor(pair.mask, async () => {
     const weight = model.tensor(pair.weight);
@@ -50,7 +51,7 @@ function loadPair(model: TensorStore, masks: TensorStore, pair: MaskPair, v: Ver
     const matrix = matrixShape(info.shape, true);
     if (!matrix) throw new NmsparseError('E_SHAPE', `the mask is ${info.shape.length}-D; masks are 2-D, or 4-D for convolutions`);
     // The decoded weights are this run's own: their scores are formed in place.
-    const scores = scoresInPlace({ ...matrix, data: await model.readFloats(weight) }, v.score);
+    const scores = scoresInPlace({ ...matrix, data: await model.readFloats(weight, buffers.take(matrix.rows * matrix.cols)) }, v.score);
     return { pair, shape: [...info.shape], scores, mask: await masks.readMask(info) };
   });
 }
@@ -79,12 +80,15 @@ async function verifyAll(model: TensorStore, masks: TensorStore, pairs: readonly
   const progress = run.progress(pairs.length, pairs.reduce((sum, p) => sum + size(masks.tensor(p.mask)), 0));
   const reports: VerifyReport[] = [];
   // The next pair is read and decoded while the pool solves the current one's certificate.
-  const loaded = new Prefetcher(pairs, (pair) => loadPair(model, masks, pair, v));
+  const buffers = new FloatBuffers();
+  const loaded = new Prefetcher(pairs, (pair) => loadPair(model, masks, pair, v, buffers));
   try {
     for (const pair of pairs) {
       throwIfAborted(run.signal);
       progress.startTensor(pair.mask, size(masks.tensor(pair.mask)));
-      reports.push(await verifyPair(await loaded.take(), v, run.signal));
+      const next = await loaded.take();
+      reports.push(await verifyPair(next, v, run.signal));
+      buffers.give(next.scores.data); // certify has resolved: nothing reads the scores any more
       progress.finishTensor();
     }
   } finally {

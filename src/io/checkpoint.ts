@@ -28,7 +28,8 @@ export interface TensorStore {
   readonly files: readonly string[];
   tensor(name: string): TensorInfo;
   readBytes(info: TensorInfo): Promise<Uint8Array>;
-  readFloats(info: TensorInfo): Promise<Float32Array>;
+  /** A float tensor's values as f32, into `into` when given (see decodeFloats). */
+  readFloats(info: TensorInfo, into?: Float32Array): Promise<Float32Array>;
   readMask(info: TensorInfo): Promise<Uint8Array | Float32Array | Float64Array>;
   close(): Promise<void>;
 }
@@ -75,8 +76,8 @@ class ShardedCheckpoint implements TensorStore {
     return this.shardOf(info).readBytes(info);
   }
 
-  readFloats(info: TensorInfo): Promise<Float32Array> {
-    return this.shardOf(info).readFloats(info);
+  readFloats(info: TensorInfo, into?: Float32Array): Promise<Float32Array> {
+    return this.shardOf(info).readFloats(info, into);
   }
 
   readMask(info: TensorInfo): Promise<Uint8Array | Float32Array | Float64Array> {
@@ -97,7 +98,7 @@ function singleFile(reader: SafetensorsReader, path: string): TensorStore {
     files: [path],
     tensor: (n) => reader.tensor(n),
     readBytes: (i) => reader.readBytes(i),
-    readFloats: (i) => reader.readFloats(i),
+    readFloats: (i, into) => reader.readFloats(i, into),
     readMask: (i) => reader.readMask(i),
     close: () => reader.close(),
   };

@@ -92,29 +92,41 @@ function alignedCopy(bytes: Uint8Array, offset: number, length: number): ArrayBu
   return buffer;
 }
 
-/** Decodes little-endian floats to f32 (f64 rounds to nearest; f16/bf16 are exact). */
-export function decodeFloats(bytes: Uint8Array, encoding: FloatEncoding): Float32Array {
+/**
+ * Decodes little-endian floats to f32 (f64 rounds to nearest; f16/bf16 are exact), into `into` when
+ * given (its length must be the value count: a caller decoding many tensors reuses its buffers) or
+ * into a new array.
+ */
+export function decodeFloats(bytes: Uint8Array, encoding: FloatEncoding, into?: Float32Array): Float32Array {
   assertLittleEndianHost();
   const count = bytes.byteLength / FLOAT_ITEM_SIZE[encoding];
+  if (into !== undefined && into.length !== count) {
+    throw new NmsparseError('E_SHAPE', `decodeFloats: the output holds ${into.length} values but the bytes hold ${count}`);
+  }
+  const out = into ?? new Float32Array(count);
+  const bits = new Uint32Array(out.buffer, out.byteOffset, count);
   switch (encoding) {
     case 'f32':
-      return new Float32Array(alignedCopy(bytes, 0, bytes.byteLength));
-    case 'f64':
-      return Float32Array.from(new Float64Array(alignedCopy(bytes, 0, bytes.byteLength)));
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
+      break;
+    case 'f64': {
+      const src = new Float64Array(alignedCopy(bytes, 0, bytes.byteLength));
+      for (let i = 0; i < count; i++) out[i] = src[i]; // rounds to nearest f32
+      break;
+    }
     case 'f16': {
       const table = f16ToF32Table();
       const src = words16(bytes);
-      const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = table[src[i]];
-      return new Float32Array(out.buffer);
+      for (let i = 0; i < count; i++) bits[i] = table[src[i]];
+      break;
     }
     case 'bf16': {
       const src = words16(bytes);
-      const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = (src[i]) << 16;
-      return new Float32Array(out.buffer);
+      for (let i = 0; i < count; i++) bits[i] = (src[i]) << 16;
+      break;
     }
   }
+  return out;
 }
 
 /** Encodes f32 values as little-endian floats, rounding to nearest (ties to even) where narrower. */

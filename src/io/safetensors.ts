@@ -84,12 +84,15 @@ export class SafetensorsReader {
     return this.source.read(this.dataStart + info.begin, info.end - info.begin);
   }
 
-  /** A float tensor's values as f32 (F64 rounds to nearest; F16 and BF16 are exact). */
-  async readFloats(info: TensorInfo): Promise<Float32Array> {
+  /**
+   * A float tensor's values as f32 (F64 rounds to nearest; F16 and BF16 are exact), into `into` when
+   * given (its length must be the tensor's element count).
+   */
+  async readFloats(info: TensorInfo, into?: Float32Array): Promise<Float32Array> {
     if (!isFloatDtype(info.dtype)) {
       throw new NmsparseError('E_DTYPE', `${this.source.name}: tensor ${quoted(info.name)} is ${info.dtype}; a float tensor (F16, BF16, F32, F64) is required`);
     }
-    return decodeFloats(await this.readBytes(info), FLOAT_DTYPES[info.dtype]);
+    return decodeFloats(await this.readBytes(info), FLOAT_DTYPES[info.dtype], into);
   }
 
   /**
