@@ -139,6 +139,21 @@ describe('wasm worker pool', () => {
     expect(inline.standard).toEqual(await reference('standardMask')({ scores: x, n: 3, m: 8 }, {}));
   });
 
+  it('runs a small inline batch in one piece (no event-loop trips), a larger one in several', async () => {
+    await configureWasm({ threads: 1 });
+    // A SparseGPT slab: 1024 rows × 4 columns is 16 work units, under the 32 of one inline piece.
+    const slab = absGaussianMatrix(1024, 4, 3);
+    const small: number[] = [];
+    await wasm('standardMask')({ scores: slab, n: 2, m: 4 }, { onProgress: (p) => small.push(p.done) });
+    expect(small).toEqual([1024]);
+    const x = absGaussianMatrix(256, 256, 9);
+    const tiles: number[] = [];
+    await wasm('exactTiles')({ batch: { tiles: x.data, count: 256, m: 16 }, n: 8, fill: 'exact' }, { onProgress: (p) => tiles.push(p.done) });
+    expect(tiles.length).toBeGreaterThan(1);
+    expect(tiles.at(-1)).toBe(256);
+    await configureWasm({ threads: 2, minParallelUnits: 4096 });
+  });
+
   it('stops on abort, inline and on the pool', async () => {
     const x = absGaussianMatrix(256, 256, 9);
     const batch: TileBatch = { tiles: x.data, count: 256, m: 16 };
