@@ -3,10 +3,11 @@
  * git-ignored folder. The file name carries every training setting and the metadata repeats them, so a
  * changed setting trains a new model instead of loading a stale one.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSafetensorsFile, writeSafetensorsFile } from '../../src/io/safetensors.js';
-import type { ExperimentConfig } from './experiment.js';
+import type { Split } from './data.js';
+import { trainDense, type ExperimentConfig } from './experiment.js';
 import type { Mlp } from './mlp.js';
 
 /** The cache file of the model `config` trains. */
@@ -45,4 +46,25 @@ export async function loadMlp(path: string, layers: number): Promise<Mlp | null>
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * The dense model of `config`: the cached weights in `folder` when there are some (and `retrain` is not
+ * set), else a freshly trained model, then saved there. `trainSeconds` is null for cached weights.
+ */
+export async function denseModel(
+  config: ExperimentConfig,
+  split: Split,
+  folder: string,
+  retrain = false,
+): Promise<{ model: Mlp; trainSeconds: number | null; path: string }> {
+  const path = cachePath(folder, config);
+  const cached = retrain ? null : await loadMlp(path, 3);
+  if (cached) return { model: cached, trainSeconds: null, path };
+  const started = performance.now();
+  const model = await trainDense(config, split);
+  const trainSeconds = (performance.now() - started) / 1000;
+  mkdirSync(folder, { recursive: true });
+  await saveMlp(path, model, config);
+  return { model, trainSeconds, path };
 }
