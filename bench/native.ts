@@ -37,6 +37,15 @@ export function repoRoot(): string {
   return dir;
 }
 
+/** The checkout's commit, or undefined outside a git checkout. */
+export function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds nmx.c with the flags of the native reference's Makefile into a temporary directory. */
 export function buildNativeTool(sourceDir: string | undefined): NativeTool {
   if (!sourceDir) return { available: false, reason: 'native reference (shared/native-ref/nmx.c) not found; pass --native-ref DIR' };

@@ -92,12 +92,19 @@ export function runDay(isoDate: string): string {
 
 /**
  * Writes a run's results to `dir/<machine id>/<day>.json`, or `<day>-2.json`, `-3`, … when that name is
- * taken, and returns the path. An existing file is never replaced: the complete file is written under a
+ * taken, and returns the path. Another bench than the mask suite names its `kind`, and its files go to
+ * `dir/<machine id>/<kind>/` instead (out of the way of `npm run bench:report`, which reads the machine
+ * folder's own files only). An existing file is never replaced: the complete file is written under a
  * temporary name and then hard-linked to the first free name (a link fails when the name exists, so two
  * runs cannot take the same one), so a reader never sees half a file either.
  */
-export function writeNewResultsFile(dir: string, results: Results): string {
-  const folder = join(dir, machineId(results.info.cpuModel, results.info.cpus));
+export function writeNewResultsFile(
+  dir: string,
+  results: { info: Pick<RunInfo, 'date' | 'cpus' | 'cpuModel'> },
+  kind?: string,
+): string {
+  const machine = join(dir, machineId(results.info.cpuModel, results.info.cpus));
+  const folder = kind === undefined ? machine : join(machine, kind);
   mkdirSync(folder, { recursive: true });
   const day = runDay(results.info.date);
   const temporary = join(folder, `.${day}.json.tmp-${process.pid}`);

@@ -2,25 +2,16 @@
 // to a new file bench/results/<machine>/<YYYY-MM-DD>[-N].json (or --out FILE).
 // Installs Node's runtime (build/*.wasm via fs, the worker pool) as the package's Node entry does.
 import '../test/support/nodeRuntime.js';
-import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { FULL_LIMITS, QUICK_LIMITS, USAGE, parseRunOptions, type RunOptions } from './args.js';
 import { runIsolated } from './isolate.js';
 import { compareWithNative } from './native-compare.js';
-import { repoRoot } from './native.js';
+import { gitCommit, repoRoot } from './native.js';
 import { addReferenceSpeedups, writeJsonAtomic, writeNewResultsFile, type CaseRow, type Results } from './results.js';
 import { chosenBackends, scheduleCase } from './schedule.js';
 import { SUITES } from './suites.js';
 import { formatTable } from './table.js';
-
-function gitCommit(): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 function progressLine(index: number, total: number, row: CaseRow): string {
   const what = row.measured ? `${row.measured.medianSeconds.toPrecision(3)} s` : `${row.status} (${row.reason})`;
