@@ -1,26 +1,28 @@
 /**
  * Layer-wise pruning benchmark: quality (relative loss ‖(W − Ŵ)Xᵀ‖²/‖WXᵀ‖²) of every pruneLayer method
- * on synthetic layers and patterns, speed on a 1024×1024 layer with 4096 samples, the WebAssembly GEMM
- * against numpy f32, and a PyTorch CPU SparseGPT (bench/sparsegpt_torch.py) on the same layers when
- * Debian's python3-torch is importable. Prints Markdown tables (docs/benchmarks.md, "Pruning").
+ * on the layers of prune-layer-set.ts (three seeded synthetic layers and the two hidden layers of the
+ * MNIST example's trained MLP) and patterns, speed on a 1024×1024 layer with 4096 samples, the
+ * WebAssembly GEMM against numpy f32, and a PyTorch CPU SparseGPT (bench/sparsegpt_torch.py) on the same
+ * layers when Debian's python3-torch is importable. Prints Markdown tables (docs/benchmarks.md, "Layer
+ * pruning"); a quality run also writes its numbers to a new file
+ * bench/results/<machine>/prune-layers/<YYYY-MM-DD>[-N].json (never replacing one).
  *
  *   npm run build && npm run bench:prune              # quality + speed (a few minutes on 2 cores)
  *   npm run bench:prune -- --quality | --speed        # one part only
+ *   npm run bench:prune -- --quality --layers mnist   # quality on some layers: synthetic | mnist | all
  *   npm run bench:prune -- --large                    # also 4096×4096 with 8192 samples (SparseGPT)
+ *
+ * The MNIST model is the example's default one, read from examples/mnist/.cache/ or trained from its
+ * fixed seed (seconds) and cached there.
  *
  * Debian's numpy and torch call libblas.so.3: with only the reference BLAS installed they run GEMM at about
  * 1 GFLOP/s, so install OpenBLAS first (`apt-get install -y python3-torch libopenblas0-pthread`).
- *
- * Layers (seeded; inputs samples × in):
- * - block-correlated: 16-feature blocks share a latent factor (x = 0.9·z_block + 0.44·ε);
- * - AR(1): x_{j+1} = 0.9·x_j + √0.19·ε along the features;
- * - outlier features: AR(1) with 1% of the features scaled ×30 (the activation outliers of LLMs).
  */
 // Installs Node's runtime (build/*.wasm via fs, the worker pool) as the package's Node entry does.
 import '../test/support/nodeRuntime.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gaussianSource, mulberry32 } from '../src/core/random.js';
 import { encodeNpy, parseNpy } from '../src/io/npy.js';
@@ -31,40 +33,23 @@ import { layerProblem, relativeLoss } from '../src/prune/problem.js';
 import { pruneLayer } from '../src/prune/pruneLayer.js';
 import type { LayerMethod, PruneLayerOptions } from '../src/prune/pruneOptions.js';
 import type { UpdateMethod } from '../src/prune/update.js';
-
-type Matrix = { rows: number; cols: number; data: Float32Array };
-interface Layer {
-  name: string;
-  weights: Matrix;
-  inputs: Matrix;
-}
+import { denseModel } from '../examples/mnist/cache.js';
+import { DEFAULT_CONFIG } from '../examples/mnist/config.js';
+import { head, loadSplit } from '../examples/mnist/data.js';
+import { gitCommit, repoRoot } from './native.js';
+import { deadInputs, mnistLayers, SYNTHETIC_KINDS, syntheticLayer, type BenchLayer } from './prune-layer-set.js';
+import { writeNewResultsFile } from './results.js';
 
 const PYTHON = '/usr/bin/python3';
 const THREADS = 2;
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const quality = !args.has('--speed');
 const speed = !args.has('--quality');
-
-function layer(name: string, rows: number, cols: number, samples: number, seed: number): Layer {
-  const normal = gaussianSource(mulberry32(seed));
-  const w = new Float32Array(rows * cols);
-  for (let i = 0; i < w.length; i++) w[i] = normal();
-  const x = new Float32Array(samples * cols);
-  const outlier = (j: number): number => (name === 'outlier features' && j % 100 === 37 ? 30 : 1);
-  for (let s = 0; s < samples; s++) {
-    let prev = normal();
-    let latent = 0;
-    for (let j = 0; j < cols; j++) {
-      if (name === 'block-correlated') {
-        if (j % 16 === 0) latent = normal();
-        x[s * cols + j] = 0.9 * latent + 0.44 * normal();
-      } else {
-        if (j > 0) prev = 0.9 * prev + Math.sqrt(0.19) * normal();
-        x[s * cols + j] = prev * outlier(j);
-      }
-    }
-  }
-  return { name, weights: { rows, cols, data: w }, inputs: { rows: samples, cols, data: x } };
+const LAYER_SETS = ['all', 'synthetic', 'mnist'] as const;
+const layerSet = argv.includes('--layers') ? argv[argv.indexOf('--layers') + 1] : 'all';
+if (!LAYER_SETS.includes(layerSet as (typeof LAYER_SETS)[number])) {
+  throw new Error(`--layers takes one of ${LAYER_SETS.join(', ')}; got ${JSON.stringify(layerSet)}`);
 }
 
 let torchChecked: string | undefined;
@@ -84,7 +69,7 @@ function torchMissing(): string | undefined {
 const scratch = mkdtempSync(join(tmpdir(), 'nmsparse-prune-bench-'));
 
 /** PyTorch SparseGPT on the layer: its weights and seconds (H = XᵀX included). */
-function torchSparseGpt(l: Layer, n: number, m: number): { weights: Float32Array; seconds: number } {
+function torchSparseGpt(l: BenchLayer, n: number, m: number): { weights: Float32Array; seconds: number; torch: string } {
   const w = join(scratch, 'w.npy');
   const x = join(scratch, 'x.npy');
   const out = join(scratch, 'out.npy');
@@ -92,10 +77,10 @@ function torchSparseGpt(l: Layer, n: number, m: number): { weights: Float32Array
   writeFileSync(x, encodeNpy(l.inputs.data, [l.inputs.rows, l.inputs.cols], 'f32'));
   const script = new URL('../../../bench/sparsegpt_torch.py', import.meta.url).pathname;
   const report = JSON.parse(execFileSync(PYTHON, [script, w, x, String(n), String(m), out, String(THREADS)]).toString());
-  return { weights: parseNpy(readFileSync(out)).data as Float32Array, seconds: report.seconds };
+  return { weights: parseNpy(readFileSync(out)).data as Float32Array, seconds: report.seconds, torch: report.torch };
 }
 
-async function lossOf(l: Layer, w: Float32Array): Promise<number> {
+async function lossOf(l: BenchLayer, w: Float32Array): Promise<number> {
   const linalg = linalgFor('wasm');
   const p = await layerProblem(l.weights, { inputs: l.inputs }, 'samples-by-features', linalg, { m: 4, transposable: false });
   return relativeLoss(p, w, linalg);
@@ -125,33 +110,120 @@ function fmt(x: number): string {
   return x.toFixed(4);
 }
 
-async function qualityTables(): Promise<void> {
-  const layers = ['block-correlated', 'AR(1)', 'outlier features'].map((name, k) => layer(name, 256, 512, 2048, 11 + k));
-  console.log('### Quality: relative loss ‖(W − Ŵ)Xᵀ‖²/‖WXᵀ‖², 256×512 layers, 2048 samples\n');
-  console.log('T = transposable (mask solver: exact). Lower is better.\n');
-  for (const l of layers) {
-    console.log(`**${l.name}**\n`);
-    console.log(`| method | ${PATTERNS.map((p) => p.label).join(' | ')} |`);
-    console.log(`|---|${PATTERNS.map(() => '---:').join('|')}|`);
-    for (const v of VARIANTS) {
-      const cells: string[] = [];
-      for (const p of PATTERNS) {
-        if (v.method === 'prox' && p.label !== '2:4') {
-          cells.push('—');
-          continue;
-        }
-        const options: PruneLayerOptions = { n: p.n, m: p.m, transposable: p.transposable, method: v.method, update: v.update };
-        cells.push(fmt((await pruneLayer(l.weights, { inputs: l.inputs }, options)).relativeLoss));
-      }
-      console.log(`| ${v.label} | ${cells.join(' | ')} |`);
-    }
-    const missing = torchMissing();
-    const torchCells: (string | undefined)[] = PATTERNS.map((p) => (p.transposable || missing ? '—' : undefined));
-    for (const [i, p] of PATTERNS.entries()) {
-      if (torchCells[i] === undefined) torchCells[i] = fmt(await lossOf(l, torchSparseGpt(l, p.n, p.m).weights));
-    }
-    console.log(`| PyTorch SparseGPT${missing ? ` (${missing})` : ''} | ${torchCells.join(' | ')} |\n`);
+const TORCH_LABEL = 'PyTorch SparseGPT';
+
+/** One layer's quality figures: relative loss per row label and pattern label (null: not run there). */
+interface LayerQuality {
+  name: string;
+  rows: number;
+  cols: number;
+  samples: number;
+  /** Input columns that are zero in every sample (H singular there). */
+  deadInputs: number;
+  losses: Record<string, Record<string, number | null>>;
+}
+
+interface QualityResults {
+  info: {
+    date: string;
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    command: string;
+    commit?: string;
+    loadAverage: { start: number; end: number };
+    /** PyTorch's version, or why the PyTorch rows are missing. */
+    torch: string;
+  };
+  layers: LayerQuality[];
+}
+
+async function benchLayers(): Promise<BenchLayer[]> {
+  const layers: BenchLayer[] = [];
+  if (layerSet !== 'mnist') layers.push(...SYNTHETIC_KINDS.map((kind, k) => syntheticLayer(kind, 256, 512, 2048, 11 + k)));
+  if (layerSet !== 'synthetic') {
+    const split = loadSplit();
+    const { model } = await denseModel(DEFAULT_CONFIG, split, join(repoRoot(), 'examples', 'mnist', '.cache'));
+    layers.push(...(await mnistLayers(model, head(split.train, DEFAULT_CONFIG.calibrationSamples))));
   }
+  return layers;
+}
+
+async function layerQuality(l: BenchLayer, torch: { version: string }): Promise<LayerQuality> {
+  const losses: Record<string, Record<string, number | null>> = {};
+  for (const v of VARIANTS) {
+    const row: Record<string, number | null> = (losses[v.label] = {});
+    for (const p of PATTERNS) {
+      if (v.method === 'prox' && p.label !== '2:4') {
+        row[p.label] = null;
+        continue;
+      }
+      const options: PruneLayerOptions = { n: p.n, m: p.m, transposable: p.transposable, method: v.method, update: v.update };
+      row[p.label] = (await pruneLayer(l.weights, { inputs: l.inputs }, options)).relativeLoss;
+    }
+  }
+  const torchRow: Record<string, number | null> = (losses[TORCH_LABEL] = {});
+  for (const p of PATTERNS) {
+    torchRow[p.label] = null;
+    if (p.transposable || torchMissing()) continue;
+    const run = torchSparseGpt(l, p.n, p.m);
+    torch.version = run.torch;
+    torchRow[p.label] = await lossOf(l, run.weights);
+  }
+  return { name: l.name, rows: l.weights.rows, cols: l.weights.cols, samples: l.inputs.rows, deadInputs: deadInputs(l.inputs), losses };
+}
+
+function qualityTable(q: LayerQuality, torchNote: string | undefined): string {
+  const dead = q.deadInputs > 0 ? `, ${q.deadInputs} always-zero inputs` : '';
+  const lines = [
+    `**${q.name}** (${q.rows}×${q.cols}, ${q.samples} samples${dead})`,
+    '',
+    `| method | ${PATTERNS.map((p) => p.label).join(' | ')} |`,
+    `|---|${PATTERNS.map(() => '---:').join('|')}|`,
+  ];
+  const cells = (value: (p: (typeof PATTERNS)[number]) => string | undefined) => PATTERNS.map((p) => value(p) ?? '—').join(' | ');
+  for (const [label, row] of Object.entries(q.losses)) {
+    const note = label === TORCH_LABEL && torchNote ? ` (${torchNote})` : '';
+    lines.push(`| ${label}${note} | ${cells((p) => row[p.label]?.toPrecision(3))} |`);
+  }
+  const ours = q.losses['SparseGPT'] ?? {};
+  const theirs = q.losses[TORCH_LABEL] ?? {};
+  lines.push(`| SparseGPT ÷ PyTorch's | ${cells((p) => (ours[p.label] && theirs[p.label] ? ((ours[p.label] as number) / (theirs[p.label] as number)).toFixed(3) : undefined))} |`);
+  return lines.join('\n') + '\n';
+}
+
+async function qualityTables(): Promise<void> {
+  const started = new Date().toISOString();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const commit = gitCommit();
+  const layers = await benchLayers();
+  const missing = torchMissing();
+  const torch = { version: missing ?? 'not run' };
+  console.log('### Quality: relative loss ‖(W − Ŵ)Xᵀ‖²/‖WXᵀ‖²\n');
+  console.log('T = transposable (mask solver: exact). Lower is better; 3 significant digits.\n');
+  const qualities: LayerQuality[] = [];
+  for (const l of layers) {
+    const q = await layerQuality(l, torch);
+    qualities.push(q);
+    console.log(qualityTable(q, missing));
+  }
+  const cpu = cpus();
+  const results: QualityResults = {
+    info: {
+      date: started,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model ?? 'unknown',
+      command: `npm run bench:prune -- ${argv.join(' ')}`.trim(),
+      ...(commit ? { commit } : {}),
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+      torch: torch.version,
+    },
+    layers: qualities,
+  };
+  console.log(`(quality results written to ${writeNewResultsFile(join(repoRoot(), 'bench', 'results'), results, 'prune-layers')})\n`);
 }
 
 async function gemmRates(sizes: number[]): Promise<void> {
@@ -187,7 +259,7 @@ async function gemmRates(sizes: number[]): Promise<void> {
 }
 
 async function speedTable(rows: number, samples: number, methods: Variant[]): Promise<void> {
-  const l = layer('AR(1)', rows, rows, samples, 5);
+  const l = syntheticLayer('AR(1)', rows, rows, samples, 5);
   console.log(`### Speed: ${rows}×${rows} AR(1) layer, ${samples} samples, 2:4, ${THREADS} threads\n`);
   console.log('| method | seconds | relative loss |');
   console.log('|---|---:|---:|');
