@@ -106,10 +106,14 @@ describe('bench:report', () => {
     expect(() => replaceGenerated(`${BEGIN_MARKER}${BEGIN_MARKER}${END_MARKER}`, 'x')).toThrow(/must hold/);
   });
 
-  it('reads machine folders and skips hidden temporaries', () => {
+  it('reads machine folders and skips hidden temporaries and other benches\' subfolders', () => {
     withTempDir((dir) => {
       writeNewResultsFile(dir, results('2026-12-01T10:00:00.000Z'));
       writeFileSync(join(dir, 'amd-epyc-2c', '.2026-12-01.json.tmp-1'), '{');
+      const other = { info: { date: '2026-12-01T11:00:00.000Z', cpus: 2, cpuModel: 'AMD EPYC' }, layers: [] };
+      const first = writeNewResultsFile(dir, other, 'prune-layers');
+      const second = writeNewResultsFile(dir, other, 'prune-layers');
+      expect([first, second]).toEqual(['2026-12-01.json', '2026-12-01-2.json'].map((f) => join(dir, 'amd-epyc-2c', 'prune-layers', f)));
       const files = loadResultsFiles(dir);
       expect(files.map((f) => `${f.machine}/${f.file}`)).toEqual(['amd-epyc-2c/2026-12-01.json']);
     });
