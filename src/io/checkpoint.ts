@@ -17,6 +17,13 @@ import { openSafetensorsFile, type SafetensorsReader } from './safetensors.js';
 import { quoted, type Metadata, type TensorInfo } from './safetensorsHeader.js';
 import { JsonNumber, parseStrictJson, type JsonValue } from './strictJson.js';
 
+/** One file of a checkpoint: its path, its own `__metadata__` and its tensors in file order. */
+export interface CheckpointShard {
+  readonly file: string;
+  readonly metadata: Metadata;
+  readonly tensors: readonly TensorInfo[];
+}
+
 /** What the checkpoint commands need of a set of tensors, in one file or in shards. */
 export interface TensorStore {
   /** A name for messages: the file, or the index. */
@@ -26,6 +33,10 @@ export interface TensorStore {
   readonly metadata: Metadata;
   /** The shard files read (one for a single file). */
   readonly files: readonly string[];
+  /** Whether this is a sharded set read through its index (even one of a single shard). */
+  readonly sharded: boolean;
+  /** The files with their own metadata and tensors, in the order of `tensors` (one for a single file). */
+  readonly shards: readonly CheckpointShard[];
   tensor(name: string): TensorInfo;
   readBytes(info: TensorInfo): Promise<Uint8Array>;
   /** A float tensor's values as f32, into `into` when given (see decodeFloats). */
@@ -42,15 +53,16 @@ class ShardedCheckpoint implements TensorStore {
   private readonly owner = new Map<TensorInfo, SafetensorsReader>();
   private readonly byName = new Map<string, TensorInfo>();
   readonly tensors: readonly TensorInfo[];
+  readonly sharded = true;
 
   constructor(
     readonly name: string,
     readonly metadata: Metadata,
-    private readonly shards: readonly SafetensorsReader[],
+    private readonly readers: readonly SafetensorsReader[],
     readonly files: readonly string[],
   ) {
     const all: TensorInfo[] = [];
-    for (const shard of shards) {
+    for (const shard of readers) {
       for (const t of shard.tensors) {
         this.owner.set(t, shard);
         this.byName.set(t.name, t);
@@ -58,6 +70,10 @@ class ShardedCheckpoint implements TensorStore {
       }
     }
     this.tensors = all;
+  }
+
+  get shards(): readonly CheckpointShard[] {
+    return this.readers.map((r, k) => ({ file: this.files[k] as string, metadata: r.metadata, tensors: r.tensors }));
   }
 
   tensor(name: string): TensorInfo {
@@ -85,7 +101,7 @@ class ShardedCheckpoint implements TensorStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.shards.map((s) => s.close()));
+    await Promise.all(this.readers.map((s) => s.close()));
   }
 }
 
@@ -96,6 +112,8 @@ function singleFile(reader: SafetensorsReader, path: string): TensorStore {
     tensors: reader.tensors,
     metadata: reader.metadata,
     files: [path],
+    sharded: false,
+    shards: [{ file: path, metadata: reader.metadata, tensors: reader.tensors }],
     tensor: (n) => reader.tensor(n),
     readBytes: (i) => reader.readBytes(i),
     readFloats: (i, into) => reader.readFloats(i, into),

@@ -23,7 +23,7 @@ export {
   type TensorData,
 } from './safetensors.js';
 export { detectFormat, formatOfBytes, type FileFormat } from './detectFormat.js';
-export { openCheckpoint, type TensorStore } from './checkpoint.js';
+export { openCheckpoint, type CheckpointShard, type TensorStore } from './checkpoint.js';
 export type { SafetensorsDtype, MaskDtype, TensorEntry, TensorInfo, Metadata } from './safetensorsHeader.js';
 export type { AtomicWriteOptions } from './atomicWrite.js';
 // For the CLI's checkpoint commands: which tensors are floats, and decoding bytes already read.
