@@ -35,6 +35,8 @@ export interface Command {
   readonly usage: readonly string[];
   /** Names of the positional arguments, in order; all are required. */
   readonly operands: readonly string[];
+  /** The last operand may be given more than once (merge's PART...). */
+  readonly variadic?: boolean;
   /** Another operand list the command accepts (its flags tell the forms apart): verify --pruned takes none. */
   readonly alternativeOperands?: readonly string[];
   /** The name of a command line that follows `--` (every word after it, at least one): audit's COMMAND. */

@@ -145,3 +145,23 @@ export function regexFlag(c: Common): Flag<RegExp> {
     }
   });
 }
+
+/** A value with a syntax of its own (--shard i/k): `parse` checks it and throws E_OPTION saying what is wrong. */
+export function customFlag<T>(c: Common & { placeholder: string; accepts: string; parse: (text: string) => T }): Flag<T> {
+  return make(c, 'string', c.placeholder, c.accepts, c.parse);
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+const SIZE_TEXT = /^([1-9][0-9]*)(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/;
+
+/** A size in bytes: decimal digits and an optional unit (KB = 1000 B, KiB = 1024 B), at least 1 B and below 2^53 B. */
+export function sizeFlag(c: Common & { default: number }): DefaultedFlag<number> {
+  const accepts = 'a size such as 5GB, 500MB, 2GiB or 1000000 (bytes)';
+  const parse = (text: string) => {
+    const match = SIZE_TEXT.exec(text);
+    const bytes = match ? Number(match[1]) * (SIZE_UNITS[match[2] ?? ''] as number) : NaN;
+    if (!Number.isSafeInteger(bytes)) throw badValue(c.name, text, accepts);
+    return bytes;
+  };
+  return make(c, 'string', 'SIZE', accepts, parse, c.default) as DefaultedFlag<number>;
+}

@@ -2,27 +2,45 @@
  * `nmsparse mask MODEL.safetensors -o MASKS.safetensors`: a mask for every eligible tensor (2-D float
  * tensors whose shape fits the pattern, 4-D convolutions with --conv), streamed one tensor at a time in
  * file order; the masks (and with --apply the pruned weights in their own dtype, other tensors copied
- * as they are) go to the run's outputs, which appear together only when all of it succeeded.
+ * as they are) go to the run's outputs, one file each or sharded sets with their index
+ * (maskLayout.ts), which appear together only when all of it succeeded.
+ *
+ * With --shard i/k only the tensors the partition gives shard i are masked (partition.ts), and the
+ * output is a partial result (partial.ts) that `nmsparse merge` joins with the other shards' into the
+ * files this run would have written without --shard. The outputs' files are known from the headers
+ * alone, so they are declared and checked after the headers are read and before any tensor is.
  */
-import { NmsparseError, throwIfAborted } from '../core/errors.js';
-import { decodeFloats, FLOAT_DTYPES, openCheckpoint, SafetensorsWriter, type FloatDtype, type TensorStore } from '../io/index.js';
-import type { CliOutput } from './command.js';
+import { NmsparseError } from '../core/errors.js';
+import { decodeFloats, FLOAT_DTYPES, openCheckpoint, type FloatDtype, type TensorStore } from '../io/index.js';
+import { outputSpecs, planSafetensorsOutput, SafetensorsOutput } from '../io/safetensorsOutput.js';
+import type { CliOutput, OutputStream } from './command.js';
 import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
-import { pauseForTests } from './interrupt.js';
-import { Prefetcher } from './prefetch.js';
-import { FloatBuffers } from './floatBuffers.js';
-import type { MatrixRun } from './maskMatrix.js';
+import { withOutputs } from './interrupt.js';
+import { outputGroups, outputSource, placedTensors, settingsEntry, type PlacedEntry } from './maskLayout.js';
+import { streamMaskOutputs } from './maskStream.js';
+import { inputFingerprint, partialMetadata } from './partial.js';
+import { partition, type ShardSpec } from './partition.js';
 import type { ProgressReporter } from './progress.js';
 import type { Fill } from '../index.js';
 import { inspectHint, type Pattern, type Selection } from './sharedFlags.js';
 import { maskKindText, solveMask, type MaskSettings } from './solveMask.js';
 import { formatGap, formatShape, formatTable, left, right } from './table.js';
 
-export interface CheckpointRun extends MatrixRun {
+export interface CheckpointRun {
+  input: string;
+  output: string;
   apply?: string;
   maskDtype: 'U8' | 'BOOL';
   selection: Selection;
+  /** The size limit of a shard when a single input is written as an index (--max-shard-size). */
+  maxShardSize: number;
+  shard?: ShardSpec;
+  force: boolean;
+  json: boolean;
+  signal: AbortSignal;
+  stderr: OutputStream;
+  progress: (tensors: number, elements: number) => ProgressReporter;
 }
 
 interface TensorReport {
@@ -53,24 +71,6 @@ export function inTensor<T>(name: string, work: () => Promise<T>): Promise<T> {
   });
 }
 
-/** Zeroes the stored bytes of every element the mask drops (+0 in every float dtype). */
-export function zeroPruned(raw: Uint8Array, mask: Uint8Array): Uint8Array {
-  const itemSize = raw.length / mask.length;
-  const bytes = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw); // word views need alignment
-  const wordSize = Math.min(itemSize, 4);
-  const perItem = itemSize / wordSize;
-  const words =
-    wordSize === 1
-      ? bytes
-      : wordSize === 2
-        ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2)
-        : new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  for (let i = 0; i < mask.length; i++) {
-    if (mask[i] === 0) for (let w = 0; w < perItem; w++) words[i * perItem + w] = 0;
-  }
-  return bytes;
-}
-
 export function countOnes(mask: Uint8Array): number {
   let kept = 0;
   for (let i = 0; i < mask.length; i++) kept += mask[i];
@@ -89,62 +89,6 @@ export function planTensors(reader: TensorStore, selection: Selection) {
   return { targets, skipped };
 }
 
-async function streamMasks(
-  reader: TensorStore,
-  targets: Map<string, { rows: number; cols: number }>,
-  s: MaskSettings,
-  run: CheckpointRun,
-  progress: ProgressReporter,
-): Promise<{ reports: TensorReport[]; backend: string }> {
-  const settings = { n: s.n, m: s.m, transposable: s.transposable, score: s.score };
-  const metadata = {
-    ...reader.metadata,
-    nmsparse: JSON.stringify(s.transposable ? { ...settings, method: s.method, fill: s.fill } : settings),
-  };
-  const maskEntries = reader.tensors.filter((t) => targets.has(t.name)).map((t) => ({ name: t.name, dtype: run.maskDtype, shape: t.shape }));
-  const masks = await SafetensorsWriter.into(run.files.file(run.output), maskEntries, metadata);
-  const pruned = run.apply ? await SafetensorsWriter.into(run.files.file(run.apply), reader.tensors, metadata) : undefined;
-  const reports: TensorReport[] = [];
-  let backend = '';
-  // The next target is read and decoded while the pool solves the current one.
-  const buffers = new FloatBuffers();
-  const inputs = new Prefetcher(
-    reader.tensors.filter((t) => targets.has(t.name)),
-    async (t) => {
-      const raw = await reader.readBytes(t);
-      const size = t.shape.reduce((a, b) => a * b, 1);
-      const data = decodeFloats(raw, FLOAT_DTYPES[t.dtype as FloatDtype], buffers.take(size));
-      // The stored bytes are kept only for --apply: two tensors' worth of memory less without it.
-      return { raw: pruned ? raw : undefined, data };
-    },
-  );
-  try {
-    for (const t of reader.tensors) {
-      throwIfAborted(run.signal);
-      const target = targets.get(t.name);
-      if (!target) {
-        if (pruned) await pruned.writeTensor(await reader.readBytes(t));
-        continue;
-      }
-      progress.startTensor(t.name, target.rows * target.cols);
-      const { raw, data } = await inputs.take();
-      const r = await inTensor(t.name, () => solveMask({ ...target, data }, s, run.signal, (f) => progress.advance(f)));
-      buffers.give(data); // the solve has resolved: nothing reads the scores any more
-      backend = r.backend;
-      await masks.writeTensor(r.mask);
-      if (pruned && raw) await pruned.writeTensor(zeroPruned(raw, r.mask));
-      progress.finishTensor();
-      reports.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
-      await pauseForTests(`tensor-${reports.length}`, run.signal);
-    }
-    await masks.commit();
-    await pruned?.commit();
-  } finally {
-    progress.close();
-  }
-  return { reports, backend };
-}
-
 /** E_SHAPE, with the `inspect` command that says why, when no tensor of `input` can take a mask. */
 export function requireTargets(targets: ReadonlyMap<string, unknown>, input: string, pattern: Pattern & { fill: Fill }, selection: Selection): void {
   if (targets.size === 0) {
@@ -159,39 +103,99 @@ export function printSkipped(skipped: readonly Skipped[], out: CliOutput): void 
   for (const line of formatTable([left('name'), left('dtype'), left('shape'), left('reason')], rows)) out.print(line);
 }
 
+
+/** What decides the masks and which tensors get one: the settings a partial result records. */
+function partialSettings(s: MaskSettings, run: CheckpointRun): Record<string, unknown> {
+  const solver = s.transposable ? { method: s.method, fill: s.fill, ...(s.method === 'tsenor' ? { tsenor: s.tsenor } : {}) } : {};
+  const { conv, include, exclude } = run.selection;
+  const selection = { conv, include: include.map((r) => r.source), exclude: exclude.map((r) => r.source) };
+  return { n: s.n, m: s.m, transposable: s.transposable, ...solver, score: s.score, maskDtype: run.maskDtype, backend: s.backend, ...selection };
+}
+
 export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, out: CliOutput): Promise<number> {
   const reader = await openCheckpoint(run.input);
   try {
     const { targets, skipped } = planTensors(reader, run.selection);
     requireTargets(targets, run.input, s, run.selection);
-    const elements = [...targets.values()].reduce((sum, x) => sum + x.rows * x.cols, 0);
-    const start = performance.now();
-    const { reports, backend } = await streamMasks(reader, targets, s, run, run.progress(targets.size, elements));
-    await run.files.commit(); // before the report: what it names exists
-    const seconds = (performance.now() - start) / 1000;
-    const summary = {
-      input: run.input,
-      output: run.output,
-      ...(run.apply ? { pruned: run.apply } : {}),
-      pattern: `${s.n}:${s.m}`,
-      transposable: s.transposable,
-      ...(s.transposable ? { method: s.method, fill: s.fill, ...(s.method === 'tsenor' ? { tsenor: s.tsenor } : {}) } : {}),
-      score: s.score,
-      backend,
-      elements,
-      seconds,
+    const source = outputSource(reader, settingsEntry(s));
+    const placed = placedTensors(reader);
+    const masks: PlacedEntry[] = placed.filter((p) => targets.has(p.entry.name)).map((p) => ({ ...p, entry: { ...p.entry, dtype: run.maskDtype } }));
+    const sizeOf = (name: string) => {
+      const t = targets.get(name) as { rows: number; cols: number };
+      return t.rows * t.cols;
     };
-    if (run.json) {
-      out.print(JSON.stringify({ ...summary, tensors: reports, skipped }));
-      return 0;
+    let mine = masks;
+    let masksPlan;
+    if (run.shard) {
+      const shardOf = partition(masks.map((p) => ({ name: p.entry.name, cost: sizeOf(p.entry.name) })), run.shard.count);
+      mine = masks.filter((p) => shardOf.get(p.entry.name) === (run.shard as ShardSpec).index - 1);
+      const whole = { settings: partialSettings(s, run), fingerprint: inputFingerprint(reader), source, targets: masks.map((p): [string, number] => [p.entry.name, p.group]) };
+      masksPlan = planSafetensorsOutput(run.output, [{ entries: mine.map((p) => p.entry), metadata: partialMetadata(whole, run.shard) }]);
+    } else {
+      masksPlan = planSafetensorsOutput(run.output, outputGroups(run.output, masks, source, run.maxShardSize));
     }
-    out.print(`${maskKindText(s, s.method)} masks for ${reports.length} tensor(s) → ${displayText(run.output)}${run.apply ? `, pruned weights → ${displayText(run.apply)}` : ''}`);
-    const rows = reports.map((r) => [r.name, r.dtype, formatShape(r.shape), r.objective.toPrecision(8), r.gap === undefined ? '(--certify)' : formatGap(r.gap), r.seconds.toFixed(2)]);
-    const columns = [left('name'), left('dtype'), left('shape'), right('objective'), right('certified gap'), right('seconds')];
-    for (const line of formatTable(columns, rows)) out.print(line);
-    printSkipped(skipped, out);
-    out.print(`${elements} elements in ${seconds.toFixed(2)} s (${(elements / seconds / 1e6).toFixed(2)} M/s), backend ${backend}`);
-    return 0;
+    const prunedPlan = run.apply === undefined ? undefined : planSafetensorsOutput(run.apply, outputGroups(run.apply, placed, source, run.maxShardSize));
+    const specs = [...outputSpecs(masksPlan, '-o'), ...(prunedPlan ? outputSpecs(prunedPlan, '--apply') : [])];
+    const names = mine.map((p) => p.entry.name);
+    const elements = names.reduce((sum, name) => sum + sizeOf(name), 0);
+    const options = { force: run.force, inputs: [run.input, ...reader.files], signal: run.signal, stderr: run.stderr };
+    return await withOutputs(specs, options, async (files) => {
+      const start = performance.now();
+      const progress = run.progress(names.length, elements);
+      const reports: TensorReport[] = [];
+      let backend = '';
+      try {
+        const maskOf = async (name: string, raw: Uint8Array | undefined) => {
+          const t = reader.tensor(name);
+          const weights = { ...(targets.get(name) as { rows: number; cols: number }), data: decodeFloats(raw as Uint8Array, FLOAT_DTYPES[t.dtype as FloatDtype]) };
+          progress.startTensor(name, weights.rows * weights.cols);
+          const r = await inTensor(name, () => solveMask(weights, s, run.signal, (f) => progress.advance(f)));
+          progress.finishTensor();
+          backend = r.backend;
+          reports.push({ name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
+          return r.mask;
+        };
+        await streamMaskOutputs({
+          model: reader,
+          targets: names,
+          maskOf,
+          masks: await SafetensorsOutput.open(files, masksPlan),
+          ...(prunedPlan ? { pruned: await SafetensorsOutput.open(files, prunedPlan) } : {}),
+          signal: run.signal,
+        });
+      } finally {
+        progress.close();
+      }
+      await files.commit(); // before the report: what it names exists
+      const seconds = (performance.now() - start) / 1000;
+      const shard = run.shard ? { shard: { index: run.shard.index, count: run.shard.count, tensors: masks.length } } : {};
+      const summary = {
+        input: run.input,
+        output: run.output,
+        ...(run.apply ? { pruned: run.apply } : {}),
+        ...shard,
+        pattern: `${s.n}:${s.m}`,
+        transposable: s.transposable,
+        ...(s.transposable ? { method: s.method, fill: s.fill, ...(s.method === 'tsenor' ? { tsenor: s.tsenor } : {}) } : {}),
+        score: s.score,
+        backend,
+        elements,
+        seconds,
+      };
+      if (run.json) {
+        out.print(JSON.stringify({ ...summary, tensors: reports, skipped }));
+        return 0;
+      }
+      const which = run.shard ? `shard ${run.shard.index}/${run.shard.count}: ${maskKindText(s, s.method)} masks for ${reports.length} of ${masks.length} tensor(s)` : `${maskKindText(s, s.method)} masks for ${reports.length} tensor(s)`;
+      out.print(`${which} → ${displayText(run.output)}${run.apply ? `, pruned weights → ${displayText(run.apply)}` : ''}`);
+      const rows = reports.map((r) => [r.name, r.dtype, formatShape(r.shape), r.objective.toPrecision(8), r.gap === undefined ? '(--certify)' : formatGap(r.gap), r.seconds.toFixed(2)]);
+      const columns = [left('name'), left('dtype'), left('shape'), right('objective'), right('certified gap'), right('seconds')];
+      for (const line of formatTable(columns, rows)) out.print(line);
+      printSkipped(skipped, out);
+      const rate = elements > 0 ? ` (${(elements / seconds / 1e6).toFixed(2)} M/s)` : '';
+      out.print(`${elements} elements in ${seconds.toFixed(2)} s${rate}${backend ? `, backend ${backend}` : ''}`);
+      return 0;
+    });
   } finally {
     await reader.close();
   }

@@ -148,9 +148,10 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
   if (firstError) throw firstError;
 
   const alternative = command.alternativeOperands;
-  if (operands.length !== command.operands.length && operands.length !== alternative?.length) {
+  const variadicFits = command.variadic === true && operands.length >= command.operands.length;
+  if (operands.length !== command.operands.length && operands.length !== alternative?.length && !variadicFits) {
     const names = (list: readonly string[]) => (list.length === 0 ? 'no file arguments' : list.join(' and '));
-    const expected = alternative ? `${names(command.operands)}, or ${names(alternative)}` : names(command.operands);
+    const expected = alternative ? `${names(command.operands)}, or ${names(alternative)}` : `${names(command.operands)}${command.variadic ? ' (one or more)' : ''}`;
     const got = operands.length === 0 ? 'none' : operands.map((o) => `'${displayText(o, 60)}'`).join(', ');
     throw optionError(`expected ${expected}, got ${got}`);
   }

@@ -6,7 +6,8 @@
  */
 import { DEFAULT_TSENOR_OPTIONS, MAX_M, type BackendChoice, type Fill, type ScoreKind, type TransposableMethod, type TsenorOptions } from '../index.js';
 import { displayText } from '../core/text.js';
-import { booleanFlag, choiceFlag, integerFlag, numberFlag, optionError, pathFlag, regexFlag, type Flag } from './flags.js';
+import { booleanFlag, choiceFlag, customFlag, integerFlag, numberFlag, optionError, pathFlag, regexFlag, sizeFlag, type Flag } from './flags.js';
+import { MAX_SHARDS, parseShard } from './partition.js';
 import type { ParsedArgs } from './parse.js';
 
 /** The largest M the CLI accepts, per kind of mask. */
@@ -76,6 +77,21 @@ export const TSENOR_FLAGS = {
 export const INCLUDE_FLAG = regexFlag({ name: 'include', repeatable: true, inputs: ['safetensors'], help: 'only tensors whose name matches one of these' });
 export const EXCLUDE_FLAG = regexFlag({ name: 'exclude', repeatable: true, inputs: ['safetensors'], help: 'no tensor whose name matches one of these' });
 export const CONV_FLAG = booleanFlag({ name: 'conv', inputs: ['safetensors'], help: 'mask 4-D convolution weights (out, in, kh, kw) as out × (in·kh·kw)' });
+
+export const SHARD_FLAG = customFlag({
+  name: 'shard',
+  placeholder: 'I/K',
+  accepts: `i/k with integers 1 ≤ i ≤ k ≤ ${MAX_SHARDS}`,
+  inputs: ['safetensors'],
+  parse: parseShard,
+  help: 'mask only the tensors of shard I of K and write a partial result for nmsparse merge',
+});
+export const MAX_SHARD_SIZE_FLAG = sizeFlag({
+  name: 'max-shard-size',
+  default: 5e9,
+  inputs: ['safetensors'],
+  help: 'largest data size of one shard file when a single-file input is written as a sharded set (.safetensors.index.json); a tensor larger than this gets a file of its own',
+});
 
 export function outputFlag(placeholder: string, help: string): Flag<string> {
   return pathFlag({ name: 'output', short: 'o', placeholder, required: true, help });

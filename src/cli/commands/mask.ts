@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 // `nmsparse mask`: N:M masks of a .npy matrix or of every eligible tensor of a safetensors checkpoint.
 import type { Command } from '../command.js';
 import { booleanFlag, choiceFlag, optionError, pathFlag } from '../flags.js';
+import { detectFormat } from '../../io/index.js';
+import { isIndexPath } from '../../io/safetensorsOutput.js';
 import { checkOutputName, inputKindOf } from '../inputKind.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
 import { maskCheckpointFile } from '../maskCheckpoint.js';
@@ -17,6 +19,7 @@ import {
   INCLUDE_FLAG,
   JSON_FLAG,
   M_FLAG,
+  MAX_SHARD_SIZE_FLAG,
   METHOD_FLAG,
   N_FLAG,
   outputFlag,
@@ -25,6 +28,7 @@ import {
   resolveSelection,
   resolveTsenor,
   SCORE_FLAG,
+  SHARD_FLAG,
   TRANSPOSABLE_FLAG,
   TSENOR_FLAGS,
 } from '../sharedFlags.js';
@@ -50,7 +54,12 @@ function maskSettings(args: ParsedArgs): MaskSettings {
 export const maskCommand: Command = {
   name: 'mask',
   summary: 'compute N:M masks of a .npy matrix or a safetensors checkpoint, with their certified gap',
-  usage: ['IN.npy --n N --m M [options] -o OUT.npy', 'MODEL.safetensors --n N --m M [options] -o MASKS.safetensors [--apply PRUNED.safetensors]'],
+  usage: [
+    'IN.npy --n N --m M [options] -o OUT.npy',
+    'MODEL.safetensors --n N --m M [options] -o MASKS.safetensors [--apply PRUNED.safetensors]',
+    'MODEL.safetensors --n N --m M [options] -o MASKS.safetensors.index.json [--apply PRUNED.safetensors.index.json] [--max-shard-size SIZE]',
+    'MODEL.safetensors --n N --m M [options] --shard I/K -o PART-I.safetensors',
+  ],
   operands: ['IN'],
   inputs: ['npy', 'safetensors'],
   flags: [
@@ -69,17 +78,23 @@ export const maskCommand: Command = {
     MASK_DTYPE_FLAG,
     OUTPUT_FLAG,
     APPLY_FLAG,
+    MAX_SHARD_SIZE_FLAG,
+    SHARD_FLAG,
     FORCE_FLAG,
     JSON_FLAG,
     QUIET_FLAG,
   ],
   notes: [
     'The input kind comes from the file\'s first bytes, not its name. A .npy input gives a u8 .npy mask; a checkpoint gives a safetensors file with one mask per eligible tensor (2-D float tensors whose shape fits the pattern; 4-D with --conv) and lists the tensors it skipped, with the reason. An output name ending in the other format\'s extension is refused.',
+    'MODEL may be the index of a sharded checkpoint (model.safetensors.index.json). An -o or --apply name ending in .safetensors.index.json writes a sharded set: the shard files next to it (NAME-00001-of-0000K.safetensors) and the index, all committed together. A sharded input is mirrored (the masks of input shard j go to output shard j); a single-file input is split by --max-shard-size.',
+    '--shard I/K masks only the tensors that shard I of K gets (largest first, each to the least loaded shard; the same on every machine) and writes a partial result; `nmsparse merge` joins the K partial results into the output a single run writes, and can write the pruned checkpoint (docs/scale.md).',
   ],
   examples: [
     'nmsparse mask W.npy --n 2 --m 4 -o mask.npy',
     'nmsparse mask W.npy --n 8 --m 16 --transposable --method tsenor --certify -o mask.npy',
     'nmsparse mask model.safetensors --n 2 --m 4 --transposable --exclude lm_head -o masks.safetensors --apply pruned.safetensors',
+    'nmsparse mask model.safetensors.index.json --n 2 --m 4 -o masks.safetensors.index.json --apply pruned.safetensors.index.json',
+    'nmsparse mask model.safetensors.index.json --n 8 --m 16 --transposable --shard 2/3 -o part-2.safetensors',
   ],
   async run(args, out) {
     const settings = maskSettings(args);
@@ -94,19 +109,34 @@ export const maskCommand: Command = {
     args.checkInputKind(kind);
     checkOutputName(output, kind, '-o');
     if (apply !== undefined) checkOutputName(apply, kind, '--apply');
-    const outputs = [{ path: output, label: '-o' }, ...(apply === undefined ? [] : [{ path: apply, label: '--apply' }])];
+    const shard = args.get(SHARD_FLAG);
+    const shardedInput = kind === 'safetensors' && (await detectFormat(input)) === 'safetensors-index';
+    checkShardedOutputs(args, { output, apply, shard, shardedInput });
 
     const progress = progressFor(out.stderr, args.get(QUIET_FLAG) || json);
     // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
-    return withInterrupt(
-      (signal) =>
-        withOutputs(outputs, { force, inputs: [input], signal, stderr: out.stderr }, (files) => {
-          const run = { input, output, files, json, signal, progress };
-          return kind === 'npy'
-            ? maskMatrixFile(settings, run, out)
-            : maskCheckpointFile(settings, { ...run, selection, maskDtype: args.get(MASK_DTYPE_FLAG), ...(apply === undefined ? {} : { apply }) }, out);
-        }),
-      out.stderr,
-    );
+    return withInterrupt((signal) => {
+      if (kind === 'safetensors') {
+        const maskDtype = args.get(MASK_DTYPE_FLAG);
+        const maxShardSize = args.get(MAX_SHARD_SIZE_FLAG);
+        const run = { input, output, selection, maskDtype, maxShardSize, force, json, signal, stderr: out.stderr, progress };
+        return maskCheckpointFile(settings, { ...run, ...(apply === undefined ? {} : { apply }), ...(shard === undefined ? {} : { shard }) }, out);
+      }
+      return withOutputs([{ path: output, label: '-o' }], { force, inputs: [input], signal, stderr: out.stderr }, (files) =>
+        maskMatrixFile(settings, { input, output, files, json, signal, progress }, out),
+      );
+    }, out.stderr);
   },
 };
+
+/** --shard writes one partial file (merge writes the rest); --max-shard-size splits an index output only. */
+function checkShardedOutputs(args: ParsedArgs, o: { output: string; apply: string | undefined; shard: unknown; shardedInput: boolean }): void {
+  const indexed = isIndexPath(o.output) || (o.apply !== undefined && isIndexPath(o.apply));
+  if (o.shard !== undefined) {
+    if (o.apply !== undefined) throw optionError('--apply does not go with --shard: give it to nmsparse merge (--apply PRUNED --model MODEL)');
+    if (isIndexPath(o.output)) throw optionError('--shard writes one partial file: give -o a .safetensors name (nmsparse merge writes the index)');
+    if (args.has(MAX_SHARD_SIZE_FLAG)) throw optionError('--max-shard-size does not go with --shard: give it to nmsparse merge');
+  }
+  if (args.has(MAX_SHARD_SIZE_FLAG) && !indexed) throw optionError('--max-shard-size applies only when -o or --apply names a .safetensors.index.json');
+  if (args.has(MAX_SHARD_SIZE_FLAG) && o.shardedInput) throw optionError("--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards");
+}
