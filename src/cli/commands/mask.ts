@@ -34,7 +34,7 @@ import {
 } from '../sharedFlags.js';
 import type { MaskSettings } from '../solveMask.js';
 
-const OUTPUT_FLAG = outputFlag('OUT', 'where the mask(s) go: a u8 .npy for a .npy input, a safetensors file of masks for a checkpoint');
+const OUTPUT_FLAG = outputFlag('OUT', 'where the mask(s) go: a u8 .npy for a .npy input, a safetensors file of masks for a checkpoint (a sharded set when the name ends in .safetensors.index.json)');
 const CERTIFY_FLAG = booleanFlag({ name: 'certify', help: 'also certify tsenor and greedy masks (one exact solve more); exact and standard masks always are' });
 const MASK_DTYPE_FLAG = choiceFlag<'U8' | 'BOOL'>({ name: 'mask-dtype', choices: { u8: 'U8', bool: 'BOOL' }, default: 'U8', inputs: ['safetensors'], help: 'dtype of the stored masks' });
 const APPLY_FLAG = pathFlag({ name: 'apply', placeholder: 'PRUNED', inputs: ['safetensors'], help: 'also write the checkpoint with every dropped weight set to 0 (same dtypes)' });

@@ -14,7 +14,7 @@ import { inputFingerprint } from '../partial.js';
 import { FORCE_FLAG, JSON_FLAG, MAX_SHARD_SIZE_FLAG, outputFlag } from '../sharedFlags.js';
 
 const OUTPUT_FLAG = outputFlag('OUT', 'the merged masks: a .safetensors file, or a sharded set when the name ends in .safetensors.index.json');
-const APPLY_FLAG = pathFlag({ name: 'apply', placeholder: 'PRUNED', needs: { name: 'model' }, help: 'also write the pruned checkpoint, as mask --apply would (needs --model)' });
+const APPLY_FLAG = pathFlag({ name: 'apply', placeholder: 'PRUNED', needs: { name: 'model' }, help: 'also write the pruned checkpoint, as mask --apply would' });
 const MODEL_FLAG = pathFlag({ name: 'model', placeholder: 'MODEL', needs: { name: 'apply' }, help: 'the checkpoint the parts were computed from (its headers must match theirs), for --apply' });
 
 /** A mask as stored must hold only 0 and 1: a damaged part is refused, never merged. */
