@@ -1,7 +1,6 @@
 // Real processes of the CLI: signals at known points of a .npy and a checkpoint run, concurrent
 // writers of the same output, and what a kill -9 leaves for the next run. Processes are synchronised
 // on the CLI's test pause lines (NMSPARSE_TEST_PAUSE_AT), never on sleeps.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { encodeNpy } from '../../src/io/npy.js';
 import { writeSafetensorsFile } from '../../src/io/safetensors.js';
 import { gaussianMatrix } from '../../src/core/random.js';
 import { builtCli } from '../support/builtCli.js';
+import { startCli } from '../support/cliProcess.js';
 
 let bin: string;
 let dir: string;
@@ -45,42 +45,8 @@ async function clean(): Promise<void> {
   for (const name of produced()) await rm(join(dir, name), { force: true });
 }
 
-const PAUSE = /^nmsparse: test pause at (\S+)$/;
-
-interface Run {
-  child: ChildProcess;
-  /** Resolves at the first pause line; rejects if the process ends without one. */
-  paused: Promise<string>;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }>;
-}
-
 /** Spawns `nmsparse argv`, pausing at `pauseAt` (comma-separated stages) when given. */
-function start(argv: string[], pauseAt = ''): Run {
-  const child = spawn(process.execPath, [bin, ...argv], {
-    env: { ...process.env, NMSPARSE_TEST_PAUSE_AT: pauseAt },
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  let onPause: (stage: string) => void = () => {};
-  let onEnd: (err: Error) => void = () => {};
-  const paused = new Promise<string>((resolve, reject) => {
-    onPause = resolve;
-    onEnd = reject;
-  });
-  paused.catch(() => undefined); // awaited only by the tests that pause
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    const stage = stderr.split('\n').map((l) => PAUSE.exec(l)?.[1]).find((s) => s !== undefined);
-    if (stage) onPause(stage);
-  });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }>((resolve) => {
-    child.on('close', (code, signal) => {
-      onEnd(new Error(`nmsparse ${argv.join(' ')} ended (${code ?? signal}) without pausing: ${stderr}`));
-      resolve({ code, signal, lines: stderr.split('\n').filter((l) => l !== '' && !PAUSE.test(l)) });
-    });
-  });
-  return { child, paused, done };
-}
+const start = (argv: string[], pauseAt = '') => startCli(bin, argv, pauseAt);
 
 const maskNpy = (out: string) => ['mask', weights, '--n', '2', '--m', '4', '--transposable', '--backend', 'reference', '-o', join(dir, out)];
 const maskCheckpoint = (out: string) => ['mask', model, '--n', '2', '--m', '4', '--backend', 'reference', '--quiet', '-o', join(dir, out), '--apply', join(dir, `pruned-${out}`)];

@@ -1,6 +1,8 @@
 // The checkpoint commands take a sharded checkpoint's index wherever they take a safetensors file: the
-// masks of a sharded model are byte-identical to those of the same tensors in one file.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// masks of a sharded model are byte-identical to those of the same tensors in one file. Outputs named
+// *.safetensors.index.json are sharded sets whose files are one output set: checked together, refused
+// together, replaced together.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +59,59 @@ describe('sharded checkpoints in the CLI', () => {
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/plain file names/);
+  });
+});
+
+describe('sharded outputs in the CLI', () => {
+  const index = () => join(dir, 'model.safetensors.index.json');
+  const mask = (...rest: string[]) => runCli(['mask', index(), '--n', '2', '--m', '4', '--quiet', ...rest]);
+
+  it('an existing shard file refuses the whole set without --force, and --force replaces it', async () => {
+    const out = join(dir, 'set.safetensors.index.json');
+    await writeFile(join(dir, 'set-00002-of-00002.safetensors'), 'old');
+    const before = await readdir(dir);
+    const refused = await mask('-o', out);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/^nmsparse mask: -o .*set-00002-of-00002\.safetensors already exists; use --force/);
+    expect(await readdir(dir)).toEqual(before);
+    const forced = await mask('-o', out, '--force');
+    expect(forced.code, forced.err).toBe(0);
+    expect((await readdir(dir)).filter((n) => n.startsWith('set'))).toEqual(['set-00001-of-00002.safetensors', 'set-00002-of-00002.safetensors', 'set.safetensors.index.json']);
+    expect(await readFile(join(dir, 'set-00002-of-00002.safetensors'), 'utf8')).not.toBe('old');
+  });
+
+  it("a shard file that would overwrite one of the input's shards is refused, even with --force", async () => {
+    await writeSafetensorsFile(join(dir, 'm-00001-of-00002.safetensors'), [tensors[0]!]);
+    await writeSafetensorsFile(join(dir, 'm-00002-of-00002.safetensors'), [tensors[1]!, tensors[2]!]);
+    const weight_map = { 'a.weight': 'm-00001-of-00002.safetensors', 'b.weight': 'm-00002-of-00002.safetensors', 'c.bias': 'm-00002-of-00002.safetensors' };
+    const alias = join(dir, 'alias.safetensors.index.json');
+    await writeFile(alias, JSON.stringify({ weight_map }));
+    const r = await runCli(['mask', alias, '--n', '2', '--m', '4', '--quiet', '-o', join(dir, 'never.safetensors'), '--apply', join(dir, 'm.safetensors.index.json'), '--force']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--apply .*m-00001-of-00002\.safetensors is also an input/);
+    expect((await readdir(dir)).filter((n) => n.startsWith('never') || n.startsWith('m.'))).toEqual([]);
+  });
+
+  it('flags that do nothing in a combination are refused before any work', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['-o', join(dir, 'x.safetensors.index.json'), '--max-shard-size', '1MB'], /--max-shard-size applies to a single-file input/],
+      [['-o', join(dir, 'x.safetensors'), '--max-shard-size', '1MB'], /--max-shard-size applies only when -o or --apply names a \.safetensors\.index\.json/],
+      [['-o', join(dir, 'x.safetensors'), '--shard', '1/2', '--apply', join(dir, 'y.safetensors')], /--apply does not go with --shard/],
+      [['-o', join(dir, 'x.safetensors.index.json'), '--shard', '1/2'], /--shard writes one partial file/],
+      [['-o', join(dir, 'x.safetensors'), '--shard', '3/2'], /--shard must be i\/k with integers 1 ≤ i ≤ k ≤ 256/],
+    ];
+    for (const [argv, pattern] of cases) {
+      const r = await mask(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(pattern);
+    }
+    for (const size of ['0', '1.5GB', '5 GB', '5gb', '-1', '0x10', '99999999999TB']) {
+      const r = await runCli(['mask', join(dir, 'whole.safetensors'), '--n', '2', '--m', '4', '-o', join(dir, 'x.safetensors.index.json'), '--max-shard-size', size]);
+      expect(r.err, size).toMatch(/--max-shard-size must be a size such as 5GB/);
+    }
+    const merge = await runCli(['merge', join(dir, 'whole.safetensors'), '-o', join(dir, 'x.safetensors'), '--apply', join(dir, 'y.safetensors')]);
+    expect(merge.err).toMatch(/--apply applies only with --model/);
+    const npy = await runCli(['merge', '-o', join(dir, 'x.safetensors')]);
+    expect(npy.err).toMatch(/expected PART \(one or more\), got none/);
   });
 });

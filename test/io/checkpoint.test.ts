@@ -45,6 +45,11 @@ describe('sharded checkpoints', () => {
       expect(store.tensors.map((t) => t.name)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight']);
       expect(store.metadata).toEqual({ total_size: '1234', format: 'pt' });
       expect(store.files).toHaveLength(2);
+      expect(store.sharded).toBe(true);
+      expect(store.shards.map((s) => [s.file, s.tensors.map((t) => t.name)])).toEqual([
+        [join(dir, 'model-00001-of-00002.safetensors'), ['layers.0.weight', 'layers.0.bias']],
+        [join(dir, 'model-00002-of-00002.safetensors'), ['layers.1.weight']],
+      ]);
       expect(await store.readFloats(store.tensor('layers.0.weight'))).toEqual(a);
       expect(await store.readFloats(store.tensor('layers.0.bias'))).toEqual(c);
       const bf16 = await store.readFloats(store.tensor('layers.1.weight'));
@@ -58,6 +63,8 @@ describe('sharded checkpoints', () => {
   it('opens a single safetensors file through the same interface', async () => {
     const store = await openCheckpoint(join(dir, 'model-00002-of-00002.safetensors'));
     expect(store.tensors.map((t) => t.name)).toEqual(['layers.1.weight']);
+    expect(store.sharded).toBe(false);
+    expect(store.shards).toEqual([{ file: join(dir, 'model-00002-of-00002.safetensors'), metadata: {}, tensors: store.tensors }]);
     await store.close();
   });
 
