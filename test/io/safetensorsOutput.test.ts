@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint, type TensorEntry } from '../../src/io/index.js';
 import { writeOutputs } from '../../src/io/outputSet.js';
 import { byteLength } from '../../src/io/safetensorsHeader.js';
-import { isIndexPath, outputSpecs, planSafetensorsOutput, SafetensorsOutput, shardFileName, splitBySize } from '../../src/io/safetensorsOutput.js';
+import { isIndexPath, outputSpecs, planSafetensorsOutput, SafetensorsOutput, shardFileName, splitBySize, type TensorGroup } from '../../src/io/safetensorsOutput.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -32,7 +32,7 @@ describe('sharded safetensors outputs', () => {
 
   it('writes shards and an index that read back as the tensors written, empty groups left out', async () => {
     const path = join(dir, 'out.safetensors.index.json');
-    const groups = [
+    const groups: TensorGroup[] = [
       { entries: [entry('b', 3), entry('1', 2)], metadata: { k: 'one' } },
       { entries: [], metadata: {} },
       { entries: [entry('a', 4)], metadata: { k: 'three' } },
