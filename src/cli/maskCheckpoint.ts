@@ -12,7 +12,7 @@
  */
 import { NmsparseError } from '../core/errors.js';
 import { decodeFloats, FLOAT_DTYPES, openCheckpoint, type FloatDtype, type TensorStore } from '../io/index.js';
-import { outputSpecs, planSafetensorsOutput, SafetensorsOutput } from '../io/safetensorsOutput.js';
+import { outputSpecs, planSafetensorsOutput, SafetensorsOutput, type SafetensorsOutputPlan } from '../io/safetensorsOutput.js';
 import type { CliOutput, OutputStream } from './command.js';
 import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
@@ -20,7 +20,7 @@ import { withOutputs } from './interrupt.js';
 import { outputGroups, outputSource, placedTensors, settingsEntry, type PlacedEntry } from './maskLayout.js';
 import { streamMaskOutputs } from './maskStream.js';
 import { inputFingerprint, partialMetadata } from './partial.js';
-import { partition, type ShardSpec } from './partition.js';
+import { partition, tensorCost, type ShardSpec } from './partition.js';
 import type { ProgressReporter } from './progress.js';
 import type { Fill } from '../index.js';
 import { inspectHint, type Pattern, type Selection } from './sharedFlags.js';
@@ -112,88 +112,104 @@ function partialSettings(s: MaskSettings, run: CheckpointRun): Record<string, un
   return { n: s.n, m: s.m, transposable: s.transposable, ...solver, score: s.score, maskDtype: run.maskDtype, backend: s.backend, ...selection };
 }
 
+/** The run's outputs, known from the headers: which tensors this run masks, and every file it writes. */
+function planOutputs(reader: TensorStore, targets: ReadonlyMap<string, { rows: number; cols: number }>, s: MaskSettings, run: CheckpointRun) {
+  const source = outputSource(reader, settingsEntry(s));
+  const placed = placedTensors(reader);
+  const all: PlacedEntry[] = placed.filter((p) => targets.has(p.entry.name)).map((p) => ({ ...p, entry: { ...p.entry, dtype: run.maskDtype } }));
+  const shard = run.shard;
+  let mine = all;
+  let masks: SafetensorsOutputPlan;
+  if (shard) {
+    const shardOf = partition(all.map((p) => ({ name: p.entry.name, cost: tensorCost(p.entry.shape) })), shard.count);
+    mine = all.filter((p) => shardOf.get(p.entry.name) === shard.index - 1);
+    const whole = { settings: partialSettings(s, run), fingerprint: inputFingerprint(reader), source, targets: all.map((p): [string, number] => [p.entry.name, p.group]) };
+    masks = planSafetensorsOutput(run.output, [{ entries: mine.map((p) => p.entry), metadata: partialMetadata(whole, shard) }]);
+  } else {
+    masks = planSafetensorsOutput(run.output, outputGroups(run.output, all, source, run.maxShardSize));
+  }
+  const pruned = run.apply === undefined ? undefined : planSafetensorsOutput(run.apply, outputGroups(run.apply, placed, source, run.maxShardSize));
+  return { names: mine.map((p) => p.entry.name), total: all.length, masks, pruned };
+}
+
+interface RunResult {
+  reports: TensorReport[];
+  skipped: Skipped[];
+  /** How many tensors the whole run masks (more than `reports` with --shard). */
+  total: number;
+  backend: string;
+  elements: number;
+  seconds: number;
+}
+
+function printReport(s: MaskSettings, run: CheckpointRun, r: RunResult, out: CliOutput): void {
+  const summary = {
+    input: run.input,
+    output: run.output,
+    ...(run.apply ? { pruned: run.apply } : {}),
+    ...(run.shard ? { shard: { index: run.shard.index, count: run.shard.count, tensors: r.total } } : {}),
+    pattern: `${s.n}:${s.m}`,
+    transposable: s.transposable,
+    ...(s.transposable ? { method: s.method, fill: s.fill, ...(s.method === 'tsenor' ? { tsenor: s.tsenor } : {}) } : {}),
+    score: s.score,
+    backend: r.backend,
+    elements: r.elements,
+    seconds: r.seconds,
+  };
+  if (run.json) {
+    out.print(JSON.stringify({ ...summary, tensors: r.reports, skipped: r.skipped }));
+    return;
+  }
+  const kind = `${maskKindText(s, s.method)} masks for ${r.reports.length}`;
+  const which = run.shard ? `shard ${run.shard.index}/${run.shard.count}: ${kind} of ${r.total} tensor(s)` : `${kind} tensor(s)`;
+  out.print(`${which} → ${displayText(run.output)}${run.apply ? `, pruned weights → ${displayText(run.apply)}` : ''}`);
+  const rows = r.reports.map((t) => [t.name, t.dtype, formatShape(t.shape), t.objective.toPrecision(8), t.gap === undefined ? '(--certify)' : formatGap(t.gap), t.seconds.toFixed(2)]);
+  const columns = [left('name'), left('dtype'), left('shape'), right('objective'), right('certified gap'), right('seconds')];
+  for (const line of formatTable(columns, rows)) out.print(line);
+  printSkipped(r.skipped, out);
+  const rate = r.elements > 0 ? ` (${(r.elements / r.seconds / 1e6).toFixed(2)} M/s)` : '';
+  out.print(`${r.elements} elements in ${r.seconds.toFixed(2)} s${rate}${r.backend ? `, backend ${r.backend}` : ''}`);
+}
+
 export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, out: CliOutput): Promise<number> {
   const reader = await openCheckpoint(run.input);
   try {
     const { targets, skipped } = planTensors(reader, run.selection);
     requireTargets(targets, run.input, s, run.selection);
-    const source = outputSource(reader, settingsEntry(s));
-    const placed = placedTensors(reader);
-    const masks: PlacedEntry[] = placed.filter((p) => targets.has(p.entry.name)).map((p) => ({ ...p, entry: { ...p.entry, dtype: run.maskDtype } }));
-    const sizeOf = (name: string) => {
-      const t = targets.get(name) as { rows: number; cols: number };
-      return t.rows * t.cols;
-    };
-    let mine = masks;
-    let masksPlan;
-    if (run.shard) {
-      const shardOf = partition(masks.map((p) => ({ name: p.entry.name, cost: sizeOf(p.entry.name) })), run.shard.count);
-      mine = masks.filter((p) => shardOf.get(p.entry.name) === (run.shard as ShardSpec).index - 1);
-      const whole = { settings: partialSettings(s, run), fingerprint: inputFingerprint(reader), source, targets: masks.map((p): [string, number] => [p.entry.name, p.group]) };
-      masksPlan = planSafetensorsOutput(run.output, [{ entries: mine.map((p) => p.entry), metadata: partialMetadata(whole, run.shard) }]);
-    } else {
-      masksPlan = planSafetensorsOutput(run.output, outputGroups(run.output, masks, source, run.maxShardSize));
-    }
-    const prunedPlan = run.apply === undefined ? undefined : planSafetensorsOutput(run.apply, outputGroups(run.apply, placed, source, run.maxShardSize));
-    const specs = [...outputSpecs(masksPlan, '-o'), ...(prunedPlan ? outputSpecs(prunedPlan, '--apply') : [])];
-    const names = mine.map((p) => p.entry.name);
-    const elements = names.reduce((sum, name) => sum + sizeOf(name), 0);
+    const plan = planOutputs(reader, targets, s, run);
+    const matrix = (name: string) => targets.get(name) as { rows: number; cols: number };
+    const elements = plan.names.reduce((sum, name) => sum + matrix(name).rows * matrix(name).cols, 0);
+    const specs = [...outputSpecs(plan.masks, '-o'), ...(plan.pruned ? outputSpecs(plan.pruned, '--apply') : [])];
     const options = { force: run.force, inputs: [run.input, ...reader.files], signal: run.signal, stderr: run.stderr };
     return await withOutputs(specs, options, async (files) => {
       const start = performance.now();
-      const progress = run.progress(names.length, elements);
+      const progress = run.progress(plan.names.length, elements);
       const reports: TensorReport[] = [];
       let backend = '';
+      const maskOf = async (name: string, raw: Uint8Array | undefined) => {
+        const t = reader.tensor(name);
+        const weights = { ...matrix(name), data: decodeFloats(raw as Uint8Array, FLOAT_DTYPES[t.dtype as FloatDtype]) };
+        progress.startTensor(name, weights.rows * weights.cols);
+        const r = await inTensor(name, () => solveMask(weights, s, run.signal, (f) => progress.advance(f)));
+        progress.finishTensor();
+        backend = r.backend;
+        reports.push({ name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
+        return r.mask;
+      };
       try {
-        const maskOf = async (name: string, raw: Uint8Array | undefined) => {
-          const t = reader.tensor(name);
-          const weights = { ...(targets.get(name) as { rows: number; cols: number }), data: decodeFloats(raw as Uint8Array, FLOAT_DTYPES[t.dtype as FloatDtype]) };
-          progress.startTensor(name, weights.rows * weights.cols);
-          const r = await inTensor(name, () => solveMask(weights, s, run.signal, (f) => progress.advance(f)));
-          progress.finishTensor();
-          backend = r.backend;
-          reports.push({ name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
-          return r.mask;
-        };
         await streamMaskOutputs({
           model: reader,
-          targets: names,
+          targets: plan.names,
           maskOf,
-          masks: await SafetensorsOutput.open(files, masksPlan),
-          ...(prunedPlan ? { pruned: await SafetensorsOutput.open(files, prunedPlan) } : {}),
+          masks: await SafetensorsOutput.open(files, plan.masks),
+          ...(plan.pruned ? { pruned: await SafetensorsOutput.open(files, plan.pruned) } : {}),
           signal: run.signal,
         });
       } finally {
         progress.close();
       }
       await files.commit(); // before the report: what it names exists
-      const seconds = (performance.now() - start) / 1000;
-      const shard = run.shard ? { shard: { index: run.shard.index, count: run.shard.count, tensors: masks.length } } : {};
-      const summary = {
-        input: run.input,
-        output: run.output,
-        ...(run.apply ? { pruned: run.apply } : {}),
-        ...shard,
-        pattern: `${s.n}:${s.m}`,
-        transposable: s.transposable,
-        ...(s.transposable ? { method: s.method, fill: s.fill, ...(s.method === 'tsenor' ? { tsenor: s.tsenor } : {}) } : {}),
-        score: s.score,
-        backend,
-        elements,
-        seconds,
-      };
-      if (run.json) {
-        out.print(JSON.stringify({ ...summary, tensors: reports, skipped }));
-        return 0;
-      }
-      const which = run.shard ? `shard ${run.shard.index}/${run.shard.count}: ${maskKindText(s, s.method)} masks for ${reports.length} of ${masks.length} tensor(s)` : `${maskKindText(s, s.method)} masks for ${reports.length} tensor(s)`;
-      out.print(`${which} → ${displayText(run.output)}${run.apply ? `, pruned weights → ${displayText(run.apply)}` : ''}`);
-      const rows = reports.map((r) => [r.name, r.dtype, formatShape(r.shape), r.objective.toPrecision(8), r.gap === undefined ? '(--certify)' : formatGap(r.gap), r.seconds.toFixed(2)]);
-      const columns = [left('name'), left('dtype'), left('shape'), right('objective'), right('certified gap'), right('seconds')];
-      for (const line of formatTable(columns, rows)) out.print(line);
-      printSkipped(skipped, out);
-      const rate = elements > 0 ? ` (${(elements / seconds / 1e6).toFixed(2)} M/s)` : '';
-      out.print(`${elements} elements in ${seconds.toFixed(2)} s${rate}${backend ? `, backend ${backend}` : ''}`);
+      printReport(s, run, { reports, skipped, total: plan.total, backend, elements, seconds: (performance.now() - start) / 1000 }, out);
       return 0;
     });
   } finally {

@@ -9,7 +9,7 @@ import { NmsparseError } from '../core/errors.js';
 import { displayText } from '../core/text.js';
 import { openSafetensorsFile, type SafetensorsReader, type TensorInfo } from '../io/index.js';
 import { readPartial, type Partial, type PartialRun } from './partial.js';
-import { partition } from './partition.js';
+import { partition, tensorCost } from './partition.js';
 
 export interface OpenPart {
   path: string;
@@ -70,8 +70,6 @@ function difference(a: OpenPart, b: OpenPart): string | undefined {
   return undefined;
 }
 
-const elementCount = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
-
 /** Checks that the parts are shards 1..K of one run holding exactly their tensors (see the file header). */
 export function checkParts(parts: readonly OpenPart[]): CheckedParts {
   const first = parts[0] as OpenPart;
@@ -108,7 +106,7 @@ export function checkParts(parts: readonly OpenPart[]): CheckedParts {
   const absent = run.targets.filter(([t]) => !holders.has(t)).map(([t]) => JSON.stringify(displayText(t, 80)));
   if (absent.length > 0) throw new NmsparseError('E_SHAPE', `no part holds the mask of ${absent.slice(0, 3).join(', ')}${absent.length > 3 ? ` and ${absent.length - 3} more` : ''}`);
   const shardOf = partition(
-    run.targets.map(([t]) => ({ name: t, cost: elementCount((holders.get(t) as { info: TensorInfo }).info.shape) })),
+    run.targets.map(([t]) => ({ name: t, cost: tensorCost((holders.get(t) as { info: TensorInfo }).info.shape) })),
     count,
   );
   for (const [t, holder] of holders) {

@@ -25,6 +25,11 @@ export interface CostedItem {
   cost: number;
 }
 
+/** The cost of masking a tensor: its element count (rows × columns of the matrix it is masked as). */
+export function tensorCost(shape: readonly number[]): number {
+  return shape.reduce((product, d) => product * d, 1);
+}
+
 /** The shard (0-based) of each item, by name. */
 export function partition(items: readonly CostedItem[], count: number): Map<string, number> {
   const order = [...items].sort((a, b) => b.cost - a.cost || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -108,7 +108,9 @@ describe('k = 3 shards on separate processes, merged, are byte-identical to one 
         expect(await contents(merged)).toEqual(expected);
 
         const masksOnly = await folder('masks-only');
-        await ok(['merge', ...parts, ...flags, '-o', join(masksOnly, masks)]);
+        const report = await runCli(['merge', ...parts, ...flags, '-o', join(masksOnly, masks), '--json']);
+        expect(report.code, report.err).toBe(0);
+        expect(JSON.parse(report.out)).toEqual({ output: join(masksOnly, masks), parts: K, tensors: 6, files: [...expected.keys()].filter((n) => n.startsWith('masks-')).length || 1 });
         const maskFiles = [...expected].filter(([n]) => n.startsWith('masks'));
         expect(await contents(masksOnly)).toEqual(new Map(maskFiles));
       }
@@ -175,6 +177,16 @@ describe('merge refuses parts that are not one whole run, and writes nothing', (
     await ok(['mask', whole, ...SETTINGS, '--shard', '2/4', '-o', join(other, 'four.safetensors')]);
     await refused([p1, join(other, 'four.safetensors'), p3], /different numbers of shards/);
     await refused([p1, p2, p3], /not the checkpoint the parts were computed from/, ['--apply', join(dir, 'refuse', 'p.safetensors'), '--model', index]);
+  });
+
+  it('an output that is one of the parts, or of the model read for --apply', async () => {
+    const [p1, p2, p3] = parts as [string, string, string];
+    const intoPart = await runCli(['merge', p1, p2, p3, '-o', p2, '--force']);
+    expect(intoPart.code).toBe(2);
+    expect(intoPart.err).toMatch(/-o .*part-2\.safetensors is also an input/);
+    const intoModel = await runCli(['merge', p1, p2, p3, '-o', join(dir, 'refuse', 'm.safetensors'), '--apply', whole, '--model', whole, '--force']);
+    expect(intoModel.code).toBe(2);
+    expect(intoModel.err).toMatch(/--apply .*model\.safetensors is also an input/);
   });
 
   it('a file that is not a partial result, and a part whose mask was damaged', async () => {

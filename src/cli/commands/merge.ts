@@ -1,9 +1,9 @@
 // `nmsparse merge`: joins the partial results of `mask --shard i/k` into the output one run writes.
-import type { Command } from '../command.js';
+import type { Command, OutputStream } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { NmsparseError } from '../../core/errors.js';
 import { openCheckpoint, type TensorInfo, type TensorStore } from '../../io/index.js';
-import { isIndexPath, outputSpecs, planSafetensorsOutput, SafetensorsOutput } from '../../io/safetensorsOutput.js';
+import { isIndexPath, outputSpecs, planSafetensorsOutput, SafetensorsOutput, type SafetensorsOutputPlan } from '../../io/safetensorsOutput.js';
 import { optionError, pathFlag } from '../flags.js';
 import { checkOutputName } from '../inputKind.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
@@ -33,6 +33,47 @@ async function openModel(path: string, parts: CheckedParts): Promise<TensorStore
   return model;
 }
 
+interface MergeRun {
+  paths: readonly string[];
+  output: string;
+  apply: string | undefined;
+  /** --model, read for --apply. */
+  modelPath: string | undefined;
+  maxShardSize: number;
+  /** --max-shard-size was given (it does nothing for a sharded input). */
+  sizeGiven: boolean;
+  force: boolean;
+}
+
+/** Lays out the outputs as the single run would, declares them, and streams the masks (and the pruned model). */
+async function writeMerged(checked: CheckedParts, model: TensorStore | undefined, run: MergeRun, signal: AbortSignal, stderr: OutputStream): Promise<SafetensorsOutputPlan> {
+  const { source } = checked.run;
+  if (run.sizeGiven && source.sharded) throw optionError('--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards');
+  const holder = (name: string) => checked.holders.get(name) as { part: OpenPart; info: TensorInfo };
+  const masks: PlacedEntry[] = checked.run.targets.map(([name, group]) => {
+    const { info } = holder(name);
+    return { entry: { name, dtype: info.dtype, shape: info.shape }, group };
+  });
+  const masksPlan = planSafetensorsOutput(run.output, outputGroups(run.output, masks, source, run.maxShardSize));
+  const prunedPlan = run.apply === undefined || !model ? undefined : planSafetensorsOutput(run.apply, outputGroups(run.apply, placedTensors(model), source, run.maxShardSize));
+  const specs = [...outputSpecs(masksPlan, '-o'), ...(prunedPlan ? outputSpecs(prunedPlan, '--apply') : [])];
+  const inputs = [...run.paths, ...(run.modelPath === undefined ? [] : [run.modelPath]), ...(model?.files ?? [])];
+  await withOutputs(specs, { force: run.force, inputs, signal, stderr }, async (files) => {
+    await streamMaskOutputs({
+      ...(model ? { model } : {}),
+      targets: masks.map((p) => p.entry.name),
+      maskOf: async (name) => {
+        const { part, info } = holder(name);
+        return checkedMask(await part.reader.readBytes(info), part.path, name);
+      },
+      masks: await SafetensorsOutput.open(files, masksPlan),
+      ...(prunedPlan ? { pruned: await SafetensorsOutput.open(files, prunedPlan) } : {}),
+      signal,
+    });
+  });
+  return masksPlan;
+}
+
 export const mergeCommand: Command = {
   name: 'merge',
   summary: 'join the partial results of mask --shard i/k into the output of a single run',
@@ -60,42 +101,19 @@ export const mergeCommand: Command = {
     if (args.has(MAX_SHARD_SIZE_FLAG) && !isIndexPath(output) && !(apply !== undefined && isIndexPath(apply))) {
       throw optionError('--max-shard-size applies only when -o or --apply names a .safetensors.index.json');
     }
+    const run = { paths, output, apply, modelPath, maxShardSize, sizeGiven: args.has(MAX_SHARD_SIZE_FLAG), force: args.get(FORCE_FLAG) };
     return withInterrupt(async (signal) => {
       const parts = await openParts(paths);
       let model: TensorStore | undefined;
       try {
         const checked = checkParts(parts);
-        const { source } = checked.run;
-        if (args.has(MAX_SHARD_SIZE_FLAG) && source.sharded) throw optionError('--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards');
         model = modelPath === undefined ? undefined : await openModel(modelPath, checked);
-        const holder = (name: string) => checked.holders.get(name) as { part: OpenPart; info: TensorInfo };
-        const masks: PlacedEntry[] = checked.run.targets.map(([name, group]) => {
-          const { info } = holder(name);
-          return { entry: { name, dtype: info.dtype, shape: info.shape }, group };
-        });
-        const masksPlan = planSafetensorsOutput(output, outputGroups(output, masks, source, maxShardSize));
-        const prunedPlan = apply === undefined || !model ? undefined : planSafetensorsOutput(apply, outputGroups(apply, placedTensors(model), source, maxShardSize));
-        const specs = [...outputSpecs(masksPlan, '-o'), ...(prunedPlan ? outputSpecs(prunedPlan, '--apply') : [])];
-        const inputs = [...paths, ...(model && modelPath !== undefined ? [modelPath, ...model.files] : [])];
-        const stream = model;
-        await withOutputs(specs, { force: args.get(FORCE_FLAG), inputs, signal, stderr: out.stderr }, async (files) => {
-          await streamMaskOutputs({
-            ...(stream ? { model: stream } : {}),
-            targets: masks.map((p) => p.entry.name),
-            maskOf: async (name) => {
-              const { part, info } = holder(name);
-              return checkedMask(await part.reader.readBytes(info), part.path, name);
-            },
-            masks: await SafetensorsOutput.open(files, masksPlan),
-            ...(prunedPlan ? { pruned: await SafetensorsOutput.open(files, prunedPlan) } : {}),
-            signal,
-          });
-        });
-        const report = { output, ...(apply ? { pruned: apply } : {}), parts: checked.count, tensors: masks.length, files: masksPlan.files.length };
+        const written = await writeMerged(checked, model, run, signal, out.stderr);
+        const report = { output, ...(apply ? { pruned: apply } : {}), parts: checked.count, tensors: checked.run.targets.length, files: written.files.length };
         if (json) out.print(JSON.stringify(report));
         else {
-          const sharded = masksPlan.index ? ` in ${masksPlan.files.length} shard file(s)` : '';
-          out.print(`merged ${checked.count} partial result(s): ${masks.length} mask(s) → ${displayText(output)}${sharded}${apply ? `, pruned weights → ${displayText(apply)}` : ''}`);
+          const sharded = written.index ? ` in ${written.files.length} shard file(s)` : '';
+          out.print(`merged ${checked.count} partial result(s): ${report.tensors} mask(s) → ${displayText(output)}${sharded}${apply ? `, pruned weights → ${displayText(apply)}` : ''}`);
         }
         return 0;
       } finally {
