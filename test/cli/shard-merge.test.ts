@@ -137,6 +137,18 @@ describe('k = 3 shards on separate processes, merged, are byte-identical to one 
     const verified = await runCli(['verify', index, join(out, 'masks.safetensors.index.json'), '--n', '4', '--m', '8', '--transposable']);
     expect(verified.code, verified.err).toBe(0);
   });
+
+  it('more shards than tensors: empty parts still count, and the merge is the same', async () => {
+    const out = await folder('many');
+    const parts = Array.from({ length: 8 }, (_, i) => join(out, `part-${i + 1}.safetensors`));
+    for (const [i, part] of parts.entries()) await ok(['mask', whole, ...SETTINGS, '--shard', `${i + 1}/8`, '-o', part]);
+    const empty = await openSafetensorsFile(parts[7] as string);
+    expect(empty.tensors).toEqual([]);
+    await empty.close();
+    await ok(['mask', whole, ...SETTINGS, '-o', join(out, 'single.safetensors')]);
+    await ok(['merge', ...parts, '-o', join(out, 'merged.safetensors')]);
+    expect(await readFile(join(out, 'merged.safetensors'))).toEqual(await readFile(join(out, 'single.safetensors')));
+  });
 });
 
 describe('merge refuses parts that are not one whole run, and writes nothing', () => {
@@ -230,6 +242,12 @@ describe('an interrupted shard leaves nothing behind and can be rerun alone', ()
     expect(rerun.lines).toEqual([expect.stringMatching(/^nmsparse: removed 1 temporary file\(s\) left by killed runs/)]);
     expect(await readdir(work)).toEqual(['part-1.safetensors', 'part-2.safetensors', 'part-3.safetensors']);
     expect(await readFile(parts[1] as string)).toEqual(part2);
+
+    const merging = startCli(bin, ['merge', ...parts, '-o', join(work, 'merged.safetensors')], 'tensor-2');
+    expect(await merging.paused).toBe('tensor-2');
+    merging.child.kill('SIGINT');
+    expect((await merging.done).code).toBe(128 + constants.signals.SIGINT);
+    expect(await readdir(work)).toEqual(['part-1.safetensors', 'part-2.safetensors', 'part-3.safetensors']);
 
     await ok(['mask', whole, ...SETTINGS, '-o', join(work, 'single.safetensors')]);
     await ok(['merge', ...parts, '-o', join(work, 'merged.safetensors')]);
