@@ -25,6 +25,8 @@ export interface Flag<T> {
   readonly accepts: string;
   readonly help: string;
   readonly default?: T;
+  /** How help writes the default when String(default) would not read well (5GB, not 5000000000). */
+  readonly defaultLabel?: string;
   /** Must be given (a required flag has no default). */
   readonly required?: boolean;
   /** The input kinds it applies to (default: all the command reads). */
@@ -155,7 +157,7 @@ const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KB: 1e3, MB:
 const SIZE_TEXT = /^([1-9][0-9]*)(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/;
 
 /** A size in bytes: decimal digits and an optional unit (KB = 1000 B, KiB = 1024 B), at least 1 B and below 2^53 B. */
-export function sizeFlag(c: Common & { default: number }): DefaultedFlag<number> {
+export function sizeFlag(c: Common & { default: number; defaultLabel: string }): DefaultedFlag<number> {
   const accepts = 'a size such as 5GB, 500MB, 2GiB or 1000000 (bytes)';
   const parse = (text: string) => {
     const match = SIZE_TEXT.exec(text);
@@ -163,5 +165,5 @@ export function sizeFlag(c: Common & { default: number }): DefaultedFlag<number>
     if (!Number.isSafeInteger(bytes)) throw badValue(c.name, text, accepts);
     return bytes;
   };
-  return make(c, 'string', 'SIZE', accepts, parse, c.default) as DefaultedFlag<number>;
+  return { ...make(c, 'string', 'SIZE', accepts, parse, c.default), defaultLabel: c.defaultLabel } as DefaultedFlag<number>;
 }

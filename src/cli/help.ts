@@ -28,6 +28,7 @@ export function flagFacts(flag: Flag<unknown>, command: Command): string[] {
 
 /** A default as the user would type it: the first spelling that maps to the API value. */
 export function defaultText(flag: Flag<unknown>): string {
+  if (flag.defaultLabel !== undefined) return flag.defaultLabel;
   if (flag.kind === 'choice') {
     const spelling = flag.placeholder.split('|').find((s) => flag.parse(s) === flag.default);
     if (spelling !== undefined) return spelling;

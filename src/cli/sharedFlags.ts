@@ -89,6 +89,7 @@ export const SHARD_FLAG = customFlag({
 export const MAX_SHARD_SIZE_FLAG = sizeFlag({
   name: 'max-shard-size',
   default: 5e9,
+  defaultLabel: '5GB',
   inputs: ['safetensors'],
   help: 'largest data size of one shard file when a single-file input is written as a sharded set (.safetensors.index.json); a tensor larger than this gets a file of its own',
 });

@@ -75,6 +75,7 @@ describe('the flag spec itself', () => {
         if (f.inputs) for (const k of f.inputs) expect(command.inputs).toContain(k);
         if (f.kind === 'choice') expect(f.placeholder.split('|').map((s) => f.parse(s))).toContain(f.default);
         if (f.kind === 'integer' && f.default !== undefined) expect(f.parse(String(f.default))).toBe(f.default);
+        if (f.defaultLabel !== undefined) expect(f.parse(f.defaultLabel), `${command.name} --${f.name}`).toBe(f.default); // help shows what the flag means
         expect(f.kind === 'boolean' ? f.placeholder === '' : f.placeholder !== '').toBe(true);
         if (f.required) expect(f.default, `${command.name} --${f.name}`).toBeUndefined();
       }
