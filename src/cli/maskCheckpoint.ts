@@ -123,7 +123,7 @@ function planOutputs(reader: TensorStore, targets: ReadonlyMap<string, { rows: n
   if (shard) {
     const shardOf = partition(all.map((p) => ({ name: p.entry.name, cost: tensorCost(p.entry.shape) })), shard.count);
     mine = all.filter((p) => shardOf.get(p.entry.name) === shard.index - 1);
-    const whole = { settings: partialSettings(s, run), fingerprint: inputFingerprint(reader), source, targets: all.map((p): [string, number] => [p.entry.name, p.group]) };
+    const whole = { settings: partialSettings(s, run), fingerprint: inputFingerprint(reader), source, targets: all.map((p): [string, number, number[]] => [p.entry.name, p.group, p.entry.shape]) };
     masks = planSafetensorsOutput(run.output, [{ entries: mine.map((p) => p.entry), metadata: partialMetadata(whole, shard) }]);
   } else {
     masks = planSafetensorsOutput(run.output, outputGroups(run.output, all, source, run.maxShardSize));

@@ -2,8 +2,8 @@
  * The checks of `nmsparse merge` on its partial results, all before any output is written: each file
  * is a partial (partial.ts); all describe the same run (settings, input fingerprint, tensors, shard
  * count K); each of shards 1..K is given exactly once; and every tensor the run masks is held by
- * exactly the part the partition (partition.ts, recomputed from the parts' shapes) gives it, as a U8
- * or BOOL tensor of the dtype the run recorded. Each refusal names the files and what is wrong.
+ * exactly the part the partition (partition.ts, recomputed from the recorded shapes) gives it, as a U8
+ * or BOOL tensor of the dtype and shape the run recorded. Each refusal names the files and what is wrong.
  */
 import { NmsparseError } from '../core/errors.js';
 import { displayText } from '../core/text.js';
@@ -89,31 +89,29 @@ export function checkParts(parts: readonly OpenPart[]): CheckedParts {
 
   const run = first.partial;
   const dtype = run.settings.maskDtype;
-  const targets = new Set(run.targets.map(([t]) => t));
+  const shapes = new Map(run.targets.map(([t, , shape]) => [t, JSON.stringify(shape)]));
+  const shardOf = partition(
+    run.targets.map(([t, , shape]) => ({ name: t, cost: tensorCost(shape) })),
+    count,
+  );
   const holders = new Map<string, { part: OpenPart; info: TensorInfo }>();
   for (const part of parts) {
+    const where = `${name(part.path)} (shard ${part.partial.shard.index}/${count})`;
     for (const info of part.reader.tensors) {
-      const where = `${name(part.path)} (shard ${part.partial.shard.index}/${count})`;
-      if (!targets.has(info.name)) throw new NmsparseError('E_SHAPE', `${where} holds tensor ${JSON.stringify(displayText(info.name, 80))}, which the run does not mask`);
+      const tensor = JSON.stringify(displayText(info.name, 80));
+      const shape = shapes.get(info.name);
+      if (shape === undefined) throw new NmsparseError('E_SHAPE', `${where} holds tensor ${tensor}, which the run does not mask`);
+      // A tensor in two parts is in the wrong one in at least one of them.
+      const expected = (shardOf.get(info.name) as number) + 1;
+      if (part.partial.shard.index !== expected) throw new NmsparseError('E_SHAPE', `${where} holds ${tensor}, which the partition gives shard ${expected}`);
+      if (JSON.stringify(info.shape) !== shape) throw new NmsparseError('E_SHAPE', `${where}: mask ${tensor} has shape ${JSON.stringify(info.shape)}, the weight ${shape}`);
       if (info.dtype !== dtype || (info.dtype !== 'U8' && info.dtype !== 'BOOL')) {
-        throw new NmsparseError('E_SHAPE', `${where}: mask ${JSON.stringify(displayText(info.name, 80))} is ${info.dtype}, not the run's ${displayText(String(dtype), 10)}`);
+        throw new NmsparseError('E_SHAPE', `${where}: mask ${tensor} is ${info.dtype}, not the run's ${displayText(String(dtype), 10)}`);
       }
-      const other = holders.get(info.name);
-      if (other) throw new NmsparseError('E_SHAPE', `${name(other.part.path)} and ${where} both hold ${JSON.stringify(displayText(info.name, 80))}`);
       holders.set(info.name, { part, info });
     }
   }
   const absent = run.targets.filter(([t]) => !holders.has(t)).map(([t]) => JSON.stringify(displayText(t, 80)));
   if (absent.length > 0) throw new NmsparseError('E_SHAPE', `no part holds the mask of ${absent.slice(0, 3).join(', ')}${absent.length > 3 ? ` and ${absent.length - 3} more` : ''}`);
-  const shardOf = partition(
-    run.targets.map(([t]) => ({ name: t, cost: tensorCost((holders.get(t) as { info: TensorInfo }).info.shape) })),
-    count,
-  );
-  for (const [t, holder] of holders) {
-    const expected = (shardOf.get(t) as number) + 1;
-    if (holder.part.partial.shard.index !== expected) {
-      throw new NmsparseError('E_SHAPE', `${name(holder.part.path)} (shard ${holder.part.partial.shard.index}/${count}) holds ${JSON.stringify(displayText(t, 80))}, which the partition gives shard ${expected}`);
-    }
-  }
   return { run, count, holders };
 }

@@ -3,7 +3,7 @@
  * ordinary safetensors file of the shard's masks whose `__metadata__` holds one entry,
  * `nmsparse_partial`, a JSON description of the whole run: format and version, shard i of k, the
  * settings that decide the masks, a fingerprint of the input's headers, the layout source of the
- * outputs (maskLayout.ts) and every tensor the whole run masks, in order, with its input shard.
+ * outputs (maskLayout.ts) and every tensor the whole run masks, in order, with its input shard and shape.
  * `merge` needs nothing else to write what the single run would have written.
  *
  * The fingerprint is a SHA-256 of the input's structure: sharded or not, the metadata, and per file
@@ -27,8 +27,8 @@ export interface PartialRun {
   settings: Record<string, unknown>;
   fingerprint: string;
   source: OutputSource;
-  /** Every tensor the whole run masks, in output order, with its input shard. */
-  targets: Array<[name: string, group: number]>;
+  /** Every tensor the whole run masks, in output order, with its input shard and shape. */
+  targets: Array<[name: string, group: number, shape: number[]]>;
 }
 
 export interface Partial extends PartialRun {
@@ -83,13 +83,14 @@ export function readPartial(reader: SafetensorsReader, path: string): Partial {
   if (!validSource) throw notPartial(path, 'no valid output layout');
   const groups = (source.groupMetadata as Metadata[]).length;
   const validTargets =
-    Array.isArray(targets) && targets.every((t: Json) => Array.isArray(t) && t.length === 2 && typeof t[0] === 'string' && isCount(t[1]) && (t[1] as number) < groups);
+    Array.isArray(targets) &&
+    targets.every((t: Json) => Array.isArray(t) && t.length === 3 && typeof t[0] === 'string' && isCount(t[1]) && (t[1] as number) < groups && Array.isArray(t[2]) && t[2].every(isCount));
   if (!validTargets) throw notPartial(path, 'no valid list of tensors');
   return {
     shard: { index: shard, count: of },
     settings,
     fingerprint,
     source: { sharded: source.sharded as boolean, metadata: source.metadata as Metadata, groupMetadata: source.groupMetadata as Metadata[] },
-    targets: targets as Array<[string, number]>,
+    targets: targets as Array<[string, number, number[]]>,
   };
 }

@@ -10,8 +10,8 @@ const RUN: PartialRun = {
   fingerprint: 'f'.repeat(64),
   source: { sharded: true, metadata: { total_size: '10', nmsparse: '{}' }, groupMetadata: [{ format: 'pt' }, { format: 'pt' }] },
   targets: [
-    ['a', 0],
-    ['1', 1],
+    ['a', 0, [8, 16]],
+    ['1', 1, [4, 4]],
   ],
 };
 
@@ -43,8 +43,9 @@ describe('partial results', () => {
       [edit({ fingerprint: 7 }), /no settings or input fingerprint/],
       [edit({ source: { ...RUN.source, groupMetadata: [{ a: 1 }] } }), /no valid output layout/],
       [edit({ source: { ...RUN.source, sharded: 'yes' } }), /no valid output layout/],
-      [edit({ targets: [['a', 2]] }), /no valid list of tensors/],
-      [edit({ targets: [['a']] }), /no valid list of tensors/],
+      [edit({ targets: [['a', 2, [4]]] }), /no valid list of tensors/],
+      [edit({ targets: [['a', 0]] }), /no valid list of tensors/],
+      [edit({ targets: [['a', 0, [4, -1]]] }), /no valid list of tensors/],
       [edit({ targets: {} }), /no valid list of tensors/],
     ];
     for (const [metadata, pattern] of cases) {

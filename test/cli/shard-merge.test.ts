@@ -214,6 +214,15 @@ describe('merge refuses parts that are not one whole run, and writes nothing', (
     await refused([p1, damaged, p3], /mask "[^"]+" holds 2 at element 5; masks hold 0 and 1 only/);
     await writeSafetensorsFile(damaged, tensors.slice(1), { metadata, force: true });
     await refused([p1, damaged, p3], /no part holds the mask of/);
+    const reshaped = tensors.map((t, k) => (k === 0 ? { ...t, shape: [t.data.length] } : t));
+    await writeSafetensorsFile(damaged, reshaped, { metadata, force: true });
+    await refused([p1, damaged, p3], /mask "[^"]+" has shape \[\d+\], the weight \[\d+,\d+\]/);
+    await refused([p1, p2, p3, damaged], /shard 2\/3 is given twice/);
+    const p1Reader = await openSafetensorsFile(p1);
+    const moved = [...tensors, ...(await Promise.all(p1Reader.tensors.map(async (t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: new Uint8Array(await p1Reader.readBytes(t)) }))))];
+    await p1Reader.close();
+    await writeSafetensorsFile(damaged, moved, { metadata, force: true });
+    await refused([p1, damaged, p3], /damaged\.safetensors \(shard 2\/3\) holds "[^"]+", which the partition gives shard 1/);
   });
 });
 

@@ -138,5 +138,5 @@ function checkShardedOutputs(args: ParsedArgs, o: { output: string; apply: strin
     if (args.has(MAX_SHARD_SIZE_FLAG)) throw optionError('--max-shard-size does not go with --shard: give it to nmsparse merge');
   }
   if (args.has(MAX_SHARD_SIZE_FLAG) && !indexed) throw optionError('--max-shard-size applies only when -o or --apply names a .safetensors.index.json');
-  if (args.has(MAX_SHARD_SIZE_FLAG) && o.shardedInput) throw optionError("--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards");
+  if (args.has(MAX_SHARD_SIZE_FLAG) && o.shardedInput) throw optionError('--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards');
 }
