@@ -186,11 +186,11 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
       const progress = run.progress(plan.names.length, elements);
       const reports: TensorReport[] = [];
       let backend = '';
-      const maskOf = async (name: string, raw: Uint8Array | undefined) => {
+      const prepare = async (name: string, raw: Uint8Array | undefined) => decodeFloats(raw as Uint8Array, FLOAT_DTYPES[reader.tensor(name).dtype as FloatDtype]);
+      const maskOf = async (name: string, data: Float32Array) => {
         const t = reader.tensor(name);
-        const weights = { ...matrix(name), data: decodeFloats(raw as Uint8Array, FLOAT_DTYPES[t.dtype as FloatDtype]) };
-        progress.startTensor(name, weights.rows * weights.cols);
-        const r = await inTensor(name, () => solveMask(weights, s, run.signal, (f) => progress.advance(f)));
+        progress.startTensor(name, data.length);
+        const r = await inTensor(name, () => solveMask({ ...matrix(name), data }, s, run.signal, (f) => progress.advance(f)));
         progress.finishTensor();
         backend = r.backend;
         reports.push({ name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
@@ -200,6 +200,7 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
         await streamMaskOutputs({
           model: reader,
           targets: plan.names,
+          prepare,
           maskOf,
           masks: await SafetensorsOutput.open(files, plan.masks),
           ...(plan.pruned ? { pruned: await SafetensorsOutput.open(files, plan.pruned) } : {}),

@@ -4,12 +4,14 @@
  * Tensors are visited in the model's file order (or, without a model, in the targets' order); each
  * target's mask goes to the masks output, and with --apply the pruned checkpoint gets every tensor:
  * a target with every dropped element zeroed in its own dtype, any other tensor copied byte for byte.
- * Memory is bounded by the largest tensor.
+ * Each target is read (and prepared: decoded, or its mask read from a part) while the one before it
+ * is solved (prefetch.ts), so memory is bounded by two tensors.
  */
 import { throwIfAborted } from '../core/errors.js';
-import type { TensorStore } from '../io/index.js';
+import type { TensorInfo, TensorStore } from '../io/index.js';
 import type { SafetensorsOutput } from '../io/safetensorsOutput.js';
 import { pauseForTests } from './interrupt.js';
+import { Prefetcher } from './prefetch.js';
 
 /** Zeroes the stored bytes of every element the mask drops (+0 in every float dtype). */
 export function zeroPruned(raw: Uint8Array, mask: Uint8Array): Uint8Array {
@@ -29,31 +31,43 @@ export function zeroPruned(raw: Uint8Array, mask: Uint8Array): Uint8Array {
   return bytes;
 }
 
-export interface MaskStream {
-  /** The checkpoint the masks belong to; required with `pruned`, and when `maskOf` needs the weights. */
+export interface MaskStream<P> {
+  /** The checkpoint the masks belong to; required with `pruned`, and when `prepare` needs the weights. */
   model?: TensorStore;
   /** The tensors that get a mask, in output order (the model's file order). */
   targets: readonly string[];
-  /** A target's mask; `raw` is its stored bytes when there is a model. */
-  maskOf: (name: string, raw: Uint8Array | undefined) => Promise<Uint8Array>;
+  /** Reads what a target's mask needs, one target ahead; `raw` is its stored bytes when there is a model. */
+  prepare: (name: string, raw: Uint8Array | undefined) => Promise<P>;
+  /** A target's mask from what `prepare` read. */
+  maskOf: (name: string, prepared: P) => Promise<Uint8Array>;
   masks: SafetensorsOutput;
   pruned?: SafetensorsOutput;
   signal: AbortSignal;
 }
 
-export async function streamMaskOutputs(run: MaskStream): Promise<void> {
+export async function streamMaskOutputs<P>(run: MaskStream<P>): Promise<void> {
   const { model, masks, pruned } = run;
   const isTarget = new Set(run.targets);
   const tensors = model ? model.tensors.map((info) => ({ name: info.name, info })) : run.targets.map((name) => ({ name, info: undefined }));
+  const read = (info: TensorInfo | undefined) => (info ? (model as TensorStore).readBytes(info) : Promise.resolve(undefined));
+  // The next target is read while the current one is solved; its stored bytes are kept only for --apply.
+  const inputs = new Prefetcher(
+    tensors.filter((t) => isTarget.has(t.name)),
+    async (t) => {
+      const raw = await read(t.info);
+      return { raw: pruned ? raw : undefined, prepared: await run.prepare(t.name, raw) };
+    },
+  );
   let done = 0;
   for (const t of tensors) {
     throwIfAborted(run.signal);
-    const raw = t.info && (isTarget.has(t.name) || pruned) ? await (model as TensorStore).readBytes(t.info) : undefined;
     if (!isTarget.has(t.name)) {
+      const raw = pruned ? await read(t.info) : undefined;
       if (pruned && raw) await pruned.write(t.name, raw);
       continue;
     }
-    const mask = await run.maskOf(t.name, raw);
+    const { raw, prepared } = await inputs.take();
+    const mask = await run.maskOf(t.name, prepared);
     await masks.write(t.name, mask);
     if (pruned && raw) await pruned.write(t.name, zeroPruned(raw, mask));
     await pauseForTests(`tensor-${++done}`, run.signal);

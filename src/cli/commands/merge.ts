@@ -62,10 +62,11 @@ async function writeMerged(checked: CheckedParts, model: TensorStore | undefined
     await streamMaskOutputs({
       ...(model ? { model } : {}),
       targets: masks.map((p) => p.entry.name),
-      maskOf: async (name) => {
+      prepare: async (name) => {
         const { part, info } = holder(name);
         return checkedMask(await part.reader.readBytes(info), part.path, name);
       },
+      maskOf: async (_name, mask) => mask,
       masks: await SafetensorsOutput.open(files, masksPlan),
       ...(prunedPlan ? { pruned: await SafetensorsOutput.open(files, prunedPlan) } : {}),
       signal,
