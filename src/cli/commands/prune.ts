@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { InputLayout } from '../../index.js';
 import type { CliOutput, Command } from '../command.js';
 import { choiceFlag, optionError, pathFlag } from '../flags.js';
+import { isIndexPath } from '../../io/safetensorsOutput.js';
 import { checkOutputName, inputKindOf } from '../inputKind.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
 import { layerFiles } from '../layerFiles.js';
@@ -68,6 +69,9 @@ async function checkpointFiles(args: ParsedArgs) {
   if (masksOut !== undefined && resolve(masksOut) === resolve(output)) throw optionError('--masks-out and -o name the same file; the pruned weights and the masks need two files');
   checkOutputName(output, 'safetensors', '-o');
   if (masksOut !== undefined) checkOutputName(masksOut, 'safetensors', '--masks-out');
+  for (const [path, flag] of [[output, '-o'], [masksOut, '--masks-out']] as const) {
+    if (path !== undefined && isIndexPath(path)) throw optionError(`${flag}: prune writes one .safetensors file, not a sharded set (.safetensors.index.json); mask writes sharded sets`);
+  }
   const outputs = [{ path: output, label: '-o' }, ...(masksOut === undefined ? [] : [{ path: masksOut, label: '--masks-out' }])];
   return { output, masksOut, hessians, outputs };
 }
