@@ -16,6 +16,7 @@ import { outputSpecs, planSafetensorsOutput, SafetensorsOutput, type Safetensors
 import type { CliOutput, OutputStream } from './command.js';
 import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
+import { FloatBuffers } from './floatBuffers.js';
 import { withOutputs } from './interrupt.js';
 import { outputGroups, outputSource, placedTensors, settingsEntry, type PlacedEntry } from './maskLayout.js';
 import { streamMaskOutputs } from './maskStream.js';
@@ -186,11 +187,17 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
       const progress = run.progress(plan.names.length, elements);
       const reports: TensorReport[] = [];
       let backend = '';
-      const prepare = async (name: string, raw: Uint8Array | undefined) => decodeFloats(raw as Uint8Array, FLOAT_DTYPES[reader.tensor(name).dtype as FloatDtype]);
+      // Decoded into f32 buffers handed back once each solve has resolved (floatBuffers.ts).
+      const buffers = new FloatBuffers();
+      const prepare = async (name: string, raw: Uint8Array | undefined) => {
+        const { rows, cols } = matrix(name);
+        return decodeFloats(raw as Uint8Array, FLOAT_DTYPES[reader.tensor(name).dtype as FloatDtype], buffers.take(rows * cols));
+      };
       const maskOf = async (name: string, data: Float32Array) => {
         const t = reader.tensor(name);
         progress.startTensor(name, data.length);
         const r = await inTensor(name, () => solveMask({ ...matrix(name), data }, s, run.signal, (f) => progress.advance(f)));
+        buffers.give(data); // the solve has resolved: nothing reads the scores any more
         progress.finishTensor();
         backend = r.backend;
         reports.push({ name, dtype: t.dtype, shape: [...t.shape], objective: r.objective, ...r.certificate, kept: countOnes(r.mask), seconds: r.seconds });
