@@ -12,7 +12,8 @@
  *
  * U is computed without forming H_d⁻¹: with P the reversal permutation and P·H_d·P = L̃·L̃ᵀ,
  * H_d⁻¹ = (P·L̃⁻ᵀ·P)(P·L̃⁻¹·P), so U = P·L̃⁻¹·P (upper triangular with a positive diagonal): one Cholesky
- * and one triangular inverse.
+ * and one triangular inverse. Dead inputs (H_jj = 0) are handled first, as in the paper's code
+ * (fixDeadInputs).
  */
 import { throwIfAborted } from '../core/errors.js';
 import { meanDiagonal, type LayerProblem } from './problem.js';
@@ -51,12 +52,29 @@ export async function upperCholeskyOfInverse(hd: Float64Array, n: number, linalg
   return u;
 }
 
+/**
+ * Dead inputs (H_jj = 0: the input is 0 in every calibration sample) as the paper's implementation
+ * treats them: their weights are set to 0 (they never reach the output on these samples, so they are
+ * the first to prune and must not take kept slots from live weights) and H_jj to 1 (H stays positive
+ * definite). Returns H with those diagonal entries set; zeroes the columns of `w` in place.
+ */
+function fixDeadInputs(h: Float64Array, w: Float32Array, rows: number, n: number): Float64Array {
+  const fixed = h.slice();
+  for (let j = 0; j < n; j++) {
+    if (h[j * n + j] !== 0) continue;
+    fixed[j * n + j] = 1;
+    for (let r = 0; r < rows; r++) w[r * n + j] = 0;
+  }
+  return fixed;
+}
+
 /** The SparseGPT sweep: pruned weights (zero off the mask) and the mask. */
 export async function sparseGpt(p: LayerProblem, s: SparseGptSettings): Promise<{ weights: Float32Array; mask: Uint8Array }> {
   const { rows, cols: n } = p;
   const { m } = s.pattern;
-  const u = await upperCholeskyOfInverse(dampedHessian(p.h, n, s.damp), n, s.linalg);
   const w = p.w0.slice();
+  const h = fixDeadInputs(p.h, w, rows, n);
+  const u = await upperCholeskyOfInverse(dampedHessian(h, n, s.damp), n, s.linalg);
   const mask = new Uint8Array(rows * n);
   const block = Math.ceil(s.blockSize / m) * m;
   const blocks = Math.ceil(n / block);
