@@ -138,7 +138,9 @@ function rootIncreasing(kind: i32, lo: f64, hi: f64): f64 {
     if (fx == 0) return x;
     if (fx < 0) lo = x;
     else hi = x;
-    const newton = x - fx / derivative(kind, x);
+    const step = fx / derivative(kind, x);
+    const newton = x - step;
+    if (Math.abs(step) <= 1e-15 * Math.abs(x)) return Math.min(Math.max(newton, lo), hi);
     const next = newton > lo && newton < hi ? newton : 0.5 * (lo + hi);
     if (Math.abs(next - x) <= 1e-15 * Math.abs(x) || hi - lo <= 1e-16 * hi) return next;
     x = next;

@@ -113,7 +113,11 @@ function rootIncreasing(f: (x: number) => number, df: (x: number) => number, lo:
     if (fx === 0) return x;
     if (fx < 0) lo = x;
     else hi = x;
-    const newton = x - fx / df(x);
+    const step = fx / df(x);
+    const newton = x - step;
+    // A Newton step below the tolerance is the root, even when it lands on an end of the bracket
+    // (rounding puts x − step back on x = hi): bisecting there took ~30 more steps per search.
+    if (Math.abs(step) <= 1e-15 * Math.abs(x)) return Math.min(Math.max(newton, lo), hi);
     const next = newton > lo && newton < hi ? newton : 0.5 * (lo + hi);
     if (Math.abs(next - x) <= 1e-15 * Math.abs(x) || hi - lo <= 1e-16 * hi) return next;
     x = next;
