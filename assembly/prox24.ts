@@ -323,12 +323,34 @@ function fourNonzero(mu: f64): void {
   }
 }
 
+/** Strict convexity of the objective on the box [0, b] (Gershgorin; see convexOnBox in the reference). */
+@inline function convexOnBox(mu: f64): bool {
+  return 2 * mu * (at(B, 0) + at(B, 1) + at(B, 2)) < 1;
+}
+
+/** The convex case: the support from the KKT conditions, sparsest first (see solveConvex in the reference). */
+function solveConvex(mu: f64): void {
+  const b0 = at(B, 0);
+  const b1 = at(B, 1);
+  const b2 = at(B, 2);
+  if (b2 <= mu * b0 * b1) return;
+  if (at(B, 3) <= mu * (b0 * b1 + b0 * b2 + b1 * b2) && bestThreeNonzero(mu)) {
+    consider(mu);
+    if (at(B, 3) <= mu * othersPairSum(WORK, 3)) return;
+  }
+  fourNonzero(mu);
+}
+
 /** Solves the sorted, normalised group in B into BEST. */
 function solveSorted(mu: f64): void {
   copy4(BEST, B);
   put(BEST, 2, 0);
   put(BEST, 3, 0);
   if (mu > TOP_TWO_ONLY) return;
+  if (convexOnBox(mu)) {
+    solveConvex(mu);
+    return;
+  }
   if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(mu)) consider(mu);
   if (mayHaveFourNonzero(mu)) fourNonzero(mu);
 }

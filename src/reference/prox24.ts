@@ -29,6 +29,11 @@
  * 3. Fast path: a local minimum with 3 or 4 nonzeros needs a PSD Hessian I + μ·N(w) (N_ij = sum of
  *    the two other active entries); its 2×2 minors give μ(w_j + w_k) ≤ 1 and with the stationarity
  *    condition b1 = w1 + μ·(…) ≤ 4/μ. So for μ > 4 the top-two candidate is the minimiser.
+ * 4. Convex case: for 2μ(b1 + b2 + b3) < 1 the Hessian is positive definite on the whole box [0, b]
+ *    (Gershgorin, `convexOnBox`), and the minimiser, which lies in that box (moving w_i above b_i
+ *    raises both terms), is the box's only KKT point. The support is then decided by KKT tests,
+ *    sparsest first, and the first candidate that passes is the answer (`solveConvex`). Most groups of
+ *    a prox path (small λ early on, small |z| later) fall here.
  *
  * Why a local minimum is enough inside a face: the Hessian I + μN(w) is affine in w, so the set D
  * where it is PSD is convex (a spectrahedron) and the objective is convex on it. Every local minimum
@@ -340,6 +345,34 @@ function mayHaveFourNonzero(b: Float64Array, mu: number, lower: Float64Array, up
 }
 
 /**
+ * Whether F is strictly convex on the box [0, b], by Gershgorin: N(w) has a zero diagonal and row sums
+ * Σ_{j≠i} N_ij = 2(Σw − w_i) ≤ 2(b1 + b2 + b3) on the box, so every eigenvalue of I + μN(w) is at least
+ * 1 − 2μ(b1 + b2 + b3) > 0.
+ */
+function convexOnBox(b: Float64Array, mu: number): boolean {
+  return 2 * mu * (b[0] + b[1] + b[2]) < 1;
+}
+
+/**
+ * The convex case (`convexOnBox`): the minimiser lies in the box and is its only KKT point, so a
+ * candidate that satisfies the KKT conditions is the answer, and the support is decided from the
+ * sparsest up: top two when g3 = μ·b1b2 − b3 ≥ 0 (g4 ≥ g3 then, and g1 = g2 = 0); else the
+ * three-nonzero stationary point v when g4 = μ·(v1v2 + v1v3 + v2v3) − b4 ≥ 0 there; else four
+ * nonzeros, where a stationary point is the answer. The three-nonzero search is skipped when
+ * b4 > μ·(b1b2 + b1b3 + b2b3): the minimiser is a fixed point of T(w)_i = max(b_i − μ·c_i(w), 0),
+ * which reverses order, so w ≤ b gives w4 ≥ T(b)_4 > 0 (`mayHaveFourNonzero`'s first lower bound). Candidates still go through `consider`, so a
+ * search that falls short keeps the best feasible point, as in the general case.
+ */
+function solveConvex(b: Float64Array, mu: number, s: Scratch, consider: () => void): void {
+  if (b[2] <= mu * b[0] * b[1]) return;
+  if (b[3] <= mu * (b[0] * b[1] + b[0] * b[2] + b[1] * b[2]) && bestThreeNonzero(b, mu, s.work)) {
+    consider();
+    if (b[3] <= mu * othersPairSum(s.work, 3)) return;
+  }
+  fourNonzero(b, mu, s, consider);
+}
+
+/**
  * Solves one sorted, normalised group (b1 = 1 ≥ b2 ≥ b3 ≥ b4 ≥ 0) into `s.best`.
  * Candidates are compared by objective; on equal objective the sparser one (found first) stays.
  */
@@ -352,6 +385,10 @@ function solveSorted(b: Float64Array, mu: number, s: Scratch): void {
   const consider = () => {
     if (objectiveChange(best, s.work, b, mu, s.mixed) < 0) best.set(s.work);
   };
+  if (convexOnBox(b, mu)) {
+    solveConvex(b, mu, s, consider);
+    return;
+  }
   if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(b, mu, s.work)) consider();
   if (mayHaveFourNonzero(b, mu, s.gradient, s.trial)) fourNonzero(b, mu, s, consider);
 }
