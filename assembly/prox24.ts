@@ -258,7 +258,7 @@ function solveSpd(): bool {
 }
 
 /** Newton polish of WORK on the 4-nonzero stationarity system; true at a strict local minimum. */
-function newtonPolish(mu: f64): bool {
+function newtonPolish(mu: f64, convex: bool): bool {
   const w = WORK;
   for (let step = 0; step < NEWTON_STEPS; step++) {
     if (!(at(w, 3) > 0)) return false;
@@ -273,6 +273,7 @@ function newtonPolish(mu: f64): bool {
         put(HESS, i * 4 + j, i == j ? 1 : mu * (total - at(w, i) - at(w, j)));
       }
     }
+    if (stationary && convex) return true;
     if (!solveSpd()) return false;
     if (stationary) return true;
     for (let i = 0; i < 4; i++) put(TRIAL, i, at(w, i) - at(GRAD, i));
@@ -308,15 +309,15 @@ function consider(mu: f64): void {
 }
 
 /** Four-nonzero candidates from two starting points (the first local minimum found ends the search). */
-function fourNonzero(mu: f64): void {
+function fourNonzero(mu: f64, convex: bool): void {
   for (let start = 0; start < 2; start++) {
     const scale: f64 = start == 0 ? 1 : 0.5;
     for (let i = 0; i < 4; i++) put(WORK, i, scale * at(B, i));
     coordinateDescent(mu, WORK, SHORT_DESCENT);
-    let found = newtonPolish(mu);
+    let found = newtonPolish(mu, convex);
     if (!found) {
       coordinateDescent(mu, WORK, LONG_DESCENT);
-      found = newtonPolish(mu);
+      found = newtonPolish(mu, convex);
     }
     consider(mu);
     if (found) return;
@@ -338,7 +339,7 @@ function solveConvex(mu: f64): void {
     consider(mu);
     if (at(B, 3) <= mu * othersPairSum(WORK, 3)) return;
   }
-  fourNonzero(mu);
+  fourNonzero(mu, true);
 }
 
 /** Solves the sorted, normalised group in B into BEST. */
@@ -352,7 +353,7 @@ function solveSorted(mu: f64): void {
     return;
   }
   if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(mu)) consider(mu);
-  if (mayHaveFourNonzero(mu)) fourNonzero(mu);
+  if (mayHaveFourNonzero(mu)) fourNonzero(mu, false);
 }
 
 /**

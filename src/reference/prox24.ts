@@ -238,9 +238,10 @@ function coordinateDescent(b: Float64Array, mu: number, w: Float64Array, sweeps:
  * I + μN; a step is taken only when the Hessian is positive definite, the point stays positive and
  * the objective does not increase, so polishing never makes a candidate worse. True when it ends at
  * a stationary point with a positive definite Hessian: a local minimum with four nonzeros, hence
- * (by the convexity argument in the header) the best one.
+ * (by the convexity argument in the header) the best one. With `convex` (`convexOnBox`) the Hessian
+ * is known to be positive definite, so a stationary point is accepted without factoring it.
  */
-function newtonPolish(b: Float64Array, mu: number, s: Scratch): boolean {
+function newtonPolish(b: Float64Array, mu: number, s: Scratch, convex: boolean): boolean {
   const { work: w, hessian: h, gradient: g, trial } = s;
   for (let step = 0; step < NEWTON_STEPS; step++) {
     if (!(w[3]! > 0)) return false;
@@ -254,6 +255,7 @@ function newtonPolish(b: Float64Array, mu: number, s: Scratch): boolean {
         h[i * 4 + j] = i === j ? 1 : mu * (total - (w[i]) - (w[j]));
       }
     }
+    if (stationary && convex) return true;
     if (!solveSpd(h, g)) return false;
     if (stationary) return true;
     for (let i = 0; i < 4; i++) trial[i] = (w[i]) - (g[i]);
@@ -309,14 +311,14 @@ interface Scratch {
  * if that does not reach a local minimum, the long descent and Newton again. The first local minimum
  * found ends the search (all local minima of the face share one value).
  */
-function fourNonzero(b: Float64Array, mu: number, s: Scratch, consider: () => void): void {
+function fourNonzero(b: Float64Array, mu: number, s: Scratch, consider: () => void, convex: boolean): void {
   for (const scale of DESCENT_STARTS) {
     for (let i = 0; i < 4; i++) s.work[i] = scale * (b[i]);
     coordinateDescent(b, mu, s.work, SHORT_DESCENT);
-    let found = newtonPolish(b, mu, s);
+    let found = newtonPolish(b, mu, s, convex);
     if (!found) {
       coordinateDescent(b, mu, s.work, LONG_DESCENT);
-      found = newtonPolish(b, mu, s);
+      found = newtonPolish(b, mu, s, convex);
     }
     consider();
     if (found) return;
@@ -369,7 +371,7 @@ function solveConvex(b: Float64Array, mu: number, s: Scratch, consider: () => vo
     consider();
     if (b[3] <= mu * othersPairSum(s.work, 3)) return;
   }
-  fourNonzero(b, mu, s, consider);
+  fourNonzero(b, mu, s, consider, true);
 }
 
 /**
@@ -390,7 +392,7 @@ function solveSorted(b: Float64Array, mu: number, s: Scratch): void {
     return;
   }
   if (mu <= THREE_NONZERO_LIMIT && bestThreeNonzero(b, mu, s.work)) consider();
-  if (mayHaveFourNonzero(b, mu, s.gradient, s.trial)) fourNonzero(b, mu, s, consider);
+  if (mayHaveFourNonzero(b, mu, s.gradient, s.trial)) fourNonzero(b, mu, s, consider, false);
 }
 
 /** Ranks the magnitudes of one group: order[0] is the largest (ties: lower index first). */
