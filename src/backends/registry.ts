@@ -76,7 +76,7 @@ export type Kernel<K extends KernelName> = KernelSignatures[K];
 
 /** What every implementation of a kernel promises, checked by test/backends/conformance.test.ts. */
 export const KERNEL_CONTRACTS: Readonly<Record<KernelName, string>> = Object.freeze({
-  standardMask: 'bit-identical to the reference (ties: lower index first), objective included (rows summed in order)',
+  standardMask: 'bit-identical to the reference (ties: lower index first), objective included (rowwiseMaskedSum order)',
   exactTiles:
     'certified optimal: the same objective as the reference, duals whose LP-dual bound equals it; tied tiles may pick another optimal mask',
   greedyTiles: 'bit-identical to the reference',

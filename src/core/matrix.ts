@@ -194,16 +194,17 @@ export function scatterTiles(tiles: Uint8Array, rows: number, cols: number, m: n
 }
 
 /**
- * The objective of a standard mask, in the order every backend sums it: each row's kept scores in
- * index order (f64), then the rows in order, so a backend may sum rows in parallel and still agree
- * to the last bit.
+ * The objective of a standard mask, in the order every backend sums it: in each row, four partial sums
+ * p_r of the kept scores at indices ≡ r (mod 4), in index order (f64), combined as (p0 + p1) + (p2 + p3)
+ * (two SIMD add chains in the wasm kernel); then the rows in order. A backend may sum rows in parallel
+ * and still agree to the last bit.
  */
 export function rowwiseMaskedSum(scores: Float32Array, mask: Uint8Array, cols: number): number {
   let total = 0;
   for (let row = 0; row < scores.length; row += cols) {
-    let sum = 0;
-    for (let k = row; k < row + cols; k++) if (mask[k]) sum += scores[k];
-    total += sum;
+    const p = [0, 0, 0, 0];
+    for (let k = 0; k < cols; k++) if (mask[row + k]) p[k % 4] += scores[row + k];
+    total += p[0] + p[1] + (p[2] + p[3]);
   }
   return total;
 }

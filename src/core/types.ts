@@ -55,7 +55,7 @@ export interface ExactSolution {
 export interface StandardSolution {
   /** Row-major 0/1 mask, rows·cols entries. */
   mask: Uint8Array;
-  /** Σ of the kept scores: each row in index order (f64), then the rows in order. */
+  /** Σ of the kept scores (f64), in the order of core/matrix.ts rowwiseMaskedSum. */
   objective: number;
 }
 

@@ -273,14 +273,25 @@ describe.each(available)('%s backend conformance', (name: BackendName) => {
     const x = absGaussianMatrix(48, 64, 31);
     const std = await standardMask(x, { n: 2, m: 4, backend: name });
     expect(std.mask).toEqual((await standardMask(x, { n: 2, m: 4, backend: 'reference' })).mask);
-    // The objective: each row's kept scores in index order, then the rows in order, recomputed here.
+    // The objective, recomputed here: in each row four partial sums of the kept scores by column mod 4,
+    // combined as (p0 + p1) + (p2 + p3); then the rows in order. Scores from 1e-20 to 1e20, so that f64
+    // sums of them round and the order shows (of similar f32 values they are exact in any order).
+    const wide = gaussianMatrix(24, 36, 77);
+    wide.data.forEach((v, k) => (wide.data[k] = Math.exp(11 * Math.max(-4, Math.min(4, v)))));
+    const got = await standardMask(wide, { n: 2, m: 3, backend: name });
     let objective = 0;
-    for (let r = 0; r < x.rows; r++) {
-      let row = 0;
-      for (let c = 0; c < x.cols; c++) if (std.mask[r * x.cols + c] === 1) row += x.data[r * x.cols + c];
-      objective += row;
+    for (let r = 0; r < wide.rows; r++) {
+      const [p0, p1, p2, p3] = [0, 1, 2, 3].map((mod) => {
+        let sum = 0;
+        for (let c = mod; c < wide.cols; c += 4) if (got.mask[r * wide.cols + c] === 1) sum += wide.data[r * wide.cols + c];
+        return sum;
+      }) as [number, number, number, number];
+      objective += p0 + p1 + (p2 + p3);
     }
-    expect(std.objective).toBe(objective);
+    expect(got.objective).toBe(objective);
+    let sequential = 0;
+    for (let k = 0; k < wide.data.length; k++) if (got.mask[k] === 1) sequential += wide.data[k];
+    expect(sequential).not.toBe(objective); // the check can tell the orders apart
     expect(std.backend).toBe(own('standardMask') ? name : 'wasm');
     for (const method of METHODS) {
       const ours = await transposableMask(x, { n: 4, m: 8, method, backend: name, certify: true });
