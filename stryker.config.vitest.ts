@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     include: ['test/verify/**/*.test.ts', 'test/reference/**/*.test.ts', 'test/backends/wasm-golden.test.ts'],
     exclude: ['test/reference/lp-oracle.test.ts'],
+    // As in vitest.config.ts: the tests import src/ directly, so they install Node's runtime (where the wasm lies).
+    setupFiles: ['test/support/nodeRuntime.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
