@@ -259,6 +259,20 @@ describe('exact solver: structure', () => {
     expect(chunked).toEqual(whole);
   });
 
+  it('writes the mask and duals of tiles [start, end) only, under both fills', () => {
+    const batch = batchOf(columnScaledMatrix(32, 32, 5), 8);
+    for (const fill of FILLS) {
+      const whole = solve(batch, 4, fill);
+      const out: ExactSolution = { mask: new Uint8Array(whole.mask.length).fill(7), u: new Float64Array(whole.u.length).fill(-3), v: new Float64Array(whole.v.length).fill(-3) };
+      exactTiles(batch, 4, fill, 5, 11, out);
+      for (const [got, want, size] of [[out.mask, whole.mask, 64], [out.u, whole.u, 8], [out.v, whole.v, 8]] as const) {
+        expect(Array.from(got.subarray(5 * size, 11 * size))).toEqual(Array.from(want.subarray(5 * size, 11 * size)));
+        const sentinel = got === out.mask ? 7 : -3;
+        expect([...got.subarray(0, 5 * size), ...got.subarray(11 * size)].every((x) => x === sentinel)).toBe(true);
+      }
+    }
+  });
+
   it('needs few augmenting paths after the warm start (far fewer than N·M)', () => {
     const batch = batchOf(absGaussianMatrix(128, 128, 4), 16);
     const solver = new ExactTileSolver(16, 8, 'exact');
