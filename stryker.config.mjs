@@ -14,7 +14,8 @@ export default {
   // One mutant at a time: the project's CI machine has 2 cores, and the tests are CPU-bound.
   concurrency: 1,
   // Build outputs are not inputs to the tests (the wasm kernels in build/ are, and are copied).
-  ignorePatterns: ['dist', 'reports', 'bench/results*'],
+  // build/bench holds the bench build and a link back to the repository root (npm run bench): not a test input.
+  ignorePatterns: ['dist', 'reports', 'bench/results*', 'build/bench'],
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
