@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { NmsparseError } from '../core/errors.js';
-import { describeValue, validateFill, validatePattern } from '../core/matrix.js';
+import { describeValue } from '../core/matrix.js';
 import type { Fill } from '../core/types.js';
 import { caseSpecArbitrary } from './arbitraries.js';
 import { generateScores, type CaseSpec, type Family } from './families.js';
-import { optimalMask, type FailureKind, type Problem } from './judge.js';
+import { optimalMask, type FailureKind, problemOf, type Problem } from './judge.js';
 import { checkReportFolder, reportJson, writeCounterexample, type CaseOrigin } from './report.js';
 import { runCase, type CaseOutcome } from './runCase.js';
 import { shrinkFailure } from './shrink.js';
@@ -77,17 +77,6 @@ function integerOption(value: unknown, name: string, min: number, max: number): 
     throw new NmsparseError('E_OPTION', `${name} must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
   }
   return value;
-}
-
-function problemOf(options: AuditOptions): Problem {
-  validatePattern(options.n, options.m);
-  const fill = options.fill ?? 'exact';
-  validateFill(fill);
-  const maxGap = options.maxGap ?? 0;
-  if (typeof maxGap !== 'number' || !(maxGap >= 0) || !Number.isFinite(maxGap)) {
-    throw new NmsparseError('E_OPTION', `maxGap must be a finite number ≥ 0, got ${describeValue(maxGap)}`);
-  }
-  return { n: options.n, m: options.m, transposable: options.transposable === true, fill, maxGap };
 }
 
 /** Runs the audit; throws NmsparseError only for bad options, an unusable output folder or cancellation. */

@@ -7,7 +7,7 @@
  */
 import { standardMask, transposableMask } from '../masks.js';
 import { NmsparseError } from '../core/errors.js';
-import type { Matrix } from '../core/matrix.js';
+import { describeValue, validateFill, validatePattern, type Matrix } from '../core/matrix.js';
 import type { Fill } from '../core/types.js';
 import { relativeGap } from '../reference/dualBound.js';
 import { certify, type Certificate } from '../verify/certify.js';
@@ -23,6 +23,18 @@ export interface Problem {
   fill: Fill;
   /** The largest gap a passing mask may have (0 for a solver that claims to be exact). */
   maxGap: number;
+}
+
+/** The problem of an audit's or a property's options, validated (defaults: fill 'exact', maxGap 0). */
+export function problemOf(options: { n: number; m: number; transposable?: boolean; fill?: Fill; maxGap?: number }): Problem {
+  validatePattern(options.n, options.m);
+  const fill = options.fill ?? 'exact';
+  validateFill(fill);
+  const maxGap = options.maxGap ?? 0;
+  if (typeof maxGap !== 'number' || !(maxGap >= 0) || !Number.isFinite(maxGap)) {
+    throw new NmsparseError('E_OPTION', `maxGap must be a finite number ≥ 0, got ${describeValue(maxGap)}`);
+  }
+  return { n: options.n, m: options.m, transposable: options.transposable === true, fill, maxGap };
 }
 
 /** The objective of one unit (tile or group) under the solver's mask and under the optimum. */

@@ -11,9 +11,9 @@
 import fc from 'fast-check';
 import { scoreCaseArbitrary, type CaseShapeOptions } from '../audit/arbitraries.js';
 import type { Family, ScoreCase } from '../audit/families.js';
-import { judgeMask, type Problem } from '../audit/judge.js';
+import { judgeMask, problemOf, type Problem } from '../audit/judge.js';
 import { NmsparseError } from '../core/errors.js';
-import { describeValue, validateFill, validatePattern, type Matrix } from '../core/matrix.js';
+import { describeValue, type Matrix } from '../core/matrix.js';
 import type { Fill } from '../core/types.js';
 
 export { FAMILIES, type CaseSpec, type Family, type ScoreCase } from '../audit/families.js';
@@ -70,17 +70,6 @@ function flatten(mask: MaskOutput): { values: ArrayLike<number>; shape: number[]
   }
   if (ArrayBuffer.isView(mask) || Array.isArray(mask)) return { values: mask as ArrayLike<number>, shape: [(mask as ArrayLike<number>).length] };
   throw new Error(`the solver returned ${describeValue(mask)}, not a mask`);
-}
-
-function problemOf(options: MaskSolverPropertyOptions): Problem {
-  validatePattern(options.n, options.m);
-  const fill = options.fill ?? 'exact';
-  validateFill(fill);
-  const maxGap = options.maxGap ?? 0;
-  if (typeof maxGap !== 'number' || !(maxGap >= 0) || !Number.isFinite(maxGap)) {
-    throw new NmsparseError('E_OPTION', `maxGap must be a finite number ≥ 0, got ${describeValue(maxGap)}`);
-  }
-  return { n: options.n, m: options.m, transposable: options.transposable === true, fill, maxGap };
 }
 
 /**
