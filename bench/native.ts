@@ -20,7 +20,10 @@ export type NativeTool =
   | { available: true; binary: string; workDir: string }
   | { available: false; reason: string };
 
-/** Where the native reference lives: --native-ref, else shared/native-ref beside or inside the checkout. */
+/**
+ * Where the optional native reference lives (docs/benchmarks.md: it is not part of the package):
+ * --native-ref, else a shared/native-ref folder beside or inside the checkout when one exists.
+ */
 export function findNativeSource(explicit: string | undefined, repoRoot: string): string | undefined {
   const candidates = explicit ? [explicit] : [join(repoRoot, '..', 'shared', 'native-ref'), join(repoRoot, 'shared', 'native-ref')];
   return candidates.map((dir) => resolve(dir)).find((dir) => existsSync(join(dir, 'nmx.c')));
