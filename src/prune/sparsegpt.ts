@@ -56,16 +56,18 @@ export async function upperCholeskyOfInverse(hd: Float64Array, n: number, linalg
  * Dead inputs (H_jj = 0: the input is 0 in every calibration sample) as the paper's implementation
  * treats them: their weights are set to 0 (they never reach the output on these samples, so they are
  * the first to prune and must not take kept slots from live weights) and H_jj to 1 (H stays positive
- * definite). Returns H with those diagonal entries set; zeroes the columns of `w` in place.
+ * definite). Returns H with those diagonal entries set (H itself when there is none; never modified);
+ * zeroes the columns of `w` in place.
  */
 function fixDeadInputs(h: Float64Array, w: Float32Array, rows: number, n: number): Float64Array {
-  const fixed = h.slice();
+  let fixed: Float64Array | undefined; // copied only when there is a dead input (dampedHessian copies anyway)
   for (let j = 0; j < n; j++) {
     if (h[j * n + j] !== 0) continue;
+    fixed ??= h.slice();
     fixed[j * n + j] = 1;
     for (let r = 0; r < rows; r++) w[r * n + j] = 0;
   }
-  return fixed;
+  return fixed ?? h;
 }
 
 /** The SparseGPT sweep: pruned weights (zero off the mask) and the mask. */
