@@ -18,7 +18,7 @@ import { displayText } from '../core/text.js';
 import { eligibility } from './eligibility.js';
 import { FloatBuffers } from './floatBuffers.js';
 import { withOutputs } from './interrupt.js';
-import { outputGroups, outputSource, placedTensors, settingsEntry, type PlacedEntry } from './maskLayout.js';
+import { maskEntries, outputSource, placedTensors, planOutput, settingsEntry } from './maskLayout.js';
 import { streamMaskOutputs } from './maskStream.js';
 import { inputFingerprint, partialMetadata } from './partial.js';
 import { partition, tensorCost, type ShardSpec } from './partition.js';
@@ -117,7 +117,7 @@ function partialSettings(s: MaskSettings, run: CheckpointRun): Record<string, un
 function planOutputs(reader: TensorStore, targets: ReadonlyMap<string, { rows: number; cols: number }>, s: MaskSettings, run: CheckpointRun) {
   const source = outputSource(reader, settingsEntry(s));
   const placed = placedTensors(reader);
-  const all: PlacedEntry[] = placed.filter((p) => targets.has(p.entry.name)).map((p) => ({ ...p, entry: { ...p.entry, dtype: run.maskDtype } }));
+  const all = maskEntries(placed, targets, run.maskDtype);
   const shard = run.shard;
   let mine = all;
   let masks: SafetensorsOutputPlan;
@@ -127,9 +127,9 @@ function planOutputs(reader: TensorStore, targets: ReadonlyMap<string, { rows: n
     const whole = { settings: partialSettings(s, run), fingerprint: inputFingerprint(reader), source, targets: all.map((p): [string, number, number[]] => [p.entry.name, p.group, p.entry.shape]) };
     masks = planSafetensorsOutput(run.output, [{ entries: mine.map((p) => p.entry), metadata: partialMetadata(whole, shard) }]);
   } else {
-    masks = planSafetensorsOutput(run.output, outputGroups(run.output, all, source, run.maxShardSize));
+    masks = planOutput(run.output, all, source, run.maxShardSize);
   }
-  const pruned = run.apply === undefined ? undefined : planSafetensorsOutput(run.apply, outputGroups(run.apply, placed, source, run.maxShardSize));
+  const pruned = run.apply === undefined ? undefined : planOutput(run.apply, placed, source, run.maxShardSize);
   return { names: mine.map((p) => p.entry.name), total: all.length, masks, pruned };
 }
 

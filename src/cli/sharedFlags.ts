@@ -5,7 +5,9 @@
  * own limits on top, and these are the ones the CLI states in its messages.
  */
 import { DEFAULT_TSENOR_OPTIONS, MAX_M, type BackendChoice, type Fill, type ScoreKind, type TransposableMethod, type TsenorOptions } from '../index.js';
+import type { NmsparseError } from '../core/errors.js';
 import { displayText } from '../core/text.js';
+import { isIndexPath } from '../io/safetensorsOutput.js';
 import { booleanFlag, choiceFlag, customFlag, integerFlag, numberFlag, optionError, pathFlag, regexFlag, sizeFlag, type Flag } from './flags.js';
 import { MAX_SHARDS, parseShard } from './partition.js';
 import type { ParsedArgs } from './parse.js';
@@ -93,6 +95,23 @@ export const MAX_SHARD_SIZE_FLAG = sizeFlag({
   inputs: ['safetensors'],
   help: 'largest data size of one shard file when a single-file input is written as a sharded set (.safetensors.index.json); a tensor larger than this gets a file of its own',
 });
+
+/** Refusal of --max-shard-size for a sharded input, whose outputs mirror its shards instead. */
+export function mirroredShardsError(): NmsparseError {
+  return optionError('--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards');
+}
+
+/**
+ * Refuses --max-shard-size where it would change nothing: when none of `outputs` (the command's safetensors
+ * outputs, with their flags) names a .safetensors.index.json, and for a sharded input (`shardedInput`).
+ */
+export function checkMaxShardSize(args: ParsedArgs, outputs: readonly { path: string | undefined; label: string }[], shardedInput: boolean): void {
+  if (!args.has(MAX_SHARD_SIZE_FLAG)) return;
+  if (!outputs.some((o) => o.path !== undefined && isIndexPath(o.path))) {
+    throw optionError(`--max-shard-size applies only when ${outputs.map((o) => o.label).join(' or ')} names a .safetensors.index.json`);
+  }
+  if (shardedInput) throw mirroredShardsError();
+}
 
 export function outputFlag(placeholder: string, help: string): Flag<string> {
   return pathFlag({ name: 'output', short: 'o', placeholder, required: true, help });

@@ -12,6 +12,7 @@ import type { ParsedArgs } from '../parse.js';
 import { progressFor } from '../progress.js';
 import {
   BACKEND_FLAG,
+  checkMaxShardSize,
   CONV_FLAG,
   EXCLUDE_FLAG,
   FILL_FLAG,
@@ -131,12 +132,10 @@ export const maskCommand: Command = {
 
 /** --shard writes one partial file (merge writes the rest); --max-shard-size splits an index output only. */
 function checkShardedOutputs(args: ParsedArgs, o: { output: string; apply: string | undefined; shard: unknown; shardedInput: boolean }): void {
-  const indexed = isIndexPath(o.output) || (o.apply !== undefined && isIndexPath(o.apply));
   if (o.shard !== undefined) {
     if (o.apply !== undefined) throw optionError('--apply does not go with --shard: give it to nmsparse merge (--apply PRUNED --model MODEL)');
     if (isIndexPath(o.output)) throw optionError('--shard writes one partial file: give -o a .safetensors name (nmsparse merge writes the index)');
     if (args.has(MAX_SHARD_SIZE_FLAG)) throw optionError('--max-shard-size does not go with --shard: give it to nmsparse merge');
   }
-  if (args.has(MAX_SHARD_SIZE_FLAG) && !indexed) throw optionError('--max-shard-size applies only when -o or --apply names a .safetensors.index.json');
-  if (args.has(MAX_SHARD_SIZE_FLAG) && o.shardedInput) throw optionError('--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards');
+  checkMaxShardSize(args, [{ path: o.output, label: '-o' }, { path: o.apply, label: '--apply' }], o.shardedInput);
 }

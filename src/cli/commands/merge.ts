@@ -3,15 +3,15 @@ import type { Command, OutputStream } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { NmsparseError } from '../../core/errors.js';
 import { openCheckpoint, type TensorInfo, type TensorStore } from '../../io/index.js';
-import { isIndexPath, outputSpecs, planSafetensorsOutput, SafetensorsOutput, type SafetensorsOutputPlan } from '../../io/safetensorsOutput.js';
+import { outputSpecs, SafetensorsOutput, type SafetensorsOutputPlan } from '../../io/safetensorsOutput.js';
 import { optionError, pathFlag } from '../flags.js';
 import { checkOutputName } from '../inputKind.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
-import { outputGroups, placedTensors, type PlacedEntry } from '../maskLayout.js';
+import { placedTensors, planOutput, type PlacedEntry } from '../maskLayout.js';
 import { streamMaskOutputs } from '../maskStream.js';
 import { checkParts, closeParts, openParts, type CheckedParts, type OpenPart } from '../mergeParts.js';
 import { inputFingerprint } from '../partial.js';
-import { FORCE_FLAG, JSON_FLAG, MAX_SHARD_SIZE_FLAG, outputFlag } from '../sharedFlags.js';
+import { checkMaxShardSize, FORCE_FLAG, JSON_FLAG, MAX_SHARD_SIZE_FLAG, mirroredShardsError, outputFlag } from '../sharedFlags.js';
 
 const OUTPUT_FLAG = outputFlag('OUT', 'the merged masks: a .safetensors file, or a sharded set when the name ends in .safetensors.index.json');
 const APPLY_FLAG = pathFlag({ name: 'apply', placeholder: 'PRUNED', needs: { name: 'model' }, help: 'also write the pruned checkpoint, as mask --apply would' });
@@ -48,14 +48,14 @@ interface MergeRun {
 /** Lays out the outputs as the single run would, declares them, and streams the masks (and the pruned model). */
 async function writeMerged(checked: CheckedParts, model: TensorStore | undefined, run: MergeRun, signal: AbortSignal, stderr: OutputStream): Promise<SafetensorsOutputPlan> {
   const { source } = checked.run;
-  if (run.sizeGiven && source.sharded) throw optionError('--max-shard-size applies to a single-file input; the outputs of a sharded input mirror its shards');
+  if (run.sizeGiven && source.sharded) throw mirroredShardsError();
   const holder = (name: string) => checked.holders.get(name) as { part: OpenPart; info: TensorInfo };
   const masks: PlacedEntry[] = checked.run.targets.map(([name, group]) => {
     const { info } = holder(name);
     return { entry: { name, dtype: info.dtype, shape: info.shape }, group };
   });
-  const masksPlan = planSafetensorsOutput(run.output, outputGroups(run.output, masks, source, run.maxShardSize));
-  const prunedPlan = run.apply === undefined || !model ? undefined : planSafetensorsOutput(run.apply, outputGroups(run.apply, placedTensors(model), source, run.maxShardSize));
+  const masksPlan = planOutput(run.output, masks, source, run.maxShardSize);
+  const prunedPlan = run.apply === undefined || !model ? undefined : planOutput(run.apply, placedTensors(model), source, run.maxShardSize);
   const specs = [...outputSpecs(masksPlan, '-o'), ...(prunedPlan ? outputSpecs(prunedPlan, '--apply') : [])];
   const inputs = [...run.paths, ...(run.modelPath === undefined ? [] : [run.modelPath]), ...(model?.files ?? [])];
   await withOutputs(specs, { force: run.force, inputs, signal, stderr }, async (files) => {
@@ -99,9 +99,7 @@ export const mergeCommand: Command = {
     const json = args.get(JSON_FLAG);
     checkOutputName(output, 'safetensors', '-o');
     if (apply !== undefined) checkOutputName(apply, 'safetensors', '--apply');
-    if (args.has(MAX_SHARD_SIZE_FLAG) && !isIndexPath(output) && !(apply !== undefined && isIndexPath(apply))) {
-      throw optionError('--max-shard-size applies only when -o or --apply names a .safetensors.index.json');
-    }
+    checkMaxShardSize(args, [{ path: output, label: '-o' }, { path: apply, label: '--apply' }], false); // a sharded model is known later
     const run = { paths, output, apply, modelPath, maxShardSize, sizeGiven: args.has(MAX_SHARD_SIZE_FLAG), force: args.get(FORCE_FLAG) };
     return withInterrupt(async (signal) => {
       const parts = await openParts(paths);
