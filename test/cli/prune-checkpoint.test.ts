@@ -7,17 +7,13 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { pruneCommand } from '../../src/cli/commands/prune.js';
-import { COMMANDS } from '../../src/cli/commands/index.js';
-import type { Command } from '../../src/cli/command.js';
-import { NmsparseError } from '../../src/core/errors.js';
 import { decodeFloats } from '../../src/io/floatCodec.js';
 import { encodeTensorData, openSafetensorsFile, SafetensorsWriter, FLOAT_DTYPES, type FloatDtype, type SafetensorsDtype } from '../../src/io/safetensors.js';
 import { pruneLayer } from '../../src/prune/pruneLayer.js';
 import type { LayerMethod } from '../../src/prune/pruneOptions.js';
 import { certify } from '../../src/verify/certify.js';
-import { errLines, runCli } from '../support/cli.js';
+import { errLines, runCli, runCliCatching } from '../support/cli.js';
 import { plainHessian, scaledLayer } from '../support/pruneLayers.js';
 import { gaussianSource, mulberry32 } from '../support/random.js';
 import { standardViolations, transposableViolations } from '../support/validityOracle.js';
@@ -100,22 +96,7 @@ async function readAll(path: string) {
 const matrixOf = (t: Tensor) => ({ rows: t.shape[0] as number, cols: t.shape.slice(1).reduce((a, b) => a * b), data: decodeFloats(t.bytes, FLOAT_DTYPES[t.dtype as FloatDtype]) });
 
 /** Runs prune through the CLI entry, keeping the error it failed with (for its code). */
-async function prune(argv: string[]): Promise<{ code: number; out: string; err: string; error?: NmsparseError }> {
-  let error: NmsparseError | undefined;
-  const spy: Command = {
-    ...pruneCommand,
-    run: (args, out) =>
-      pruneCommand.run(args, out).catch((e: unknown) => {
-        if (e instanceof NmsparseError) error = e;
-        throw e;
-      }),
-  };
-  let out = '';
-  let err = '';
-  const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s), isTTY: false } };
-  const code = await run(['prune', ...argv], io, COMMANDS.map((c) => (c === pruneCommand ? spy : c)));
-  return { code, out, err, ...(error ? { error } : {}) };
-}
+const prune = (argv: string[]) => runCliCatching(pruneCommand, ['prune', ...argv]);
 
 describe('nmsparse prune MODEL.safetensors --hessians H.safetensors', () => {
   const cases: { label: string; n: number; m: number; transposable: boolean; method: LayerMethod; extra: string[] }[] = [
