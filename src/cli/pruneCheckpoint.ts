@@ -8,17 +8,25 @@
  * tensors copied byte for byte. An eligible weight without a Hessian is skipped (reported, copied), or
  * with --without-hessian magnitude gets the pattern's magnitude mask with its kept weights unchanged, as
  * `mask --apply` gives; its relative loss is then ‖W − Ŵ‖²_F / ‖W‖²_F (H = I). MASKS holds one U8 mask
- * per pruned weight, same name and shape, as `mask` writes them. Both outputs belong to the run's
- * OutputSet: they appear together when every tensor succeeded, and not at all otherwise.
+ * per pruned weight, same name and shape, as `mask` writes them.
+ *
+ * Each output is one file, or a sharded set with its index when its name ends in .safetensors.index.json,
+ * laid out as `mask` lays out its outputs (maskLayout.ts): mirroring a sharded MODEL's shards (each
+ * output shard with its input shard's metadata plus the `nmsparse` entry), or a single MODEL split by
+ * --max-shard-size. The files are known from the headers alone, so they are declared and checked after
+ * the headers are read and before any tensor is; all files of both outputs belong to one OutputSet and
+ * appear together when every tensor succeeded, and not at all otherwise.
  */
 import { NmsparseError, throwIfAborted } from '../core/errors.js';
 import { displayText } from '../core/text.js';
-import { decodeFloats, encodeTensorData, FLOAT_DTYPES, openCheckpoint, SafetensorsWriter, type FloatDtype, type TensorInfo, type TensorStore } from '../io/index.js';
-import type { OutputSet } from '../io/outputSet.js';
+import { decodeFloats, encodeTensorData, FLOAT_DTYPES, openCheckpoint, type FloatDtype, type TensorInfo, type TensorStore } from '../io/index.js';
+import { outputSpecs, SafetensorsOutput } from '../io/safetensorsOutput.js';
 import { DEFAULT_TSENOR_OPTIONS, pruneLayer, type Matrix } from '../index.js';
-import type { CliOutput } from './command.js';
+import type { CliOutput, OutputStream } from './command.js';
 import { matchHessians, namingHint, readHessian } from './hessians.js';
+import { pauseForTests, withOutputs } from './interrupt.js';
 import { countOnes, inTensor, planTensors, printSkipped, requireTargets, type Skipped } from './maskCheckpoint.js';
+import { maskEntries, outputSource, placedTensors, planOutput } from './maskLayout.js';
 import { zeroPruned } from './maskStream.js';
 import type { ProgressReporter } from './progress.js';
 import { layerOptions, maskGap, type PruneSettings } from './pruneSettings.js';
@@ -33,11 +41,14 @@ export interface CheckpointPruneRun {
   hessians: string;
   output: string;
   masksOut: string | undefined;
-  files: OutputSet;
+  /** The size limit of a shard when a single-file MODEL is written as a sharded set (--max-shard-size). */
+  maxShardSize: number;
   selection: Selection;
   withoutHessian: WithoutHessian;
+  force: boolean;
   json: boolean;
   signal: AbortSignal;
+  stderr: OutputStream;
   progress: (tensors: number, elements: number) => ProgressReporter;
 }
 
@@ -123,11 +134,22 @@ function settingsRecord(s: PruneSettings, withoutHessian: WithoutHessian): strin
   return JSON.stringify({ ...pattern, method, update: s.update ?? 'default', damp, withoutHessian });
 }
 
-async function streamPrune(model: TensorStore, hessians: TensorStore, jobs: ReadonlyMap<string, Job>, s: PruneSettings, run: CheckpointPruneRun, progress: ProgressReporter) {
-  const metadata = { ...model.metadata, nmsparse: settingsRecord(s, run.withoutHessian) };
-  const pruned = await SafetensorsWriter.into(run.files.file(run.output), model.tensors, metadata);
-  const maskEntries = model.tensors.filter((t) => jobs.has(t.name)).map((t) => ({ name: t.name, dtype: 'U8' as const, shape: t.shape }));
-  const masks = run.masksOut === undefined ? undefined : await SafetensorsWriter.into(run.files.file(run.masksOut), maskEntries, metadata);
+/** Every file of the run's outputs, from the headers alone (see the file header). */
+function planOutputs(model: TensorStore, jobs: ReadonlyMap<string, Job>, s: PruneSettings, run: CheckpointPruneRun) {
+  const source = outputSource(model, settingsRecord(s, run.withoutHessian));
+  const placed = placedTensors(model);
+  const pruned = planOutput(run.output, placed, source, run.maxShardSize);
+  const masks = run.masksOut === undefined ? undefined : planOutput(run.masksOut, maskEntries(placed, jobs, 'U8'), source, run.maxShardSize);
+  return { pruned, masks, specs: [...outputSpecs(pruned, '-o'), ...(masks ? outputSpecs(masks, '--masks-out') : [])] };
+}
+
+interface Outputs {
+  pruned: SafetensorsOutput;
+  masks: SafetensorsOutput | undefined;
+}
+
+async function streamPrune(model: TensorStore, hessians: TensorStore, jobs: ReadonlyMap<string, Job>, s: PruneSettings, run: CheckpointPruneRun, outputs: Outputs, progress: ProgressReporter) {
+  const { pruned, masks } = outputs;
   const reports: TensorReport[] = [];
   let backend = '';
   try {
@@ -135,7 +157,7 @@ async function streamPrune(model: TensorStore, hessians: TensorStore, jobs: Read
       throwIfAborted(run.signal);
       const job = jobs.get(t.name);
       if (!job) {
-        await pruned.writeTensor(await model.readBytes(t));
+        await pruned.write(t.name, await model.readBytes(t));
         continue;
       }
       const start = performance.now();
@@ -149,12 +171,13 @@ async function streamPrune(model: TensorStore, hessians: TensorStore, jobs: Read
         info ? pruneWithHessian(weights, dtype, await readHessian(hessians, info), s, run.signal, onFraction) : pruneByMagnitude(weights, raw, s, run.signal, onFraction),
       );
       backend = r.backend ?? backend;
-      await pruned.writeTensor(r.bytes);
-      await masks?.writeTensor(r.mask);
+      await pruned.write(t.name, r.bytes);
+      await masks?.write(t.name, r.mask);
       progress.finishTensor();
       const { method, update, relativeLoss, gap } = r;
       const seconds = (performance.now() - start) / 1000;
       reports.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], method, update, hessian: info !== undefined, relativeLoss, gap: gap ?? null, kept: countOnes(r.mask), seconds });
+      await pauseForTests(`tensor-${reports.length}`, run.signal);
     }
     await pruned.commit();
     await masks?.commit();
@@ -164,7 +187,42 @@ async function streamPrune(model: TensorStore, hessians: TensorStore, jobs: Read
   return { reports, backend };
 }
 
-function printReport(s: PruneSettings, run: CheckpointPruneRun, result: { reports: TensorReport[]; skipped: Skipped[]; unused: string[] }, out: CliOutput): void {
+interface Outcome {
+  reports: TensorReport[];
+  skipped: Skipped[];
+  unused: string[];
+  backend: string;
+  elements: number;
+  seconds: number;
+}
+
+/** The run's report: one JSON line with --json, else a table with the skipped tensors and a summary line. */
+function printOutcome(s: PruneSettings, run: CheckpointPruneRun, result: Outcome, out: CliOutput): void {
+  const { reports, skipped, unused, backend, elements, seconds } = result;
+  if (run.json) {
+    const kept = reports.reduce((sum, r) => sum + r.kept, 0);
+    const summary = {
+      input: run.input,
+      hessians: run.hessians,
+      output: run.output,
+      masks: run.masksOut ?? null,
+      pattern: `${s.n}:${s.m}`,
+      transposable: s.transposable,
+      ...(s.transposable ? { fill: s.fill, maskSolver: s.maskSolver } : {}),
+      method: s.method,
+      update: s.update ?? 'default',
+      damp: s.damp,
+      withoutHessian: run.withoutHessian,
+      backend,
+    };
+    out.print(JSON.stringify({ ...summary, tensors: reports, skipped, unusedHessians: unused, elements, kept, seconds }));
+    return;
+  }
+  printReport(s, run, result, out);
+  out.print(`${elements} elements in ${seconds.toFixed(2)} s (${(elements / seconds / 1e6).toFixed(2)} M/s), backend ${backend}`);
+}
+
+function printReport(s: PruneSettings, run: CheckpointPruneRun, result: Outcome, out: CliOutput): void {
   const pattern = `${s.transposable ? 'transposable ' : ''}${s.n}:${s.m}`;
   const masks = run.masksOut === undefined ? '' : `, masks → ${displayText(run.masksOut)}`;
   out.print(`${pattern} ${s.method} of ${result.reports.length} tensor(s) → ${displayText(run.output)}${masks}`);
@@ -193,32 +251,16 @@ export async function pruneCheckpointFile(s: PruneSettings, run: CheckpointPrune
     try {
       const { jobs, skipped, unused } = planJobs(model, hessians, s, run);
       const elements = [...jobs.values()].reduce((sum, j) => sum + j.rows * j.cols, 0);
-      const start = performance.now();
-      const { reports, backend } = await streamPrune(model, hessians, jobs, s, run, run.progress(jobs.size, elements));
-      await run.files.commit(); // before the report: what it names exists
-      const seconds = (performance.now() - start) / 1000;
-      if (run.json) {
-        const kept = reports.reduce((sum, r) => sum + r.kept, 0);
-        const summary = {
-          input: run.input,
-          hessians: run.hessians,
-          output: run.output,
-          masks: run.masksOut ?? null,
-          pattern: `${s.n}:${s.m}`,
-          transposable: s.transposable,
-          ...(s.transposable ? { fill: s.fill, maskSolver: s.maskSolver } : {}),
-          method: s.method,
-          update: s.update ?? 'default',
-          damp: s.damp,
-          withoutHessian: run.withoutHessian,
-          backend,
-        };
-        out.print(JSON.stringify({ ...summary, tensors: reports, skipped, unusedHessians: unused, elements, kept, seconds }));
+      const plan = planOutputs(model, jobs, s, run);
+      const inputs = [run.input, ...model.files, run.hessians, ...hessians.files];
+      return await withOutputs(plan.specs, { force: run.force, inputs, signal: run.signal, stderr: run.stderr }, async (files) => {
+        const start = performance.now();
+        const outputs = { pruned: await SafetensorsOutput.open(files, plan.pruned), masks: plan.masks && (await SafetensorsOutput.open(files, plan.masks)) };
+        const { reports, backend } = await streamPrune(model, hessians, jobs, s, run, outputs, run.progress(jobs.size, elements));
+        await files.commit(); // before the report: what it names exists
+        printOutcome(s, run, { reports, skipped, unused, backend, elements, seconds: (performance.now() - start) / 1000 }, out);
         return 0;
-      }
-      printReport(s, run, { reports, skipped, unused }, out);
-      out.print(`${elements} elements in ${seconds.toFixed(2)} s (${(elements / seconds / 1e6).toFixed(2)} M/s), backend ${backend}`);
-      return 0;
+      });
     } finally {
       await hessians.close();
     }

@@ -322,7 +322,7 @@ describe('bad Hessians and outputs', () => {
     await fails([s.input, '--hessian', s.hPath, '--n', '2', '--m', '4', '-o', s.output], 'E_OPTION', /--hessian applies to \.npy inputs, not \.safetensors/);
     await fails([s.input, '--hessians', s.hPath, '--n', '2', '--m', '4', '-o', join(dir, 'p.npy')], 'E_OPTION', /-o .*p\.npy names a \.npy file/);
     await fails([s.input, '--hessians', s.hPath, '--n', '2', '--m', '4', '-o', s.output, '--masks-out', s.output], 'E_OPTION', /--masks-out and -o name the same file/);
-    await fails([s.input, '--hessians', s.hPath, '--n', '2', '--m', '4', '-o', join(dir, 'p.safetensors.index.json')], 'E_OPTION', /-o: prune writes one \.safetensors file, not a sharded set/);
+    await fails([s.input, '--hessians', s.hPath, '--n', '2', '--m', '4', '-o', s.output, '--max-shard-size', '1MB'], 'E_OPTION', /--max-shard-size applies only when -o or --masks-out names a \.safetensors\.index\.json/);
     await fails([s.input, '--hessians', s.hPath, '--n', '2', '--m', '4', '-o', s.hPath, '--force'], 'E_IO', /h\.safetensors/);
     const npy = join(dir, 'h.npy');
     await writeFile(npy, Buffer.from('\x93NUMPY\x01\x00\x76\x00' + "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1), }".padEnd(117) + '\n' + '\0\0\0\0', 'latin1'));
