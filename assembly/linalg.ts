@@ -15,7 +15,7 @@
 // - Gram XᵀX (gemmRows with f64 output) accumulates each KC = 256-sample slice in f32 and adds the
 //   slices into f64, so its error stays ~1e-6 relative however many samples there are; the Cholesky
 //   of a damped H then sees a Gram as accurate as an f64 loop's to ~1e-6.
-// - Cholesky, the triangular inverse and the SPD inverse run in f64 (f64x2): they amplify errors by
+// - Cholesky, the triangular inverse (assembly/blockedFactor.ts) and the SPD inverse run in f64 (f64x2): they amplify errors by
 //   the condition number of H (up to ~1e5 after 1% dampening), which f32 would turn into 1% errors.
 //
 // Invariants: pointers are byte offsets of 16-byte aligned arrays the caller laid out; kernels write
@@ -35,7 +35,7 @@ const NC = 512;
   return load<f32>(p + (<usize>i << 2));
 }
 
-@inline function f64At(p: usize, i: i32): f64 {
+@inline export function f64At(p: usize, i: i32): f64 {
   return load<f64>(p + (<usize>i << 3));
 }
 
@@ -246,7 +246,7 @@ function microKernel(ap: usize, bp: usize, kLen: i32, tile: usize): void {
 }
 
 /** Σ_{m < len} x[m]·y[m] in f64 (f64x2 lanes, then the odd tail). */
-@inline function dot64(x: usize, y: usize, len: i32): f64 {
+@inline export function dot64(x: usize, y: usize, len: i32): f64 {
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
   let m = 0;
@@ -262,29 +262,33 @@ function microKernel(ap: usize, bp: usize, kLen: i32, tile: usize): void {
 }
 
 /**
- * In-place lower Cholesky of the SPD n × n f64 matrix at `a` (only the lower triangle is read; the
- * strict upper triangle is set to 0), Cholesky–Banachiewicz by rows: L_ij = (A_ij − L_i·L_j)/L_jj
- * over the first j entries of two rows, contiguous. Rows go four at a time: each row L_j (j below the
- * four) is loaded once for four dot products (f64x2), a quarter of the memory traffic of one row at a
- * time; the 4×4 diagonal block follows row by row. Returns −1 on success, else the index of the first
- * pivot that is not above `minPivot` (the factor is then partial).
+ * In-place lower Cholesky of the diagonal block [k0, k1)² of the n × n f64 matrix at `a` (row stride n),
+ * Cholesky–Banachiewicz by rows: L_ij = (A_ij − L_i·L_j)/L_jj over columns k0..j−1 of two rows,
+ * contiguous. With k0 = 0 and k1 = n this is the whole factorisation; in the blocked one
+ * (assembly/blockedFactor.ts) the block has already received the updates of the columns before k0.
+ * Only the lower triangle is read; the rows' entries right of the diagonal are set to 0. Rows go four
+ * at a time: each row L_j (j below the four) is loaded once for four dot products (f64x2), a quarter
+ * of the memory traffic of one row at a time; the 4×4 diagonal block follows row by row. Returns −1 on
+ * success, else the index of the first pivot that is not above `minPivot` (the factor is then partial).
  */
-export function choleskyLower(a: usize, n: i32, minPivot: f64): i32 {
+export function choleskyDiagonalBlock(a: usize, n: i32, k0: i32, k1: i32, minPivot: f64): i32 {
   const stride = <usize>n << 3;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = a + <usize>i * stride;
+  const from = <usize>k0 << 3;
+  let i = k0;
+  for (; i + 3 < k1; i += 4) {
+    const r0 = a + <usize>i * stride + from;
     const r1 = r0 + stride;
     const r2 = r1 + stride;
     const r3 = r2 + stride;
-    for (let j = 0; j < i; j++) {
-      const rj = a + <usize>j * stride;
+    for (let j = k0; j < i; j++) {
+      const rj = a + <usize>j * stride + from;
+      const len = j - k0;
       let s0 = f64x2.splat(0);
       let s1 = f64x2.splat(0);
       let s2 = f64x2.splat(0);
       let s3 = f64x2.splat(0);
       let m = 0;
-      for (; m + 1 < j; m += 2) {
+      for (; m + 1 < len; m += 2) {
         const o = <usize>m << 3;
         const x = v128.load(rj + o);
         s0 = f64x2.add(s0, f64x2.mul(v128.load(r0 + o), x));
@@ -296,36 +300,37 @@ export function choleskyLower(a: usize, n: i32, minPivot: f64): i32 {
       let d1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
       let d2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
       let d3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
-      if (m < j) {
+      if (m < len) {
         const x = f64At(rj, m);
         d0 += f64At(r0, m) * x;
         d1 += f64At(r1, m) * x;
         d2 += f64At(r2, m) * x;
         d3 += f64At(r3, m) * x;
       }
-      const pivot = f64At(rj, j);
-      const o = <usize>j << 3;
-      store<f64>(r0 + o, (f64At(r0, j) - d0) / pivot);
-      store<f64>(r1 + o, (f64At(r1, j) - d1) / pivot);
-      store<f64>(r2 + o, (f64At(r2, j) - d2) / pivot);
-      store<f64>(r3 + o, (f64At(r3, j) - d3) / pivot);
+      const pivot = f64At(rj, len);
+      const o = <usize>len << 3;
+      store<f64>(r0 + o, (f64At(r0, len) - d0) / pivot);
+      store<f64>(r1 + o, (f64At(r1, len) - d1) / pivot);
+      store<f64>(r2 + o, (f64At(r2, len) - d2) / pivot);
+      store<f64>(r3 + o, (f64At(r3, len) - d3) / pivot);
     }
     for (let r = i; r < i + 4; r++) {
-      if (!choleskyRowFrom(a, n, r, i, minPivot)) return r;
+      if (!choleskyRowFrom(a, n, k0, r, i, minPivot)) return r;
     }
   }
-  for (; i < n; i++) {
-    if (!choleskyRowFrom(a, n, i, 0, minPivot)) return i;
+  for (; i < k1; i++) {
+    if (!choleskyRowFrom(a, n, k0, i, k0, minPivot)) return i;
   }
   return -1;
 }
 
-/** Row i of L from column `from` to the diagonal (columns before `from` are done); false on a bad pivot. */
-function choleskyRowFrom(a: usize, n: i32, i: i32, from: i32, minPivot: f64): bool {
+/** Row i of the block's L from column `from` to the diagonal (columns before `from` are done); false on a bad pivot. */
+function choleskyRowFrom(a: usize, n: i32, k0: i32, i: i32, from: i32, minPivot: f64): bool {
   const rowI = a + (<usize>(i * n) << 3);
+  const start = <usize>k0 << 3;
   for (let j = from; j <= i; j++) {
     const rowJ = a + (<usize>(j * n) << 3);
-    const s = f64At(rowI, j) - dot64(rowI, rowJ, j);
+    const s = f64At(rowI, j) - dot64(rowI + start, rowJ + start, j - k0);
     if (j < i) {
       store<f64>(rowI + (<usize>j << 3), s / f64At(rowJ, j));
     } else {
@@ -335,70 +340,6 @@ function choleskyRowFrom(a: usize, n: i32, i: i32, from: i32, minPivot: f64): bo
   }
   for (let j = i + 1; j < n; j++) store<f64>(rowI + (<usize>j << 3), 0);
   return true;
-}
-
-/**
- * Y = L⁻ᵀ (upper triangular, n × n f64, into `y`) for the lower-triangular L with nonzero diagonal. Row j
- * of Y is column j of L⁻¹: Y_jj = 1/L_jj and, for i > j, Y_ji = −(Σ_{j ≤ m < i} L_im·Y_jm)/L_ii — a dot
- * product of two contiguous stretches, so rows of Y are built column by column (i outer). Four rows j
- * share each load of row i of L (f64x2 over their common range; their first few terms scalar).
- */
-export function triangularInverseTransposed(l: usize, n: i32, y: usize): void {
-  const stride = <usize>n << 3;
-  memory.fill(y, 0, <usize>n * stride);
-  for (let i = 0; i < n; i++) {
-    const li = l + <usize>i * stride;
-    const inv = 1 / f64At(li, i);
-    let j = 0;
-    for (; j + 3 < i; j += 4) {
-      const y0 = y + <usize>j * stride;
-      const y1 = y0 + stride;
-      const y2 = y1 + stride;
-      const y3 = y2 + stride;
-      let s0 = f64x2.splat(0);
-      let s1 = f64x2.splat(0);
-      let s2 = f64x2.splat(0);
-      let s3 = f64x2.splat(0);
-      let m = j + 3;
-      for (; m + 1 < i; m += 2) {
-        const o = <usize>m << 3;
-        const x = v128.load(li + o);
-        s0 = f64x2.add(s0, f64x2.mul(x, v128.load(y0 + o)));
-        s1 = f64x2.add(s1, f64x2.mul(x, v128.load(y1 + o)));
-        s2 = f64x2.add(s2, f64x2.mul(x, v128.load(y2 + o)));
-        s3 = f64x2.add(s3, f64x2.mul(x, v128.load(y3 + o)));
-      }
-      let d0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
-      let d1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
-      let d2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
-      let d3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
-      if (m < i) {
-        const x = f64At(li, m);
-        d0 += x * f64At(y0, m);
-        d1 += x * f64At(y1, m);
-        d2 += x * f64At(y2, m);
-        d3 += x * f64At(y3, m);
-      }
-      // The terms before the common range (rows j + 1.. are zero below their diagonal).
-      for (let t = j; t < j + 3; t++) {
-        const x = f64At(li, t);
-        d0 += x * f64At(y0, t);
-        d1 += x * f64At(y1, t);
-        d2 += x * f64At(y2, t);
-        d3 += x * f64At(y3, t);
-      }
-      const o = <usize>i << 3;
-      store<f64>(y0 + o, -d0 * inv);
-      store<f64>(y1 + o, -d1 * inv);
-      store<f64>(y2 + o, -d2 * inv);
-      store<f64>(y3 + o, -d3 * inv);
-    }
-    for (; j < i; j++) {
-      const yj = y + <usize>j * stride;
-      store<f64>(yj + (<usize>i << 3), -dot64(li + (<usize>j << 3), yj + (<usize>j << 3), i - j) * inv);
-    }
-    store<f64>(y + <usize>i * stride + (<usize>i << 3), inv);
-  }
 }
 
 /**
@@ -528,7 +469,7 @@ export function refitRows(
         store<f64>(a + (<usize>(i * k + i) << 3), f64At(a, i * k + i) + delta);
         store<f64>(b + (<usize>i << 3), f64At(rhs, r * n + load<i32>(support + (<usize>i << 2))));
       }
-      if (choleskyLower(a, k, 0) < 0) break;
+      if (choleskyDiagonalBlock(a, k, 0, k, 0) < 0) break;
     }
     solveLower(a, k, b);
     solveLowerTransposed(a, k, b);

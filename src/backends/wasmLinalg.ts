@@ -1,8 +1,8 @@
 /**
  * Bindings of the WebAssembly linear algebra kernels (assembly/linalg.ts, built as its own module,
  * build/nmsparse-linalg[-threads].wasm, with its own memory and worker pool sized by the wasm backend's
- * settings): operands are copied into linear memory, the kernels run there (GEMM, Gram and the exact
- * refit on the worker pool, split by rows of the output), results are copied out. Same quantities as
+ * settings): operands are copied into linear memory, the kernels run there (GEMM, Gram, the exact
+ * refit and the blocked Cholesky and triangular inverse on the worker pool, split by rows), results are copied out. Same quantities as
  * src/reference/linalg.ts; the accumulation of each kernel is explained in assembly/linalg.ts. Calls
  * take turns on the one memory (`exclusive`).
  */
@@ -79,8 +79,11 @@ interface LinalgExports {
     rowEnd: number,
     scratch: number,
   ): void;
-  choleskyLower(a: number, n: number, minPivot: number): number;
-  triangularInverseTransposed(l: number, n: number, y: number): void;
+  choleskyDiagonalBlock(a: number, n: number, k0: number, k1: number, minPivot: number): number;
+  choleskyPanelRows(a: number, n: number, k0: number, k1: number, rowStart: number, rowEnd: number): void;
+  choleskyUpdateRows(a: number, n: number, k0: number, k1: number, rowStart: number, rowEnd: number): void;
+  inverseBlockRows(l: number, n: number, i0: number, i1: number, c0: number, c1: number, y: number): void;
+  inverseDiagonalBlock(l: number, n: number, i0: number, i1: number, y: number): void;
   upperGram(y: number, n: number, out: number): void;
   refitScratchBytes(k: number): number;
   refitRows(
@@ -212,14 +215,88 @@ export function gram(
   });
 }
 
+/**
+ * Columns per block of the blocked Cholesky and triangular inverse (assembly/blockedFactor.ts): the
+ * B-long row segments of a block column stay in cache, and n/B steps each run one or two pool jobs.
+ */
+const FACTOR_BLOCK = 128;
+
+/**
+ * Runs `fn` on rows [from, to) in tasks on the pool (or inline, for small jobs): `perRow(r)` is the
+ * work of row r, so task boundaries split the work (not the rows) evenly, ~8 tasks per thread.
+ */
+async function overWeightedRows(
+  rt: Runtime,
+  fn: string,
+  from: number,
+  to: number,
+  perRow: (r: number) => number,
+  ctx: KernelContext,
+  args: (start: number, end: number) => number[],
+): Promise<void> {
+  let total = 0;
+  for (let r = from; r < to; r++) total += perRow(r);
+  const pool = await workers(rt, Math.floor(total / FLOPS_PER_UNIT));
+  const call = (rt.kernels.exports as unknown as Record<string, (...a: number[]) => void>)[fn] as (...a: number[]) => void;
+  if (!pool) {
+    call(...args(from, to));
+    return;
+  }
+  const share = total / (8 * pool.size);
+  const tasks: PoolTask[] = [];
+  let start = from;
+  let work = 0;
+  for (let r = from; r < to; r++) {
+    work += perRow(r);
+    if (work >= share || r === to - 1) {
+      const [s, e] = [start, r + 1];
+      tasks.push({ size: e - s, args: () => args(s, e) });
+      start = r + 1;
+      work = 0;
+    }
+  }
+  await pool.run(fn as KernelName, tasks, to - from, ctx);
+}
+
+/**
+ * Blocked right-looking Cholesky in place at `p` (n × n f64 in linear memory): per block column, the
+ * diagonal block on this thread, then the panel solve and the trailing update on the pool. Returns
+ * −1, or the row whose pivot is not above minPivot.
+ */
+async function choleskyInMemory(rt: Runtime, p: number, n: number, minPivot: number, ctx: KernelContext): Promise<number> {
+  const x = linalgExports(rt);
+  for (let k0 = 0; k0 < n; k0 += FACTOR_BLOCK) {
+    const k1 = Math.min(n, k0 + FACTOR_BLOCK);
+    const failed = x.choleskyDiagonalBlock(p, n, k0, k1, minPivot);
+    if (failed >= 0) return failed;
+    if (k1 === n) break;
+    const b = k1 - k0;
+    await overWeightedRows(rt, 'choleskyPanelRows', k1, n, () => (b * b) / 2, ctx, (s, e) => [p, n, k0, k1, s, e]);
+    await overWeightedRows(rt, 'choleskyUpdateRows', k1, n, (r) => (r - k1 + 1) * b, ctx, (s, e) => [p, n, k0, k1, s, e]);
+  }
+  return -1;
+}
+
+/** Y = L⁻ᵀ (upper) at `y` for the lower-triangular L at `l`, blocked by block columns of Y. */
+async function inverseInMemory(rt: Runtime, l: number, n: number, y: number, ctx: KernelContext): Promise<void> {
+  const x = linalgExports(rt);
+  rt.kernels.f64(y, n * n).fill(0);
+  for (let i0 = 0; i0 < n; i0 += FACTOR_BLOCK) {
+    const i1 = Math.min(n, i0 + FACTOR_BLOCK);
+    const b = i1 - i0;
+    if (i0 > 0) await overWeightedRows(rt, 'inverseBlockRows', 0, i0, (j) => (i0 - j + b) * b, ctx, (s, e) => [l, n, i0, i1, s, e, y]);
+    x.inverseDiagonalBlock(l, n, i0, i1, y);
+  }
+}
+
 /** The lower Cholesky factor of the SPD n × n f64 matrix (E_SINGULAR when a pivot is not above minPivot). */
-export function cholesky(a: Float64Array, n: number, minPivot = 0): Promise<Float64Array> {
+export function cholesky(a: Float64Array, n: number, minPivot = 0, ctx: KernelContext = {}): Promise<Float64Array> {
   return exclusive(async () => {
     const rt = await getRuntime();
     const [p] = rt.kernels.layout([n * n * 8]) as [number];
+    rt.kernels.f64(p, n * n).set(a.subarray(0, n * n));
+    const failed = await choleskyInMemory(rt, p, n, minPivot, ctx);
     const view = rt.kernels.f64(p, n * n);
-    view.set(a.subarray(0, n * n));
-    const failed = linalgExports(rt).choleskyLower(p, n, minPivot);
     if (failed >= 0) throw singular(failed, pivotValue(a, view, n, failed));
     return view.slice();
   });
@@ -232,13 +309,13 @@ function pivotValue(a: Float64Array, l: Float64Array, n: number, i: number): num
   return s;
 }
 
-/** L⁻¹ for a lower-triangular L (the kernel builds L⁻ᵀ by rows; transposed here). */
-export function triangularInverseLower(l: Float64Array, n: number): Promise<Float64Array> {
+/** L⁻¹ for a lower-triangular L (the kernels build L⁻ᵀ by rows; transposed here). */
+export function triangularInverseLower(l: Float64Array, n: number, ctx: KernelContext = {}): Promise<Float64Array> {
   return exclusive(async () => {
     const rt = await getRuntime();
     const [p, y] = rt.kernels.layout([n * n * 8, n * n * 8]) as [number, number];
     rt.kernels.f64(p, n * n).set(l.subarray(0, n * n));
-    linalgExports(rt).triangularInverseTransposed(p, n, y);
+    await inverseInMemory(rt, p, n, y, ctx);
     const upper = rt.kernels.f64(y, n * n);
     const x = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) x[i * n + j] = upper[j * n + i];
@@ -247,15 +324,15 @@ export function triangularInverseLower(l: Float64Array, n: number): Promise<Floa
 }
 
 /** A⁻¹ of a symmetric positive definite A (E_SINGULAR otherwise): Cholesky, Y = L⁻ᵀ, then Y·Yᵀ. */
-export function spdInverse(a: Float64Array, n: number, minPivot = 0): Promise<Float64Array> {
+export function spdInverse(a: Float64Array, n: number, minPivot = 0, ctx: KernelContext = {}): Promise<Float64Array> {
   return exclusive(async () => {
     const rt = await getRuntime();
     const x = linalgExports(rt);
     const [p, y, out] = rt.kernels.layout([n * n * 8, n * n * 8, n * n * 8]) as [number, number, number];
     rt.kernels.f64(p, n * n).set(a.subarray(0, n * n));
-    const failed = x.choleskyLower(p, n, minPivot);
+    const failed = await choleskyInMemory(rt, p, n, minPivot, ctx);
     if (failed >= 0) throw singular(failed, pivotValue(a, rt.kernels.f64(p, n * n), n, failed));
-    x.triangularInverseTransposed(p, n, y);
+    await inverseInMemory(rt, p, n, y, ctx);
     x.upperGram(y, n, out);
     return rt.kernels.f64(out, n * n).slice();
   });
@@ -304,7 +381,7 @@ export function refitRows(
 
 registerKernel('gemm', 'wasm', ({ a, b, c, shape }, ctx) => gemm(a, b, c, shape, ctx));
 registerKernel('gram', 'wasm', ({ x, rows, cols, featuresBySamples }, ctx) => gram(x, rows, cols, featuresBySamples, ctx));
-registerKernel('cholesky', 'wasm', ({ a, n, minPivot }) => cholesky(a, n, minPivot));
-registerKernel('triangularInverse', 'wasm', ({ l, n }) => triangularInverseLower(l, n));
-registerKernel('spdInverse', 'wasm', ({ a, n, minPivot }) => spdInverse(a, n, minPivot));
+registerKernel('cholesky', 'wasm', ({ a, n, minPivot }, ctx) => cholesky(a, n, minPivot, ctx));
+registerKernel('triangularInverse', 'wasm', ({ l, n }, ctx) => triangularInverseLower(l, n, ctx));
+registerKernel('spdInverse', 'wasm', ({ a, n, minPivot }, ctx) => spdInverse(a, n, minPivot, ctx));
 registerKernel('refitRows', 'wasm', ({ h, n, mask, rhs, ridge, rows }, ctx) => refitRows(h, n, mask, rhs, ridge, rows, ctx));

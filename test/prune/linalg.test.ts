@@ -16,6 +16,13 @@ function spd(n: number, seed: number, shift = 0.1): Float64Array {
   return h;
 }
 
+function largestDifference(a: Float64Array, b: Float64Array): number {
+  expect(a.length).toBe(b.length);
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs((a[i] as number) - (b[i] as number)));
+  return largest;
+}
+
 function product64(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const c = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -108,6 +115,25 @@ describe('Cholesky, triangular inverse, SPD inverse', () => {
       { seed: 12, numRuns: 15 },
     );
   });
+
+  it('blocked past 128 columns (ragged last block), inline and on 2 workers: the reference factor and inverse', async () => {
+    for (const [n, pooled] of [[129, true], [300, false], [389, true], [256, true]] as const) {
+      await configureWasm(pooled ? { threads: 2, minParallelUnits: 0 } : { threads: 1 });
+      const a = spd(n, n, 1);
+      const want = ref.cholesky(a, n);
+      expect(largestDifference(await wasm.cholesky(a, n), want)).toBeLessThan(1e-11);
+      expect(largestDifference(await wasm.triangularInverseLower(want, n), ref.triangularInverseLower(want, n))).toBeLessThan(1e-11);
+      expect(largestDifference(await wasm.spdInverse(a, n), ref.spdInverse(a, n))).toBeLessThan(1e-10);
+    }
+    // A pivot failing in the third block: rank 200 of 300.
+    await configureWasm({ threads: 2, minParallelUnits: 0 });
+    const low = ref.gram(gaussian(300 * 200, 7), 300, 200, true);
+    for (const attempt of [() => wasm.cholesky(low, 300, 1e-6), () => wasm.spdInverse(low, 300, 1e-6)]) {
+      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      expect((error as NmsparseError).code).toBe('E_SINGULAR');
+      expect(Number(/pivot (\d+)/.exec((error as NmsparseError).message)?.[1])).toBeGreaterThanOrEqual(199);
+    }
+  }, 60_000);
 
   it('refuses a near-singular matrix with E_SINGULAR and a message that says what to do', async () => {
     // Rank 3 in 8 dimensions: the fourth pivot is rounding noise.
