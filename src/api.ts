@@ -17,7 +17,7 @@ export {
 export { certify, type Certificate, type CertifyOptions, type MaskLike } from './verify/certify.js';
 export type { Violation } from './verify/validity.js';
 export { DEFAULT_TSENOR_OPTIONS, MAX_M, TSENOR_LIMITS } from './core/maskOptions.js';
-export { configureWasm, type WasmOptions, type WasmSettings } from './backends/wasm.js';
+export { configureWasm, warmUpWasm, type WasmOptions, type WasmSettings } from './backends/wasm.js';
 export type { WasmSource } from './backends/wasmSource.js';
 export { configureGpu, releaseGpu, type GpuSettings } from './backends/gpu.js';
 export {

@@ -127,6 +127,19 @@ function workers(rt: Runtime, units: number): Promise<WorkerPool> | undefined {
   return pool;
 }
 
+/**
+ * Compiles the kernels and, where worker threads can run, starts the pool now, so that the first
+ * large call does not wait for either (the CLI starts this before it reads its input). Resolves to
+ * the settings in force; a failure here is left for the first call to report.
+ */
+export async function warmUpWasm(): Promise<WasmSettings> {
+  await exclusive(async () => {
+    const rt = await getRuntime();
+    await workers(rt, settings.minParallelUnits);
+  }).catch(() => undefined);
+  return { ...settings };
+}
+
 /** Work units per task: enough tasks for balance and progress, few enough to keep overhead low. */
 function taskSize(total: number, threads: number): number {
   return Math.max(1, Math.ceil(total / (threads * 16)));

@@ -15,6 +15,7 @@ import {
   type ScoreKind,
   type TransposableMethod,
   type TsenorOptions,
+  warmUpWasm,
 } from '../index.js';
 import type { Pattern } from './sharedFlags.js';
 
@@ -74,4 +75,12 @@ function pick(r: { mask: Uint8Array; objective: number; backend: BackendName; se
 export function maskKindText(s: Pattern & { fill: Fill }, method?: TransposableMethod): string {
   if (!s.transposable) return `${s.n}:${s.m} standard`;
   return `${s.n}:${s.m} transposable${method ? ` ${method}` : ''} (fill ${s.fill})`;
+}
+
+/**
+ * Starts compiling the wasm kernels and the worker pool while the caller reads its input (not
+ * awaited: the first solve waits for them, and reports a failure), when wasm may run the masks.
+ */
+export function warmUpFor(s: Pick<MaskSettings, 'backend'>): void {
+  if (s.backend === 'wasm' || s.backend === 'auto') void warmUpWasm();
 }

@@ -30,6 +30,7 @@ describe('public exports', () => {
       'toMatrix',
       'transposableMask',
       'wandaPrune24',
+      'warmUpWasm',
     ]);
   });
 

@@ -5,10 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { getKernel, listBackends, resolveBackend, type KernelName } from '../../src/backends/registry.js';
 import '../../src/backends/all.js';
-import { configureWasm } from '../../src/backends/wasm.js';
+import { configureWasm, warmUpWasm } from '../../src/backends/wasm.js';
+import { WorkerPool } from '../../src/backends/workerPool.js';
 import { recomputedUpperBound, relativeGap } from '../../src/reference/dualBound.js';
 import { transposableMask } from '../../src/masks.js';
 import { gatherTiles, maskedSum, scatterTiles, type Matrix } from '../../src/core/matrix.js';
@@ -171,6 +172,27 @@ describe('wasm worker pool', () => {
       });
     }
     await configureWasm({ threads: 2, minParallelUnits: 4096 });
+  });
+
+  it('warmUpWasm starts the pool once, ahead of the first call, which then reuses it (none on one thread)', async () => {
+    const started = vi.spyOn(WorkerPool, 'create');
+    try {
+      await configureWasm({ threads: 3, minParallelUnits: 4096 });
+      expect(started).not.toHaveBeenCalled();
+      expect(await warmUpWasm()).toEqual({ threads: 3, minParallelUnits: 4096 });
+      expect(started).toHaveBeenCalledTimes(1);
+      expect(started.mock.calls[0]?.[0]).toBe(3);
+      await warmUpWasm();
+      const scores = absGaussianMatrix(256, 4096, 3); // 4096 units: on the pool
+      await wasm('standardMask')({ scores, n: 2, m: 4 }, {});
+      expect(started).toHaveBeenCalledTimes(1);
+      await configureWasm({ threads: 1 });
+      await warmUpWasm();
+      expect(started).toHaveBeenCalledTimes(1);
+    } finally {
+      started.mockRestore();
+      await configureWasm({ threads: 2, minParallelUnits: 4096 });
+    }
   });
 
   it('rejects bad settings with E_OPTION', async () => {

@@ -33,7 +33,7 @@ import {
   TRANSPOSABLE_FLAG,
   TSENOR_FLAGS,
 } from '../sharedFlags.js';
-import type { MaskSettings } from '../solveMask.js';
+import { warmUpFor, type MaskSettings } from '../solveMask.js';
 
 const OUTPUT_FLAG = outputFlag('OUT', 'where the mask(s) go: a u8 .npy for a .npy input, a safetensors file of masks for a checkpoint (a sharded set when the name ends in .safetensors.index.json)');
 const CERTIFY_FLAG = booleanFlag({ name: 'certify', help: 'also certify tsenor and greedy masks (one exact solve more); exact and standard masks always are' });
@@ -106,6 +106,7 @@ export const maskCommand: Command = {
     const json = args.get(JSON_FLAG);
     const selection = resolveSelection(args, settings);
     if (apply !== undefined && resolve(apply) === resolve(output)) throw optionError('--apply and -o name the same file; the masks and the pruned weights need two files');
+    warmUpFor(settings);
     const kind = await inputKindOf(input);
     args.checkInputKind(kind);
     checkOutputName(output, kind, '-o');
