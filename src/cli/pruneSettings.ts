@@ -5,16 +5,15 @@
  * ‖x_j‖² = H_jj), so its distance from the optimum for those scores is certified by LP duality;
  * SparseGPT, ALPS and prox masks maximise no fixed score matrix, so they have no gap.
  */
-import {
-  certify,
-  type BackendChoice,
-  type Fill,
-  type InputLayout,
-  type LayerMethod,
-  type Matrix,
-  type PruneLayerOptions,
-  type TransposableMethod,
-  type UpdateMethod,
+import type {
+  BackendChoice,
+  Fill,
+  InputLayout,
+  LayerMethod,
+  Matrix,
+  PruneLayerOptions,
+  TransposableMethod,
+  UpdateMethod,
 } from '../index.js';
 import { choiceFlag, numberFlag } from './flags.js';
 import type { ParsedArgs } from './parse.js';
@@ -101,5 +100,6 @@ export async function maskGap(
   const scores = maskScores(s.method, weights, data, layout);
   if (!scores) return undefined;
   const { n, m, transposable, fill } = s;
+  const { certify } = await import('../index.js');
   return (await certify({ rows: weights.rows, cols: weights.cols, data: scores }, mask, { n, m, transposable, fill, signal })).gap;
 }

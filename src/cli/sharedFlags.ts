@@ -4,7 +4,9 @@
  * solves an M×M assignment-like problem per tile, so M is capped per kind of mask; the API enforces its
  * own limits on top, and these are the ones the CLI states in its messages.
  */
-import { DEFAULT_TSENOR_OPTIONS, MAX_M, type BackendChoice, type Fill, type ScoreKind, type TransposableMethod, type TsenorOptions } from '../index.js';
+// Values from core, not the package entry: a command's flags load without the solvers (cli/commands/index.ts).
+import { DEFAULT_TSENOR_OPTIONS, MAX_M } from '../core/maskOptions.js';
+import type { BackendChoice, Fill, ScoreKind, TransposableMethod, TsenorOptions } from '../index.js';
 import type { NmsparseError } from '../core/errors.js';
 import { displayText } from '../core/text.js';
 import { isIndexPath } from '../io/safetensorsOutput.js';

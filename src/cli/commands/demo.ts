@@ -1,6 +1,6 @@
 // `nmsparse demo`: every method and common pattern on a seeded Gaussian matrix, with certified gaps.
 import { gaussianMatrix } from '../../core/random.js';
-import { scoresFrom, standardMask, transposableMask, type BackendChoice } from '../../index.js';
+import type { BackendChoice } from '../../index.js';
 import type { CliOutput, Command } from '../command.js';
 import { integerFlag } from '../flags.js';
 import { withInterrupt } from '../interrupt.js';
@@ -49,6 +49,7 @@ export const demoCommand: Command = {
 };
 
 async function demoRows(size: number, seed: number, backend: BackendChoice, signal: AbortSignal): Promise<DemoRow[]> {
+  const { scoresFrom, standardMask, transposableMask } = await import('../../index.js');
   const scores = scoresFrom(gaussianMatrix(size, size, seed), 'abs');
   const rows: DemoRow[] = [];
   for (const [n, m] of PATTERNS) {

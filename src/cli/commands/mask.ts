@@ -6,8 +6,6 @@ import { detectFormat } from '../../io/index.js';
 import { isIndexPath } from '../../io/safetensorsOutput.js';
 import { checkOutputName, inputKindOf } from '../inputKind.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
-import { maskCheckpointFile } from '../maskCheckpoint.js';
-import { maskMatrixFile } from '../maskMatrix.js';
 import type { ParsedArgs } from '../parse.js';
 import { progressFor } from '../progress.js';
 import {
@@ -33,7 +31,7 @@ import {
   TRANSPOSABLE_FLAG,
   TSENOR_FLAGS,
 } from '../sharedFlags.js';
-import { warmUpFor, type MaskSettings } from '../solveMask.js';
+import type { MaskSettings } from '../solveMask.js';
 
 const OUTPUT_FLAG = outputFlag('OUT', 'where the mask(s) go: a u8 .npy for a .npy input, a safetensors file of masks for a checkpoint (a sharded set when the name ends in .safetensors.index.json)');
 const CERTIFY_FLAG = booleanFlag({ name: 'certify', help: 'also certify tsenor and greedy masks (one exact solve more); exact and standard masks always are' });
@@ -106,6 +104,12 @@ export const maskCommand: Command = {
     const json = args.get(JSON_FLAG);
     const selection = resolveSelection(args, settings);
     if (apply !== undefined && resolve(apply) === resolve(output)) throw optionError('--apply and -o name the same file; the masks and the pruned weights need two files');
+    // The solvers load only now (commands/index.ts), and the wasm kernels start while the input is read.
+    const [{ warmUpFor }, { maskCheckpointFile }, { maskMatrixFile }] = await Promise.all([
+      import('../solveMask.js'),
+      import('../maskCheckpoint.js'),
+      import('../maskMatrix.js'),
+    ]);
     warmUpFor(settings);
     const kind = await inputKindOf(input);
     args.checkInputKind(kind);

@@ -9,8 +9,7 @@ import { checkOutputName, inputKindOf } from '../inputKind.js';
 import { withInterrupt, withOutputs } from '../interrupt.js';
 import { layerFiles } from '../layerFiles.js';
 import type { ParsedArgs } from '../parse.js';
-import { pruneCheckpointFile, type WithoutHessian } from '../pruneCheckpoint.js';
-import { pruneMatrixFile } from '../pruneMatrix.js';
+import type { WithoutHessian } from '../pruneCheckpoint.js';
 import { DAMP_FLAG, MASK_SOLVER_FLAG, METHOD_FLAG, resolvePruneSettings, UPDATE_FLAG, type PruneSettings } from '../pruneSettings.js';
 import { progressFor } from '../progress.js';
 import {
@@ -98,11 +97,13 @@ async function pruneCheckpoint(args: ParsedArgs, s: PruneSettings, out: CliOutpu
   };
   // The outputs' files are known from the headers: all are checked before any tensor is read, and
   // committed together (pruneCheckpoint.ts, src/io/outputSet.ts).
+  const { pruneCheckpointFile } = await import('../pruneCheckpoint.js');
   return withInterrupt((signal) => pruneCheckpointFile(s, { ...run, signal }, out), out.stderr);
 }
 
 async function pruneLayerFile(args: ParsedArgs, s: PruneSettings, out: CliOutput): Promise<number> {
   const files = await layerFiles(args, LAYER_FLAGS, 'prune', '');
+  const { pruneMatrixFile } = await import('../pruneMatrix.js');
   const run = (signal: AbortSignal) =>
     withOutputs(files.outputs, { force: args.get(FORCE_FLAG), inputs: files.inputs, signal, stderr: out.stderr }, (written) =>
       pruneMatrixFile(s, { files, layout: args.get(LAYOUT_FLAG), written, json: args.get(JSON_FLAG), signal }, out),

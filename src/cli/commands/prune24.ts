@@ -1,16 +1,6 @@
 // `nmsparse prune24`: prune one layer W (out × in) to 2:4 against its inputs or Hessian; prints the loss.
 import { encodeNpy } from '../../io/index.js';
-import {
-  magnitudePrune24,
-  pruneLayer24,
-  wandaPrune24,
-  type LayerData,
-  type MatrixLike,
-  type PruneMethod,
-  type PruneOptions,
-  type PruneResult,
-  type UpdateMethod,
-} from '../../index.js';
+import type { LayerData, MatrixLike, PruneMethod, PruneOptions, PruneResult, UpdateMethod } from '../../index.js';
 import type { Command } from '../command.js';
 import { displayText } from '../../core/text.js';
 import { booleanFlag, choiceFlag, pathFlag } from '../flags.js';
@@ -21,7 +11,13 @@ import { BACKEND_FLAG, FORCE_FLAG, JSON_FLAG, outputFlag } from '../sharedFlags.
 import { formatTable, left, right } from '../table.js';
 
 type Pruner = (weights: MatrixLike, data: LayerData, options: PruneOptions) => Promise<PruneResult>;
-const PRUNERS: Record<PruneMethod, Pruner> = { prox: pruneLayer24, wanda: wandaPrune24, magnitude: magnitudePrune24 };
+const METHODS: readonly PruneMethod[] = ['prox', 'wanda', 'magnitude'];
+
+/** The pruners, loaded when the command runs (commands/index.ts). */
+async function pruners(): Promise<Record<PruneMethod, Pruner>> {
+  const { magnitudePrune24, pruneLayer24, wandaPrune24 } = await import('../../index.js');
+  return { prox: pruneLayer24, wanda: wandaPrune24, magnitude: magnitudePrune24 };
+}
 const UPDATES: Record<string, UpdateMethod> = { exact: 'exact', gradient: 'gradient', none: 'none' };
 
 const INPUTS_FLAG = pathFlag({ name: 'inputs', placeholder: 'X.npy', help: 'calibration inputs of the layer (in × samples)' });
@@ -58,6 +54,7 @@ export const prune24Command: Command = {
     const update = args.get(UPDATE_FLAG);
     const backend = args.get(BACKEND_FLAG);
     const force = args.get(FORCE_FLAG);
+    const PRUNERS = await pruners();
 
     // Every output is checked before any work, and all are committed together (src/io/outputSet.ts).
     const work = (signal: AbortSignal) => withOutputs(files.outputs, { force, inputs: files.inputs, signal, stderr: out.stderr }, async (written) => {
@@ -68,7 +65,7 @@ export const prune24Command: Command = {
       if (maskOut !== undefined) await written.file(maskOut).write(encodeNpy(result.mask, [result.rows, result.cols], 'u8'));
       const rows = [summary(result)];
       if (args.get(COMPARE_FLAG)) {
-        for (const other of Object.keys(PRUNERS) as PruneMethod[]) {
+        for (const other of METHODS) {
           for (const u of Object.values(UPDATES)) {
             if (other !== method || u !== update) rows.push(summary(await PRUNERS[other](weights, data, { update: u, backend, signal })));
           }

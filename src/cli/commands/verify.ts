@@ -19,9 +19,7 @@ import {
   TRANSPOSABLE_FLAG,
 } from '../sharedFlags.js';
 import { MASK_NAME_FLAG } from '../maskNames.js';
-import { verifyCheckpointFiles } from '../verifyCheckpoint.js';
-import { verifyMatrixFiles, type VerifySettings } from '../verifyMatrix.js';
-import { verifyPrunedFiles } from '../verifyPruned.js';
+import type { VerifySettings } from '../verifyMatrix.js';
 import { inputKindOf } from '../inputKind.js';
 
 const ALLOW_MISSING_FLAG = booleanFlag({
@@ -77,6 +75,7 @@ export const verifyCommand: Command = {
       }
       args.checkInputKind('safetensors');
       const selection = resolveSelection(args, pattern);
+      const { verifyPrunedFiles } = await import('../verifyPruned.js');
       return withInterrupt((signal) => verifyPrunedFiles(prunedPath, args.get(DENSE_FLAG), v, { selection, signal, progress }, out));
     }
     if (args.operands.length === 0) throw optionError('expected SCORES and MASKS, or --pruned PRUNED.safetensors');
@@ -85,6 +84,8 @@ export const verifyCommand: Command = {
     const maskKind = await inputKindOf(masksPath);
     if (kind !== maskKind) throw optionError(`the scores are a .${kind} file but the masks a .${maskKind} file; give two of the same kind`);
     args.checkInputKind(kind);
+    // The verifier loads only now (commands/index.ts).
+    const [{ verifyMatrixFiles }, { verifyCheckpointFiles }] = await Promise.all([import('../verifyMatrix.js'), import('../verifyCheckpoint.js')]);
     return withInterrupt((signal) =>
       kind === 'npy'
         ? verifyMatrixFiles(scoresPath, masksPath, v, signal, out)
