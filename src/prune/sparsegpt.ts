@@ -87,19 +87,23 @@ export async function sparseGpt(p: LayerProblem, s: SparseGptSettings): Promise<
     const w1 = new Float64Array(rows * width);
     for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w1[r * width + c] = w[r * n + i1 + c];
     const err = new Float32Array(rows * width);
-    for (let c = 0; c < width; c++) {
-      const j = i1 + c;
-      if (c % m === 0) await chooseSlab(w1, width, c, u, n, j, mask, rows, s.pattern);
-      const d = u[j * n + j];
+    for (let c0 = 0; c0 < width; c0 += m) {
+      await chooseSlab(w1, width, c0, u, n, i1 + c0, mask, rows, s.pattern);
+      // Row by row through the slab's M columns: each row's stretch of w1 stays in cache for all M
+      // (column by column, the whole w1 — 4 MiB at 4096 rows — was read once per column). Every row
+      // sees the same operations in the same order, so the result is the same.
       for (let r = 0; r < rows; r++) {
         const row = r * width;
-        const x = w1[row + c];
-        if (mask[r * n + j]) continue;
-        // OBS: remove w_rj and compensate on the later columns of the block.
-        const e = x / d;
-        err[r * width + c] = e;
-        w1[row + c] = 0;
-        for (let t = c + 1; t < width; t++) w1[row + t] = (w1[row + t]) - e * (u[j * n + i1 + t]);
+        for (let c = c0; c < c0 + m; c++) {
+          const j = i1 + c;
+          if (mask[r * n + j]) continue;
+          // OBS: remove w_rj and compensate on the later columns of the block.
+          const e = (w1[row + c]) / (u[j * n + j]);
+          err[row + c] = e;
+          w1[row + c] = 0;
+          const uRow = j * n + i1;
+          for (let t = c + 1; t < width; t++) w1[row + t] = (w1[row + t]) - e * (u[uRow + t]);
+        }
       }
     }
     for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w[r * n + i1 + c] = w1[r * width + c];
