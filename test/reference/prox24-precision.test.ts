@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prox24Groups } from '../../src/reference/prox24.js';
 import { mulberry32 } from '../support/random.js';
-import { threeNonzeroRoot, withinHalfUlpF32 } from '../support/exactProx.js';
+import { faceRoot, withinHalfUlpF32 } from '../support/exactProx.js';
 
 /**
  * The three-nonzero branch of the 2:4 prox is a 1-D root search (src/reference/prox24.ts); its
@@ -27,7 +27,7 @@ describe('prox24: groups that keep three values are correctly rounded', () => {
           checked++;
           const a = kept.map((i) => Math.abs(z[4 * g + i] as number)) as [number, number, number];
           const w = kept.map((i) => Math.abs(out[4 * g + i] as number)) as [number, number, number];
-          const root = threeNonzeroRoot(a, lambda, w);
+          const root = faceRoot(a, lambda, w);
           for (const [k, i] of kept.entries()) {
             expect(withinHalfUlpF32(w[k]!, root[k]!), `group ${Array.from(z.subarray(4 * g, 4 * g + 4))}, λ ${lambda}, entry ${i}`).toBe(true);
           }
@@ -43,7 +43,7 @@ describe('prox24: groups that keep three values are correctly rounded', () => {
 describe('exactProx oracle', () => {
   it('finds the root of a hand-solved face: a = (1, 1, 1), λ = 0.5 → w = (√3 − 1)·(1, 1, 1)', () => {
     // w + λw² = 1 ⇒ w = (−1 + √(1 + 2))/1 for λ = 0.5: w = √3 − 1.
-    const root = threeNonzeroRoot([1, 1, 1], 0.5, [0.7, 0.7, 0.7]);
+    const root = faceRoot([1, 1, 1], 0.5, [0.7, 0.7, 0.7]);
     for (const r of root) expect(withinHalfUlpF32(Math.fround(Math.sqrt(3) - 1), r)).toBe(true);
     expect(withinHalfUlpF32(Math.fround(Math.sqrt(3) - 1) * (1 + 2 ** -23), root[0]!)).toBe(false);
   });

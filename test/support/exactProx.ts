@@ -1,13 +1,17 @@
 /**
- * High-precision oracle for the 2:4 prox on a face with three nonzeros (test support).
+ * High-precision oracle for the 2:4 prox on one face (test support).
  *
- * On that face (|w4| = 0, the others keep the signs of z) the minimiser is a root of
- *   g_i(w) = w_i − a_i + λ·w_j·w_k = 0   for {i, j, k} = the three kept positions, a = |z|,
- * which Newton's method (Jacobian [[1, λw3, λw2], [λw3, 1, λw1], [λw2, λw1, 1]]) polishes from a
- * nearby point to any precision. Arithmetic is binary fixed point on BigInt with FRACTION_BITS bits:
- * every f32 and f64 input of moderate exponent is exact there, so the root is known to ~2^-300, and
- * "within half an f32 ulp" can be decided exactly, with no rounding in the test itself.
+ * On a face (the entries outside it 0, the others keeping the signs of z) an interior minimiser is a
+ * root of
+ *   g_i(w) = w_i − a_i + λ·c_i(w) = 0   for i in the face, a = |z|,
+ * c_i the Σ of pairwise products of the face's other entries (w_j·w_k on a face of three), which
+ * Newton's method (Jacobian J_ii = 1, J_ij = λ·Σ of the face's entries other than i and j) polishes
+ * from a nearby point to any precision. Arithmetic is binary fixed point on BigInt with FRACTION_BITS
+ * bits: every f32 and f64 input of moderate exponent is exact there, so the root is known to ~2^-300,
+ * and "within half an f32 ulp" can be decided exactly, with no rounding in the test itself.
  */
+
+import { faceDescent } from './prox24Oracle.js';
 
 const FRACTION_BITS = 320n;
 const ONE = 1n << FRACTION_BITS;
@@ -30,36 +34,70 @@ const mul = (a: bigint, b: bigint) => (a * b) >> FRACTION_BITS;
 const div = (a: bigint, b: bigint) => (a << FRACTION_BITS) / b;
 const abs = (a: bigint) => (a < 0n ? -a : a);
 
-function det3(m: bigint[]): bigint {
-  const [a, b, c, d, e, f, g, h, i] = m as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
-  return mul(a, mul(e, i) - mul(f, h)) - mul(b, mul(d, i) - mul(f, g)) + mul(c, mul(d, h) - mul(e, g));
+/** Σ_{j<k; j, k ≠ i} w_j·w_k over the entries of `w` (fixed point). */
+function othersPairSum(w: readonly bigint[], i: number): bigint {
+  let sum = 0n;
+  for (let j = 0; j < w.length; j++) {
+    for (let k = j + 1; k < w.length; k++) if (j !== i && k !== i) sum += mul(w[j]!, w[k]!);
+  }
+  return sum;
+}
+
+/** Solves m·x = g (n × n, row-major, fixed point) by Gaussian elimination with partial pivoting. */
+function solveLinear(m: bigint[], g: bigint[]): bigint[] {
+  const n = g.length;
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (abs(m[r * n + c]!) > abs(m[pivot * n + c]!)) pivot = r;
+    for (let k = 0; k < n; k++) [m[c * n + k], m[pivot * n + k]] = [m[pivot * n + k]!, m[c * n + k]!];
+    [g[c], g[pivot]] = [g[pivot]!, g[c]!];
+    for (let r = c + 1; r < n; r++) {
+      const factor = div(m[r * n + c]!, m[c * n + c]!);
+      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - mul(factor, m[c * n + k]!);
+      g[r] = g[r]! - mul(factor, g[c]!);
+    }
+  }
+  const x = new Array<bigint>(n).fill(0n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = g[r]!;
+    for (let k = r + 1; k < n; k++) s -= mul(m[r * n + k]!, x[k]!);
+    x[r] = div(s, m[r * n + r]!);
+  }
+  return x;
 }
 
 /**
- * The stationary point of the three-nonzero face near `start` (magnitudes, f64), for magnitudes `a`
- * and λ: Newton's method in fixed point, with Cramer's rule for the 3×3 steps, until the step is
- * below 2^-300.
+ * The stationary point of a face near `start` (magnitudes, f64), for the face's magnitudes `a` (three
+ * or four) and λ: Newton's method in fixed point until the step is below 2^-300.
  */
-export function threeNonzeroRoot(a: readonly [number, number, number], lambda: number, start: readonly [number, number, number]): bigint[] {
+export function faceRoot(a: readonly number[], lambda: number, start: readonly number[]): bigint[] {
   const target = a.map(toFixed);
   const l = toFixed(lambda);
   const w = start.map(toFixed);
+  const n = w.length;
   for (let iteration = 0; iteration < 60; iteration++) {
-    const [w1, w2, w3] = w as [bigint, bigint, bigint];
-    const g = [w1 - target[0]! + mul(l, mul(w2, w3)), w2 - target[1]! + mul(l, mul(w1, w3)), w3 - target[2]! + mul(l, mul(w1, w2))];
-    const jacobian = [ONE, mul(l, w3), mul(l, w2), mul(l, w3), ONE, mul(l, w1), mul(l, w2), mul(l, w1), ONE];
-    const d = det3(jacobian);
+    const total = w.reduce((sum, x) => sum + x, 0n);
+    const g = w.map((x, i) => x - target[i]! + mul(l, othersPairSum(w, i)));
+    const jacobian: bigint[] = [];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) jacobian.push(i === j ? ONE : mul(l, total - w[i]! - w[j]!));
+    const step = solveLinear(jacobian, g);
     let largest = 0n;
-    for (let c = 0; c < 3; c++) {
-      const replaced = jacobian.slice();
-      for (let r = 0; r < 3; r++) replaced[3 * r + c] = g[r]!;
-      const step = div(det3(replaced), d);
-      w[c] = w[c]! - step;
-      if (abs(step) > largest) largest = abs(step);
+    for (let i = 0; i < n; i++) {
+      w[i] = w[i]! - step[i]!;
+      if (abs(step[i]!) > largest) largest = abs(step[i]!);
     }
     if (largest < 1n << (FRACTION_BITS - 300n)) return w;
   }
-  throw new Error('threeNonzeroRoot: Newton did not converge (start too far from a root)');
+  throw new Error('faceRoot: Newton did not converge (start too far from a root)');
+}
+
+/** 2·F(w) = ‖w − a‖² + 2λ·e3(w) for one group's magnitudes (fixed point; w, a and λ in fixed point). */
+export function fixedObjective(w: readonly bigint[], a: readonly bigint[], l: bigint): bigint {
+  let quadratic = 0n;
+  for (let i = 0; i < w.length; i++) quadratic += mul(w[i]! - a[i]!, w[i]! - a[i]!);
+  let e3 = 0n;
+  for (let i = 0; i < w.length; i++) for (let j = i + 1; j < w.length; j++) for (let k = j + 1; k < w.length; k++) e3 += mul(mul(w[i]!, w[j]!), w[k]!);
+  return quadratic + 2n * mul(l, e3);
 }
 
 /** Whether the f32 magnitude `x` (> 0) is within half an f32 ulp of `exact` (fixed point), either side. */
@@ -73,4 +111,66 @@ export function withinHalfUlpF32(x: number, exact: bigint): boolean {
   const below = view.getFloat32(0);
   const v = toFixed(x);
   return 2n * exact >= v + toFixed(below) && 2n * exact <= v + toFixed(above);
+}
+
+/** The faces a group's minimiser may lie inside besides the top two: every three entries, and all four. */
+const FACES = [
+  [0, 1, 2],
+  [0, 1, 3],
+  [0, 2, 3],
+  [1, 2, 3],
+  [0, 1, 2, 3],
+];
+/** Starting points of the face descents, as multiples of the magnitudes (more than the solver's two). */
+const STARTS = [1, 0.75, 0.5, 0.25];
+
+/** The prox of one group to ~2^-300: magnitudes (fixed point, 0 off the support) and the support. */
+export interface ExactGroupProx {
+  w: bigint[];
+  support: number[];
+}
+
+/**
+ * The prox of group z (f32 values whose nonzero magnitudes differ) under λ > 0, independent of the
+ * solver: the best of the top two (exact) and every interior stationary point of a face of three or
+ * four entries, found by coordinate descent from four starts (test/support/prox24Oracle.ts) and
+ * polished by `faceRoot`, compared by their fixed-point objectives. The global minimiser lies inside
+ * one face (the top two being the best point of every face of two), so it is among these whenever a
+ * descent reaches its basin. Undefined when the best two candidates of different supports are within
+ * `tie`·‖z‖² of each other: there rounding in any f64 solver may decide.
+ */
+export function exactGroupProx(z: ArrayLike<number>, lambda: number, tie = 1e-12): ExactGroupProx | undefined {
+  const a = Array.from({ length: 4 }, (_, i) => Math.abs(z[i] as number));
+  const scale = Math.max(...a);
+  const b = a.map((x) => x / scale);
+  const mu = lambda * scale;
+  const target = a.map(toFixed);
+  const l = toFixed(lambda);
+  const order = [0, 1, 2, 3].sort((i, j) => (a[j] as number) - (a[i] as number) || i - j);
+  const topTwo = [order[0]!, order[1]!].sort();
+  const candidates: (ExactGroupProx & { value: bigint })[] = [];
+  const add = (support: number[], w: bigint[]) => candidates.push({ support, w, value: fixedObjective(w, target, l) });
+  add(topTwo, target.map((x, i) => (topTwo.includes(i) ? x : 0n)));
+  for (const face of FACES) {
+    for (const start of STARTS) {
+      const descent = faceDescent(b, mu, face, start);
+      if (!face.every((i) => (descent[i] as number) > 0)) continue;
+      const root = faceRoot(
+        face.map((i) => a[i] as number),
+        lambda,
+        face.map((i) => (descent[i] as number) * scale),
+      );
+      if (!root.every((x) => x > 0n)) continue;
+      const w = [0n, 0n, 0n, 0n];
+      face.forEach((i, k) => (w[i] = root[k]!));
+      add(face, w);
+    }
+  }
+  candidates.sort((p, q) => (p.value < q.value ? -1 : p.value > q.value ? 1 : 0));
+  const best = candidates[0]!;
+  const rival = candidates.find((c) => c.support.length !== best.support.length || c.support.some((i, k) => i !== best.support[k]));
+  const norm = target.reduce((sum, x) => sum + mul(x, x), 0n);
+  const margin = toFixed(tie);
+  if (rival && rival.value - best.value < mul(margin, norm)) return undefined;
+  return { w: best.w, support: best.support };
 }

@@ -47,7 +47,7 @@ export function exactObjective(w: ArrayLike<number>, z: ArrayLike<number>, lambd
 }
 
 /** The face minimiser by coordinate descent on support `support` (others 0), scaled coordinates. */
-function faceDescent(b: number[], mu: number, support: number[], start: number): number[] {
+export function faceDescent(b: number[], mu: number, support: number[], start: number): number[] {
   const w = b.map((x, i) => (support.includes(i) ? start * x : 0));
   for (let sweep = 0; sweep < 20_000; sweep++) {
     let moved = false;
