@@ -166,8 +166,14 @@ function scaleRows(c: usize, ldc: i32, n: i32, i0: i32, mLen: i32, beta: f32, f6
   }
 }
 
-/** tile (4 × 8 f32) = Σ_p A panel[p] ⊗ B strip[p]: the 4×8 register block. */
-function microKernel(ap: usize, bp: usize, kLen: i32, tile: usize): void {
+/**
+ * tile (4 × 8 f32) = Σ_p A panel[p] ⊗ B strip[p]: the 4×8 register block.
+ * Exported (no caller outside uses it) only so that the optimiser keeps it a function of its own: V8
+ * runs a wasm function in baseline code until it is hot and switches to optimised code on a later call
+ * (there is no on-stack replacement), so inlined into gemmRows the loop ran in baseline code for the
+ * whole first task of each worker — the first 2048² Gram of a process took 2.7 s instead of 0.7 s.
+ */
+export function microKernel(ap: usize, bp: usize, kLen: i32, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);

@@ -2,7 +2,7 @@
 // assembly/linalg.ts with their own argument lists (matrix shapes, strides, α, β), outside the mask
 // kernels' settings-block ABI. Kernels work on arrays the caller lays out in linear memory.
 
-export { gemmPackB, gemmPackedBytes, gemmRows, gemmScratchBytes, choleskyDiagonalBlock, upperGram, refitRows, refitScratchBytes } from './linalg';
+export { gemmPackB, microKernel, gemmPackedBytes, gemmRows, gemmScratchBytes, choleskyDiagonalBlock, upperGram, refitRows, refitScratchBytes } from './linalg';
 export { choleskyPanelRows, choleskyUpdateRows, inverseBlockRows, inverseDiagonalBlock } from './blockedFactor';
 
 /** First free byte after the module's static data: callers lay out their arrays from here. */
