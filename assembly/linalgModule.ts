@@ -3,6 +3,7 @@
 // kernels' settings-block ABI. Kernels work on arrays the caller lays out in linear memory.
 
 export { gemmPackB, microKernel, gemmPackedBytes, gemmRows, gemmScratchBytes, choleskyDiagonalBlock, upperGram, refitRows, refitScratchBytes } from './linalg';
+export { obsBlockRows, obsScratchBytes } from './obs';
 export { choleskyPanelRows, choleskyUpdateRows, inverseBlockRows, inverseDiagonalBlock } from './blockedFactor';
 
 /** First free byte after the module's static data: callers lay out their arrays from here. */

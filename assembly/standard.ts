@@ -9,7 +9,7 @@
 import { Settings } from './abi';
 import { hsum32 } from './simd';
 
-function groupScalar(g: usize, n: i32, m: i32, out: usize): void {
+export function groupScalar(g: usize, n: i32, m: i32, out: usize): void {
   for (let j = 0; j < m; j++) {
     const x = load<f32>(g + (<usize>j << 2));
     let beaten = 0;

@@ -10,6 +10,7 @@ import { exactTiles } from '../reference/exact.js';
 import { greedyTiles } from '../reference/greedy.js';
 import { prox24Groups } from '../reference/prox24.js';
 import { standardRows } from '../reference/standard.js';
+import { obsBlockRows } from '../reference/obsSweep.js';
 import { tsenorTiles } from '../reference/tsenor.js';
 import * as linalg from '../reference/linalg.js';
 import { registerBackend, registerKernel } from './registry.js';
@@ -65,4 +66,11 @@ registerKernel('gram', 'reference', async ({ x, rows, cols, featuresBySamples })
 registerKernel('cholesky', 'reference', async ({ a, n, minPivot }) => linalg.cholesky(a, n, minPivot));
 registerKernel('triangularInverse', 'reference', async ({ l, n }) => linalg.triangularInverseLower(l, n));
 registerKernel('spdInverse', 'reference', async ({ a, n, minPivot }) => linalg.spdInverse(a, n, minPivot));
+registerKernel('obsBlock', 'reference', async ({ w, rows, width, u, n, m }) => {
+  const weights = w.slice(0, rows * width);
+  const mask = new Uint8Array(rows * width);
+  const err = new Float32Array(rows * width);
+  obsBlockRows(weights, width, u, n, m, 0, rows, mask, err);
+  return { weights, mask, err };
+});
 registerKernel('refitRows', 'reference', async ({ h, n, mask, rhs, ridge, rows }) => linalg.refitRows(h, n, mask, rhs, ridge, rows));

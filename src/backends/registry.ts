@@ -22,6 +22,7 @@ import type {
   Fill,
   KernelContext,
   MatrixMaskSolution,
+  ObsBlockResult,
   StandardSolution,
   TileBatch,
   TransposableMethod,
@@ -64,6 +65,14 @@ export interface KernelSignatures {
   triangularInverse(args: { l: Float64Array; n: number }, ctx: KernelContext): Promise<Float64Array>;
   /** A⁻¹ of an SPD f64 matrix; E_SINGULAR when a pivot is not above minPivot. */
   spdInverse(args: { a: Float64Array; n: number; minPivot: number }, ctx: KernelContext): Promise<Float64Array>;
+  /**
+   * One block of SparseGPT's OBS sweep for a standard N:M pattern: `w` (rows × width) swept with the
+   * block's corner `u` (width × width) of U (H_d⁻¹ = UᵀU); the swept weights, the slab masks and the errors.
+   */
+  obsBlock(
+    args: { w: Float32Array; rows: number; width: number; u: Float64Array; n: number; m: number },
+    ctx: KernelContext,
+  ): Promise<ObsBlockResult>;
   /** Per row r, least squares on the support of mask row r: (H_SS + δI)·w_S = rhs_{r,S} (δ from `ridge`, ×100 until it factors). */
   refitRows(
     args: { h: Float64Array; n: number; mask: Uint8Array; rhs: Float64Array; ridge: number; rows: number },
@@ -88,6 +97,7 @@ export const KERNEL_CONTRACTS: Readonly<Record<KernelName, string>> = Object.fre
   cholesky: 'L·Lᵀ equal to A to ~1e-9 relative; E_SINGULAR exactly when a pivot is not above minPivot',
   triangularInverse: 'L⁻¹·L equal to I to ~1e-8',
   spdInverse: 'A⁻¹·A equal to I to ~1e-7; E_SINGULAR like cholesky',
+  obsBlock: 'bit-identical to the reference (each entry: the same f64 products and differences in the same order)',
   refitRows: 'the reference refit to f32 rounding: it meets the normal equations on every support',
 });
 

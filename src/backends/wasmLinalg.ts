@@ -9,6 +9,7 @@
 import type { KernelContext } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
 import { singular, type GemmShape } from '../reference/linalg.js';
+import type { ObsBlockResult } from '../core/types.js';
 import { wasmParallelism } from './wasm.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
@@ -85,6 +86,19 @@ interface LinalgExports {
   inverseBlockRows(l: number, n: number, i0: number, i1: number, c0: number, c1: number, y: number): void;
   inverseDiagonalBlock(l: number, n: number, i0: number, i1: number, y: number): void;
   upperGram(y: number, n: number, out: number): void;
+  obsScratchBytes(width: number, m: number): number;
+  obsBlockRows(
+    w: number,
+    width: number,
+    u: number,
+    n: number,
+    m: number,
+    rowStart: number,
+    rowEnd: number,
+    mask: number,
+    err: number,
+    scratch: number,
+  ): void;
   refitScratchBytes(k: number): number;
   refitRows(
     h: number,
@@ -379,9 +393,48 @@ export function refitRows(
   });
 }
 
+/** One block of SparseGPT's sweep for a standard pattern (see obsBlockRows in src/reference/obsSweep.ts). */
+export function obsBlock(
+  w: Float32Array,
+  rows: number,
+  width: number,
+  u: Float64Array,
+  n: number,
+  m: number,
+  ctx: KernelContext = {},
+): Promise<ObsBlockResult> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const x = linalgExports(rt);
+    // Each row costs about width²/4 multiply-adds (half its columns pruned, each updating half the rest).
+    const units = Math.floor((rows * width * width) / 4 / FLOPS_PER_UNIT);
+    const pool = await workers(rt, units);
+    const threads = pool ? pool.size : 1;
+    const [pw, pu, pm, pe, ...scratch] = rt.kernels.layout([
+      rows * width * 4,
+      width * width * 8,
+      rows * width,
+      rows * width * 4,
+      ...Array.from({ length: threads }, () => x.obsScratchBytes(width, m)),
+    ]) as [number, number, number, number, ...number[]];
+    rt.kernels.f32(pw, rows * width).set(w.subarray(0, rows * width));
+    rt.kernels.f64(pu, width * width).set(u.subarray(0, width * width));
+    const perTask = Math.max(1, Math.ceil(rows / (threads * 4)));
+    await overRows(rt, 'obsBlockRows', rows, perTask, units, scratch, ctx, (start, end, sc) => [
+      pw, width, pu, n, m, start, end, pm, pe, sc,
+    ]);
+    return {
+      weights: rt.kernels.f32(pw, rows * width).slice(),
+      mask: rt.kernels.u8(pm, rows * width).slice(),
+      err: rt.kernels.f32(pe, rows * width).slice(),
+    };
+  });
+}
+
 registerKernel('gemm', 'wasm', ({ a, b, c, shape }, ctx) => gemm(a, b, c, shape, ctx));
 registerKernel('gram', 'wasm', ({ x, rows, cols, featuresBySamples }, ctx) => gram(x, rows, cols, featuresBySamples, ctx));
 registerKernel('cholesky', 'wasm', ({ a, n, minPivot }, ctx) => cholesky(a, n, minPivot, ctx));
 registerKernel('triangularInverse', 'wasm', ({ l, n }, ctx) => triangularInverseLower(l, n, ctx));
 registerKernel('spdInverse', 'wasm', ({ a, n, minPivot }, ctx) => spdInverse(a, n, minPivot, ctx));
+registerKernel('obsBlock', 'wasm', ({ w, rows, width, u, n, m }, ctx) => obsBlock(w, rows, width, u, n, m, ctx));
 registerKernel('refitRows', 'wasm', ({ h, n, mask, rhs, ridge, rows }, ctx) => refitRows(h, n, mask, rhs, ridge, rows, ctx));

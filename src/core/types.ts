@@ -51,6 +51,16 @@ export interface ExactSolution {
   upperBound?: number;
 }
 
+/** One block of SparseGPT's sweep, from the obsBlock kernel (each rows × width, row-major). */
+export interface ObsBlockResult {
+  /** The swept weights: zero where pruned, compensated elsewhere. */
+  weights: Float32Array;
+  /** 0/1: kept by its slab's mask. */
+  mask: Uint8Array;
+  /** The OBS error e = x_c/U_cc of each pruned entry (0 where kept), for the later blocks' update. */
+  err: Float32Array;
+}
+
 /** A standard mask of a whole matrix, from the standardMask kernel. */
 export interface StandardSolution {
   /** Row-major 0/1 mask, rows·cols entries. */

@@ -6,7 +6,7 @@
  */
 import '../backends/all.js';
 import { runKernel, type Kernel, type KernelName } from '../backends/registry.js';
-import type { BackendChoice, BackendName, KernelContext } from '../core/types.js';
+import type { BackendChoice, BackendName, KernelContext, ObsBlockResult } from '../core/types.js';
 import type { GemmShape } from '../reference/linalg.js';
 
 export interface Linalg {
@@ -20,6 +20,8 @@ export interface Linalg {
   cholesky(a: Float64Array, n: number, minPivot?: number): Promise<Float64Array>;
   triangularInverseLower(l: Float64Array, n: number): Promise<Float64Array>;
   spdInverse(a: Float64Array, n: number, minPivot?: number): Promise<Float64Array>;
+  /** One block of SparseGPT's sweep for a standard N:M pattern (see src/reference/obsSweep.ts). */
+  obsBlock(w: Float32Array, rows: number, width: number, u: Float64Array, n: number, m: number, ctx?: KernelContext): Promise<ObsBlockResult>;
   /** Per-row least squares on each row's mask support (see src/reference/linalg.ts). */
   refitRows(
     h: Float64Array,
@@ -54,6 +56,7 @@ export function linalgFor(choice: BackendChoice | undefined): Linalg {
     cholesky: (a, n, minPivot = 0) => run('cholesky', a.length, { a, n, minPivot }),
     triangularInverseLower: (l, n) => run('triangularInverse', l.length, { l, n }),
     spdInverse: (a, n, minPivot = 0) => run('spdInverse', a.length, { a, n, minPivot }),
+    obsBlock: (w, rows, width, u, n, m, ctx) => run('obsBlock', rows * width, { w, rows, width, u, n, m }, ctx),
     refitRows: (h, n, mask, rhs, ridge, rows, ctx) => run('refitRows', rows * n, { h, n, mask, rhs, ridge, rows }, ctx),
   };
 }

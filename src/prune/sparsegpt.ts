@@ -20,6 +20,7 @@ import { meanDiagonal, type LayerProblem } from './problem.js';
 import { patternMask, type Pattern } from './patternMask.js';
 import type { Linalg } from './linalg.js';
 import type { Progress } from '../core/types.js';
+import { slabScores, sweepSlab } from '../reference/obsSweep.js';
 
 export interface SparseGptSettings {
   damp: number;
@@ -84,57 +85,76 @@ export async function sparseGpt(p: LayerProblem, s: SparseGptSettings): Promise<
     throwIfAborted(s.signal);
     const i2 = Math.min(n, i1 + block);
     const width = i2 - i1;
-    const w1 = new Float64Array(rows * width);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w1[r * width + c] = w[r * n + i1 + c];
-    const err = new Float32Array(rows * width);
-    for (let c0 = 0; c0 < width; c0 += m) {
-      await chooseSlab(w1, width, c0, u, n, i1 + c0, mask, rows, s.pattern);
-      // Row by row through the slab's M columns: each row's stretch of w1 stays in cache for all M
-      // (column by column, the whole w1 — 4 MiB at 4096 rows — was read once per column). Every row
-      // sees the same operations in the same order, so the result is the same.
-      for (let r = 0; r < rows; r++) {
-        const row = r * width;
-        for (let c = c0; c < c0 + m; c++) {
-          const j = i1 + c;
-          if (mask[r * n + j]) continue;
-          // OBS: remove w_rj and compensate on the later columns of the block.
-          const e = (w1[row + c]) / (u[j * n + j]);
-          err[row + c] = e;
-          w1[row + c] = 0;
-          const uRow = j * n + i1;
-          for (let t = c + 1; t < width; t++) w1[row + t] = (w1[row + t]) - e * (u[uRow + t]);
-        }
-      }
-    }
-    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) w[r * n + i1 + c] = w1[r * width + c];
-    if (i2 < n) await lazyUpdate(w, rows, n, i1, i2, err, u, s.linalg);
+    const uBlock = new Float64Array(width * width);
+    for (let a = 0; a < width; a++) uBlock.set(u.subarray((i1 + a) * n + i1, (i1 + a) * n + i2), a * width);
+    const swept = s.pattern.transposable
+      ? await transposableBlock(w, rows, n, i1, width, uBlock, mask, s.pattern)
+      : await standardBlock(w, rows, n, i1, width, uBlock, mask, s);
+    if (i2 < n) await lazyUpdate(w, rows, n, i1, i2, swept, u, s.linalg);
     s.onProgress?.({ done: i1 / block + 1, total: blocks });
   }
   return { weights: w, mask };
 }
 
-/** The mask of the slab of M columns starting at block column c (column j of W), from w²/U_jj². */
-async function chooseSlab(
-  w1: Float64Array,
-  width: number,
-  c: number,
-  u: Float64Array,
-  n: number,
-  j: number,
-  mask: Uint8Array,
+/** Columns [i1, i1 + width) of W (rows × n, f32) as a rows × width matrix. */
+function blockColumns(w: Float32Array, rows: number, n: number, i1: number, width: number): Float32Array {
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(w.subarray(r * n + i1, r * n + i1 + width), r * width);
+  return out;
+}
+
+/** A rows × width matrix written back into columns [i1, i1 + width) of a rows × n one. */
+function setBlockColumns<T extends Float32Array | Uint8Array>(to: T, from: T, rows: number, n: number, i1: number, width: number): void {
+  for (let r = 0; r < rows; r++) to.set(from.subarray(r * width, (r + 1) * width), r * n + i1);
+}
+
+/** A standard pattern's block: each row's slab masks depend on that row alone, so the kernel sweeps row by row. */
+async function standardBlock(
+  w: Float32Array,
   rows: number,
+  n: number,
+  i1: number,
+  width: number,
+  uBlock: Float64Array,
+  mask: Uint8Array,
+  s: SparseGptSettings,
+): Promise<Float32Array> {
+  const { n: keep, m } = s.pattern;
+  const r = await s.linalg.obsBlock(blockColumns(w, rows, n, i1, width), rows, width, uBlock, keep, m, { signal: s.signal });
+  setBlockColumns(w, r.weights, rows, n, i1, width);
+  setBlockColumns(mask, r.mask, rows, n, i1, width);
+  return r.err;
+}
+
+/**
+ * A transposable pattern's block: a slab's M×M tiles span M rows, so every slab's mask is solved for all
+ * rows (the mask solver on the tiled scores) before any row is swept through it.
+ */
+async function transposableBlock(
+  w: Float32Array,
+  rows: number,
+  n: number,
+  i1: number,
+  width: number,
+  uBlock: Float64Array,
+  mask: Uint8Array,
   pattern: Pattern,
-): Promise<void> {
-  const m = pattern.m;
+): Promise<Float32Array> {
+  const { m } = pattern;
+  const w1 = Float64Array.from(blockColumns(w, rows, n, i1, width));
+  const err = new Float32Array(rows * width);
   const scores = new Float32Array(rows * m);
-  for (let r = 0; r < rows; r++) {
-    for (let t = 0; t < m; t++) {
-      const d = u[(j + t) * n + j + t];
-      scores[r * m + t] = (w1[r * width + c + t]) ** 2 / (d * d);
+  for (let c0 = 0; c0 < width; c0 += m) {
+    for (let r = 0; r < rows; r++) slabScores(w1, r * width, uBlock, width, c0, m, scores, r * m);
+    const slab = await patternMask(scores, rows, m, pattern);
+    // Row by row through the slab's M columns: each row's stretch of w1 stays in cache for all M.
+    for (let r = 0; r < rows; r++) {
+      sweepSlab(w1, r * width, uBlock, width, c0, m, slab, r * m, err);
+      mask.set(slab.subarray(r * m, (r + 1) * m), r * n + i1 + c0);
     }
   }
-  const slab = await patternMask(scores, rows, m, pattern);
-  for (let r = 0; r < rows; r++) for (let t = 0; t < m; t++) mask[r * n + j + t] = slab[r * m + t];
+  setBlockColumns(w, Float32Array.from(w1), rows, n, i1, width);
+  return err;
 }
 
 /** W_{:, i2..} −= Err·U_{i1..i2, i2..} (one f32 GEMM on a copy of the columns after the block). */

@@ -71,6 +71,7 @@ describe('public exports', () => {
       'gemm',
       'gram',
       'greedyTiles',
+      'obsBlock',
       'prox24',
       'refitRows',
       'spdInverse',

@@ -52,6 +52,7 @@ describe('wasm backend', () => {
         'gemm',
         'gram',
         'greedyTiles',
+        'obsBlock',
         'prox24',
         'refitRows',
         'spdInverse',

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { configureWasm } from '../../src/backends/wasm.js';
 import * as wasm from '../../src/backends/wasmLinalg.js';
 import * as ref from '../../src/reference/linalg.js';
+import { obsBlockRows } from '../../src/reference/obsSweep.js';
 import { NmsparseError } from '../../src/core/errors.js';
 import { gaussianMatrix, mulberry32 } from '../support/random.js';
 
@@ -187,3 +188,79 @@ describe('triangular solves and the exact refit', () => {
     }
   });
 });
+
+describe("SparseGPT's block sweep (obsBlock)", () => {
+  /** U of a random SPD matrix's inverse, upper triangular with a positive diagonal (any such U will do). */
+  function upper(width: number, seed: number): Float64Array {
+    const l = ref.cholesky(spd(width, seed, 0.5), width);
+    const u = new Float64Array(width * width);
+    for (let i = 0; i < width; i++) for (let j = i; j < width; j++) u[i * width + j] = l[j * width + i] as number;
+    return u;
+  }
+
+  it('WASM equals the reference bit for bit, pooled and inline, with tied scores and odd widths', async () => {
+    const cases = [
+      { rows: 7, n: 2, m: 4, width: 16, seed: 1 },
+      { rows: 5, n: 1, m: 3, width: 9, seed: 2 },
+      { rows: 33, n: 4, m: 8, width: 24, seed: 3 },
+      { rows: 6, n: 2, m: 4, width: 4, seed: 4 },
+      { rows: 4, n: 3, m: 5, width: 15, seed: 5, tied: true },
+    ];
+    for (const threads of [2, 1]) {
+      await configureWasm({ threads, minParallelUnits: threads === 2 ? 0 : 1e9 });
+      for (const c of cases) {
+        const w = gaussian(c.rows * c.width, c.seed);
+        // Tied: a handful of values, so equal scores meet in most slabs and the lower index must win.
+        if (c.tied) w.forEach((x, i) => (w[i] = Math.sign(x) * (1 + (i % 3))));
+        const u = upper(c.width, c.seed + 10);
+        if (c.tied) for (let i = 0; i < c.width; i++) u[i * c.width + i] = 1;
+        const before = w.slice();
+        const got = await wasm.obsBlock(w, c.rows, c.width, u, c.n, c.m);
+        const want = obsBlockReference(w, c.rows, c.width, u, c.n, c.m);
+        expect(w).toEqual(before);
+        expect(Array.from(got.mask)).toEqual(Array.from(want.mask));
+        expect(Array.from(got.weights)).toEqual(Array.from(want.weights));
+        expect(Array.from(got.err)).toEqual(Array.from(want.err));
+        for (let r = 0; r < c.rows; r++) {
+          for (let c0 = 0; c0 < c.width; c0 += c.m) {
+            let kept = 0;
+            for (let t = 0; t < c.m; t++) {
+              const k = r * c.width + c0 + t;
+              kept += got.mask[k] as number;
+              // Pruned entries are zero and carry their error; kept ones carry none.
+              if (got.mask[k]) expect(got.err[k]).toBe(0);
+              else expect(got.weights[k]).toBe(0);
+            }
+            expect(kept).toBe(c.n);
+          }
+        }
+      }
+    }
+  });
+
+  it('the first slab removes each pruned weight with its OBS error e = w/U_cc', () => {
+    const u = upper(8, 7);
+    const w = gaussian(3 * 8, 8);
+    const r = obsBlockReference(w, 3, 8, u, 2, 4);
+    for (let row = 0; row < 3; row++) {
+      for (let t = 0; t < 4; t++) {
+        const k = row * 8 + t;
+        if (r.mask[k]) continue;
+        // Within the first slab the earlier pruned columns moved this one by their own updates.
+        let x = w[k] as number;
+        for (let p = 0; p < t; p++) {
+          if (!r.mask[row * 8 + p]) x -= (r.err[row * 8 + p] as number) * (u[p * 8 + t] as number);
+        }
+        expect(r.err[k]).toBeCloseTo(x / (u[t * 8 + t] as number), 5);
+      }
+    }
+  });
+});
+
+function obsBlockReference(w: Float32Array, rows: number, width: number, u: Float64Array, n: number, m: number) {
+  const weights = w.slice();
+  const mask = new Uint8Array(rows * width);
+  const err = new Float32Array(rows * width);
+  obsBlockRows(weights, width, u, n, m, 0, rows, mask, err);
+  return { weights, mask, err };
+}
