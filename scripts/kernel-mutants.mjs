@@ -19,7 +19,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TESTS = ['test/backends/conformance.test.ts', 'test/backends/wasm.test.ts', 'test/backends/wasm-golden.test.ts'];
+const TESTS = [
+  'test/backends/conformance.test.ts',
+  'test/backends/wasm.test.ts',
+  'test/backends/wasm-golden.test.ts',
+  'test/prune/linalg.test.ts',
+];
 /** Per test run; a mutant that hangs the kernel counts as killed by timeout. */
 const TEST_TIMEOUT_MS = 10 * 60 * 1000;
 
