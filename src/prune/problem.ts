@@ -19,8 +19,11 @@ export interface LayerProblem {
   readonly w0: Float32Array;
   readonly h: Float64Array;
   readonly hF32: Float32Array;
-  /** W₀·H (rows × cols, f64): the gradient is 2(W·H − W₀·H), the exact refit's right-hand side W₀·H. */
-  readonly w0h: Float64Array;
+  /**
+   * W₀·H (rows × cols, f64): the gradient is 2(W·H − W₀·H), the exact refit's right-hand side W₀·H.
+   * Computed on first use (a full product, which SparseGPT and the updates-free methods never need).
+   */
+  product(): Promise<Float64Array>;
   /** ‖W₀Xᵀ‖²_F, the denominator of the relative loss. */
   readonly reference: number;
 }
@@ -54,13 +57,36 @@ export async function layerProblem(
   }
   const h = 'inputs' in data ? await gram(data.inputs, w.cols, layout, linalg) : hessian(data.hessian, w.cols);
   const hF32 = new Float32Array(h);
-  const w0h = new Float64Array(await linalg.gemm(w.data, hF32, new Float32Array(w.rows * w.cols), { m: w.rows, k: w.cols, n: w.cols }));
-  let reference = 0;
-  for (let i = 0; i < w0h.length; i++) reference += (w.data[i]) * (w0h[i]);
+  const reference = await quadraticForm(h, w.data, w.rows, w.cols, linalg);
   if (!(reference > 0) && w.data.some((x) => x !== 0)) {
     throw new NmsparseError('E_SHAPE', 'W₀·Xᵀ is zero for every row: the inputs carry no signal to preserve');
   }
-  return { rows: w.rows, cols: w.cols, w0: w.data, h, hF32, w0h, reference: Math.max(0, reference) };
+  const product = once(async () =>
+    new Float64Array(await linalg.gemm(w.data, hF32, new Float32Array(w.rows * w.cols), { m: w.rows, k: w.cols, n: w.cols })),
+  );
+  return { rows: w.rows, cols: w.cols, w0: w.data, h, hF32, product, reference };
+}
+
+/** `make`, run on the first call only; later calls share its promise. */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
+/**
+ * Σ_r d_rᵀ H d_r for D (rows × n) and a symmetric H, as ⟨H, DᵀD⟩_F: the Gram matrix DᵀD (upper
+ * triangle, f64 sums) costs half the multiply-adds of the product D·H. Clamped at 0 (H is PSD, so only
+ * rounding could make it negative).
+ */
+export async function quadraticForm(h: Float64Array, d: Float32Array, rows: number, n: number, linalg: Linalg): Promise<number> {
+  const g = await linalg.gram(d, rows, n, false);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let off = 0;
+    for (let j = i + 1; j < n; j++) off += (h[i * n + j]) * (g[i * n + j]);
+    total += (h[i * n + i]) * (g[i * n + i]) + 2 * off;
+  }
+  return Math.max(0, total);
 }
 
 /** H = XᵀX (f64), X in the stated layout; a shape that only fits the other layout says so. */
@@ -108,27 +134,22 @@ export function productWithH(p: LayerProblem, w: Float32Array, linalg: Linalg): 
 
 /** The loss gradient 2(W − W₀)·H (f64). */
 export async function lossGradient(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<Float64Array> {
-  const wh = await productWithH(p, w, linalg);
+  const [wh, w0h] = await Promise.all([productWithH(p, w, linalg), p.product()]);
   const out = new Float64Array(wh.length);
-  for (let i = 0; i < wh.length; i++) out[i] = 2 * ((wh[i]) - (p.w0h[i]));
+  for (let i = 0; i < wh.length; i++) out[i] = 2 * ((wh[i]) - (w0h[i]));
   return out;
 }
 
-/** ‖(W − W₀)Xᵀ‖²_F = Σ D∘(D·H) with D = W − W₀ (no cancellation between two large products). */
-export async function quadraticLoss(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<number> {
-  const d = w.map((x, i) => x - (p.w0[i]));
-  const dh = await linalg.gemm(d, p.hF32, new Float32Array(d.length), { m: p.rows, k: p.cols, n: p.cols });
-  let total = 0;
-  for (let i = 0; i < d.length; i++) total += (d[i]) * (dh[i]);
-  // A PSD quadratic form: rounding must not report a negative loss.
-  return Math.max(0, total);
+/** ‖(W − W₀)Xᵀ‖²_F = Σ_r d_rᵀ H d_r with D = W − W₀ (no cancellation between two large forms). */
+export function quadraticLoss(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<number> {
+  return quadraticForm(p.h, w.map((x, i) => x - (p.w0[i])), p.rows, p.cols, linalg);
 }
 
 /** The relative loss of w from its product with H: Σ_r (w_r − w₀_r)·(w_r·H − (W₀H)_r) / ‖W₀Xᵀ‖². */
-export function relativeLossFromProduct(p: LayerProblem, w: Float32Array, wh: ArrayLike<number>): number {
+export function relativeLossFromProduct(p: LayerProblem, w0h: Float64Array, w: Float32Array, wh: ArrayLike<number>): number {
   if (p.reference === 0) return 0;
   let total = 0;
-  for (let i = 0; i < w.length; i++) total += ((w[i]) - (p.w0[i])) * ((wh[i]) - (p.w0h[i]));
+  for (let i = 0; i < w.length; i++) total += ((w[i]) - (p.w0[i])) * ((wh[i]) - (w0h[i]));
   return Math.max(0, total) / p.reference;
 }
 

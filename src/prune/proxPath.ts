@@ -61,8 +61,9 @@ async function fista(
   if (!(lipschitz > 0 && rms > 0 && sparseGroupFraction(w) < 1)) return { w, history, ran: backend };
   // FISTA keeps the products of its prox outputs with H: y·H is then a combination of two of them
   // (y = w + β(w − w_prev)), and the loss of every level's last iterate comes for free.
-  let wh = p.w0h.slice();
-  const yh = p.w0h.slice();
+  const w0h = await p.product();
+  let wh = w0h.slice();
+  const yh = w0h.slice();
   const y = w.slice();
   const z = new Float32Array(size);
   let t = 1;
@@ -83,7 +84,7 @@ async function fista(
     for (let it = 0; it < o.iterationsPerLevel; it++) {
       throwIfAborted(o.signal);
       // z = y − ∇/L with ∇ = 2(y·H − W₀·H).
-      for (let i = 0; i < size; i++) z[i] = (y[i]) - step * ((yh[i]) - (p.w0h[i]));
+      for (let i = 0; i < size; i++) z[i] = (y[i]) - step * ((yh[i]) - (w0h[i]));
       const prox = await runKernel('prox24', backend, size, { z, lambda: tau }, { signal: o.signal });
       const next = prox.value;
       backend = prox.backend;
@@ -107,7 +108,7 @@ async function fista(
       if (moved <= o.levelTolerance ** 2 * norm) break;
     }
     const sparseFraction = sparseGroupFraction(w);
-    history.push({ lambda: tau * lipschitz, loss: relativeLossFromProduct(p, w, wh), sparseFraction });
+    history.push({ lambda: tau * lipschitz, loss: relativeLossFromProduct(p, w0h, w, wh), sparseFraction });
     o.onProgress?.({ done: level + 1, total: sparseFraction === 1 ? level + 1 : Math.max(level + 2, expectedLevels) });
     if (sparseFraction === 1) break;
     tau *= sparseFraction >= TAIL_FRACTION ? o.tailGrowth : o.growth;

@@ -5,7 +5,7 @@
  * ALPS's ADMM with its ρI penalty and magnitude projection) then treat every feature alike, however
  * differently the inputs are scaled.
  */
-import type { LayerProblem } from './problem.js';
+import { once, type LayerProblem } from './problem.js';
 
 export interface FeatureScaling {
   problem: LayerProblem;
@@ -24,7 +24,7 @@ export function featureScaling(p: LayerProblem): FeatureScaling {
     w0: p.w0.map((x, i) => x * (scale[i % n])),
     h,
     hF32: new Float32Array(h),
-    w0h: p.w0h.map((x, i) => x / (scale[i % n])),
+    product: once(async () => (await p.product()).map((x, i) => x / (scale[i % n]))),
     reference: p.reference,
   };
   return { problem, unscale: (w) => w.map((x, i) => x / (scale[i % n])) };

@@ -39,7 +39,7 @@ export async function maskedUpdate(
   throwIfAborted(settings.signal);
   // Per row, (H_SS + δI)·w_S = (W₀H)_S on the support S, batched Cholesky; δ only guards a singular H_SS.
   const ridge = settings.ridge * meanDiagonal(p.h, p.cols);
-  return settings.linalg.refitRows(p.h, p.cols, mask, p.w0h, ridge, p.rows, { signal: settings.signal });
+  return settings.linalg.refitRows(p.h, p.cols, mask, await p.product(), ridge, p.rows, { signal: settings.signal });
 }
 
 /** FISTA on the quadratic loss restricted to the mask (projection = zeroing the pruned entries). */
