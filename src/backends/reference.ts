@@ -10,7 +10,7 @@ import { exactTiles } from '../reference/exact.js';
 import { greedyTiles } from '../reference/greedy.js';
 import { prox24Groups } from '../reference/prox24.js';
 import { standardRows } from '../reference/standard.js';
-import { obsBlockRows } from '../reference/obsSweep.js';
+import { obsBlockRows, obsSweep } from '../reference/obsSweep.js';
 import { tsenorTiles } from '../reference/tsenor.js';
 import * as linalg from '../reference/linalg.js';
 import { registerBackend, registerKernel } from './registry.js';
@@ -73,4 +73,5 @@ registerKernel('obsBlock', 'reference', async ({ w, rows, width, u, n, m }) => {
   obsBlockRows(weights, width, u, n, m, 0, rows, mask, err);
   return { weights, mask, err };
 });
+registerKernel('obsSweep', 'reference', async ({ w, rows, cols, u, n, m, block }, ctx) => obsSweep(w, rows, cols, u, n, m, block, ctx));
 registerKernel('refitRows', 'reference', async ({ h, n, mask, rhs, ridge, rows }) => linalg.refitRows(h, n, mask, rhs, ridge, rows));

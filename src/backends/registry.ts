@@ -23,6 +23,7 @@ import type {
   KernelContext,
   MatrixMaskSolution,
   ObsBlockResult,
+  ObsSweepResult,
   StandardSolution,
   TileBatch,
   TransposableMethod,
@@ -73,6 +74,15 @@ export interface KernelSignatures {
     args: { w: Float32Array; rows: number; width: number; u: Float64Array; n: number; m: number },
     ctx: KernelContext,
   ): Promise<ObsBlockResult>;
+  /**
+   * SparseGPT's whole sweep for a standard N:M pattern (n of every m): `w` (rows × cols, not modified) in
+   * blocks of `block` columns, each swept as obsBlock does, its errors applied to the later columns by one
+   * f32 product (progress per block).
+   */
+  obsSweep(
+    args: { w: Float32Array; rows: number; cols: number; u: Float64Array; n: number; m: number; block: number },
+    ctx: KernelContext,
+  ): Promise<ObsSweepResult>;
   /** Per row r, least squares on the support of mask row r: (H_SS + δI)·w_S = rhs_{r,S} (δ from `ridge`, ×100 until it factors). */
   refitRows(
     args: { h: Float64Array; n: number; mask: Uint8Array; rhs: Float64Array; ridge: number; rows: number },
@@ -98,6 +108,7 @@ export const KERNEL_CONTRACTS: Readonly<Record<KernelName, string>> = Object.fre
   triangularInverse: 'L⁻¹·L equal to I to ~1e-8',
   spdInverse: 'A⁻¹·A equal to I to ~1e-7; E_SINGULAR like cholesky',
   obsBlock: 'bit-identical to the reference (each entry: the same f64 products and differences in the same order)',
+  obsSweep: "bit-identical to the same backend's obsBlock and gemm run block by block as src/reference/obsSweep.ts does",
   refitRows: 'the reference refit to f32 rounding: it meets the normal equations on every support',
 });
 

@@ -9,7 +9,9 @@
 import type { KernelContext } from '../core/types.js';
 import { runChunked } from '../core/chunks.js';
 import { singular, type GemmShape } from '../reference/linalg.js';
-import type { ObsBlockResult } from '../core/types.js';
+import type { ObsBlockResult, ObsSweepResult } from '../core/types.js';
+import { throwIfAborted } from '../core/errors.js';
+import { blockCorner, lazyOperand } from '../reference/obsSweep.js';
 import { wasmParallelism } from './wasm.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
@@ -431,10 +433,86 @@ export function obsBlock(
   });
 }
 
+/**
+ * SparseGPT's whole sweep for a standard pattern (obsSweep in src/reference/obsSweep.ts, the spec): W
+ * stays in linear memory for the whole sweep. Per block, its columns are copied out to obsBlockRows (as
+ * the obsBlock kernel runs it) and back, and the lazy update W[:, i2..] −= Err·U[i1..i2, i2..] runs
+ * gemmRows on W's later columns in place (row stride n), as the gemm kernel runs it on a copy — so the
+ * result is the obsBlock and gemm kernels' bit for bit, without moving the columns after each block
+ * (up to the whole of W) in and out of linear memory per block.
+ */
+export function obsSweep(
+  w: Float32Array,
+  rows: number,
+  n: number,
+  u: Float64Array,
+  keep: number,
+  m: number,
+  block: number,
+  ctx: KernelContext = {},
+): Promise<ObsSweepResult> {
+  return exclusive(async () => {
+    const rt = await getRuntime();
+    const x = linalgExports(rt);
+    const first = Math.min(block, n);
+    // The largest step is the first block's product, rows × first × (n − first) multiply-adds.
+    const pool = await workers(rt, Math.floor((rows * first * n) / FLOPS_PER_UNIT));
+    const threads = pool ? pool.size : 1;
+    const scratchBytes = Math.max(x.gemmScratchBytes(), x.obsScratchBytes(first, m));
+    const [pw, pb, pu, pm, pe, pl, packed, ...scratch] = rt.kernels.layout([
+      rows * n * 4,
+      rows * first * 4,
+      first * first * 8,
+      rows * first,
+      rows * first * 4,
+      first * n * 4,
+      x.gemmPackedBytes(first, n),
+      ...Array.from({ length: threads }, () => scratchBytes),
+    ]) as [number, number, number, number, number, number, number, ...number[]];
+    rt.kernels.f32(pw, rows * n).set(w.subarray(0, rows * n));
+    const mask = new Uint8Array(rows * n);
+    const blocks = Math.ceil(n / block);
+    // Progress is per block, not per task of the steps inside one.
+    const inner: KernelContext = { signal: ctx.signal };
+    for (let i1 = 0; i1 < n; i1 += block) {
+      throwIfAborted(ctx.signal);
+      const i2 = Math.min(n, i1 + block);
+      const width = i2 - i1;
+      const all = rt.kernels.f32(pw, rows * n);
+      const swept = rt.kernels.f32(pb, rows * width);
+      for (let r = 0; r < rows; r++) swept.set(all.subarray(r * n + i1, r * n + i2), r * width);
+      rt.kernels.f64(pu, width * width).set(blockCorner(u, n, i1, i2));
+      const sweepUnits = Math.floor((rows * width * width) / 4 / FLOPS_PER_UNIT);
+      const perTask = Math.max(1, Math.ceil(rows / (threads * 4)));
+      await overRows(rt, 'obsBlockRows', rows, perTask, sweepUnits, scratch, inner, (start, end, sc) => [
+        pb, width, pu, keep, m, start, end, pm, pe, sc,
+      ]);
+      const back = rt.kernels.f32(pb, rows * width);
+      const blockMask = rt.kernels.u8(pm, rows * width);
+      const into = rt.kernels.f32(pw, rows * n);
+      for (let r = 0; r < rows; r++) {
+        into.set(back.subarray(r * width, (r + 1) * width), r * n + i1);
+        mask.set(blockMask.subarray(r * width, (r + 1) * width), r * n + i1);
+      }
+      if (i2 < n) {
+        const rest = n - i2;
+        lazyOperand(u, n, i1, i2, rt.kernels.f32(pl, width * rest));
+        x.gemmPackB(pl, rest, 0, width, rest, packed);
+        await overRows(rt, 'gemmRows', rows, rowTask(rows, threads), Math.floor((rows * width * rest) / FLOPS_PER_UNIT), scratch, inner, (start, end, sc) => [
+          pe, width, 0, packed, width, rest, pw + i2 * 4, n, -1, 1, 0, 0, start, end, sc,
+        ]);
+      }
+      ctx.onProgress?.({ done: i1 / block + 1, total: blocks });
+    }
+    return { weights: rt.kernels.f32(pw, rows * n).slice(), mask };
+  });
+}
+
 registerKernel('gemm', 'wasm', ({ a, b, c, shape }, ctx) => gemm(a, b, c, shape, ctx));
 registerKernel('gram', 'wasm', ({ x, rows, cols, featuresBySamples }, ctx) => gram(x, rows, cols, featuresBySamples, ctx));
 registerKernel('cholesky', 'wasm', ({ a, n, minPivot }, ctx) => cholesky(a, n, minPivot, ctx));
 registerKernel('triangularInverse', 'wasm', ({ l, n }, ctx) => triangularInverseLower(l, n, ctx));
 registerKernel('spdInverse', 'wasm', ({ a, n, minPivot }, ctx) => spdInverse(a, n, minPivot, ctx));
 registerKernel('obsBlock', 'wasm', ({ w, rows, width, u, n, m }, ctx) => obsBlock(w, rows, width, u, n, m, ctx));
+registerKernel('obsSweep', 'wasm', ({ w, rows, cols, u, n, m, block }, ctx) => obsSweep(w, rows, cols, u, n, m, block, ctx));
 registerKernel('refitRows', 'wasm', ({ h, n, mask, rhs, ridge, rows }, ctx) => refitRows(h, n, mask, rhs, ridge, rows, ctx));

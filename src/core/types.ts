@@ -51,6 +51,14 @@ export interface ExactSolution {
   upperBound?: number;
 }
 
+/** SparseGPT's whole sweep of a standard pattern, from the obsSweep kernel (rows × n each). */
+export interface ObsSweepResult {
+  /** The pruned and compensated weights (zero off the mask). */
+  weights: Float32Array;
+  /** 0/1: kept by its slab's mask. */
+  mask: Uint8Array;
+}
+
 /** One block of SparseGPT's sweep, from the obsBlock kernel (each rows × width, row-major). */
 export interface ObsBlockResult {
   /** The swept weights: zero where pruned, compensated elsewhere. */

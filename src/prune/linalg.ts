@@ -6,7 +6,7 @@
  */
 import '../backends/all.js';
 import { runKernel, type Kernel, type KernelName } from '../backends/registry.js';
-import type { BackendChoice, BackendName, KernelContext, ObsBlockResult } from '../core/types.js';
+import type { BackendChoice, BackendName, KernelContext, ObsBlockResult, ObsSweepResult } from '../core/types.js';
 import type { GemmShape } from '../reference/linalg.js';
 
 export interface Linalg {
@@ -22,6 +22,8 @@ export interface Linalg {
   spdInverse(a: Float64Array, n: number, minPivot?: number): Promise<Float64Array>;
   /** One block of SparseGPT's sweep for a standard N:M pattern (see src/reference/obsSweep.ts). */
   obsBlock(w: Float32Array, rows: number, width: number, u: Float64Array, n: number, m: number, ctx?: KernelContext): Promise<ObsBlockResult>;
+  /** SparseGPT's whole sweep for a standard N:M pattern (see obsSweep in src/reference/obsSweep.ts). */
+  obsSweep(w: Float32Array, rows: number, cols: number, u: Float64Array, n: number, m: number, block: number, ctx?: KernelContext): Promise<ObsSweepResult>;
   /** Per-row least squares on each row's mask support (see src/reference/linalg.ts). */
   refitRows(
     h: Float64Array,
@@ -57,6 +59,7 @@ export function linalgFor(choice: BackendChoice | undefined): Linalg {
     triangularInverseLower: (l, n) => run('triangularInverse', l.length, { l, n }),
     spdInverse: (a, n, minPivot = 0) => run('spdInverse', a.length, { a, n, minPivot }),
     obsBlock: (w, rows, width, u, n, m, ctx) => run('obsBlock', rows * width, { w, rows, width, u, n, m }, ctx),
+    obsSweep: (w, rows, cols, u, n, m, block, ctx) => run('obsSweep', rows * cols, { w, rows, cols, u, n, m, block }, ctx),
     refitRows: (h, n, mask, rhs, ridge, rows, ctx) => run('refitRows', rows * n, { h, n, mask, rhs, ridge, rows }, ctx),
   };
 }

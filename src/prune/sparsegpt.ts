@@ -8,7 +8,9 @@
  * mask solver on the slab's M×M tiles (all rows at once). Each column's pruned weights are then removed
  * with the OBS update: err = (w_j − q_j)/U_jj, w_{j+1..} −= err·U_{j, j+1..}. Updates inside a block of
  * `blockSize` columns are applied at once (f64); the block's errors reach the later columns in one lazy
- * GEMM, W_{:, after} −= Err·U_{block, after} (f32), as the paper's implementation does.
+ * GEMM, W_{:, after} −= Err·U_{block, after} (f32), as the paper's implementation does. A standard
+ * pattern's sweep is one kernel (`obsSweep`, spec in src/reference/obsSweep.ts); the transposable one
+ * runs here, block by block, with the mask solver between slabs.
  *
  * U is computed without forming H_d⁻¹: with P the reversal permutation and P·H_d·P = L̃·L̃ᵀ,
  * H_d⁻¹ = (P·L̃⁻ᵀ·P)(P·L̃⁻¹·P), so U = P·L̃⁻¹·P (upper triangular with a positive diagonal): one Cholesky
@@ -20,7 +22,7 @@ import { meanDiagonal, type LayerProblem } from './problem.js';
 import { patternMask, type Pattern } from './patternMask.js';
 import type { Linalg } from './linalg.js';
 import type { Progress } from '../core/types.js';
-import { slabScores, sweepSlab } from '../reference/obsSweep.js';
+import { blockColumns, blockCorner, lazyOperand, setBlockColumns, slabScores, sweepSlab } from '../reference/obsSweep.js';
 
 export interface SparseGptSettings {
   damp: number;
@@ -78,52 +80,21 @@ export async function sparseGpt(p: LayerProblem, s: SparseGptSettings): Promise<
   const w = p.w0.slice();
   const h = fixDeadInputs(p.h, w, rows, n);
   const u = await upperCholeskyOfInverse(dampedHessian(h, n, s.damp), n, s.linalg);
-  const mask = new Uint8Array(rows * n);
   const block = Math.ceil(s.blockSize / m) * m;
+  // A standard pattern's slab masks depend on each row alone: the whole sweep is one kernel.
+  if (!s.pattern.transposable) {
+    return s.linalg.obsSweep(w, rows, n, u, s.pattern.n, m, block, { signal: s.signal, onProgress: s.onProgress });
+  }
+  const mask = new Uint8Array(rows * n);
   const blocks = Math.ceil(n / block);
   for (let i1 = 0; i1 < n; i1 += block) {
     throwIfAborted(s.signal);
     const i2 = Math.min(n, i1 + block);
-    const width = i2 - i1;
-    const uBlock = new Float64Array(width * width);
-    for (let a = 0; a < width; a++) uBlock.set(u.subarray((i1 + a) * n + i1, (i1 + a) * n + i2), a * width);
-    const swept = s.pattern.transposable
-      ? await transposableBlock(w, rows, n, i1, width, uBlock, mask, s.pattern)
-      : await standardBlock(w, rows, n, i1, width, uBlock, mask, s);
-    if (i2 < n) await lazyUpdate(w, rows, n, i1, i2, swept, u, s.linalg);
+    const err = await transposableBlock(w, rows, n, i1, i2, blockCorner(u, n, i1, i2), mask, s.pattern);
+    if (i2 < n) await lazyUpdate(w, rows, n, i1, i2, err, u, s.linalg);
     s.onProgress?.({ done: i1 / block + 1, total: blocks });
   }
   return { weights: w, mask };
-}
-
-/** Columns [i1, i1 + width) of W (rows × n, f32) as a rows × width matrix. */
-function blockColumns(w: Float32Array, rows: number, n: number, i1: number, width: number): Float32Array {
-  const out = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) out.set(w.subarray(r * n + i1, r * n + i1 + width), r * width);
-  return out;
-}
-
-/** A rows × width matrix written back into columns [i1, i1 + width) of a rows × n one. */
-function setBlockColumns<T extends Float32Array | Uint8Array>(to: T, from: T, rows: number, n: number, i1: number, width: number): void {
-  for (let r = 0; r < rows; r++) to.set(from.subarray(r * width, (r + 1) * width), r * n + i1);
-}
-
-/** A standard pattern's block: each row's slab masks depend on that row alone, so the kernel sweeps row by row. */
-async function standardBlock(
-  w: Float32Array,
-  rows: number,
-  n: number,
-  i1: number,
-  width: number,
-  uBlock: Float64Array,
-  mask: Uint8Array,
-  s: SparseGptSettings,
-): Promise<Float32Array> {
-  const { n: keep, m } = s.pattern;
-  const r = await s.linalg.obsBlock(blockColumns(w, rows, n, i1, width), rows, width, uBlock, keep, m, { signal: s.signal });
-  setBlockColumns(w, r.weights, rows, n, i1, width);
-  setBlockColumns(mask, r.mask, rows, n, i1, width);
-  return r.err;
 }
 
 /**
@@ -135,13 +106,14 @@ async function transposableBlock(
   rows: number,
   n: number,
   i1: number,
-  width: number,
+  i2: number,
   uBlock: Float64Array,
   mask: Uint8Array,
   pattern: Pattern,
 ): Promise<Float32Array> {
   const { m } = pattern;
-  const w1 = Float64Array.from(blockColumns(w, rows, n, i1, width));
+  const width = i2 - i1;
+  const w1 = Float64Array.from(blockColumns(w, rows, n, i1, i2));
   const err = new Float32Array(rows * width);
   const scores = new Float32Array(rows * m);
   for (let c0 = 0; c0 < width; c0 += m) {
@@ -153,7 +125,7 @@ async function transposableBlock(
       mask.set(slab.subarray(r * m, (r + 1) * m), r * n + i1 + c0);
     }
   }
-  setBlockColumns(w, Float32Array.from(w1), rows, n, i1, width);
+  setBlockColumns(w, Float32Array.from(w1), rows, n, i1, i2);
   return err;
 }
 
@@ -168,12 +140,8 @@ async function lazyUpdate(
   u: Float64Array,
   linalg: Linalg,
 ): Promise<void> {
-  const width = i2 - i1;
   const rest = n - i2;
-  const uBlock = new Float32Array(width * rest);
-  for (let a = 0; a < width; a++) for (let b = 0; b < rest; b++) uBlock[a * rest + b] = u[(i1 + a) * n + i2 + b];
-  const after = new Float32Array(rows * rest);
-  for (let r = 0; r < rows; r++) after.set(w.subarray(r * n + i2, (r + 1) * n), r * rest);
-  await linalg.gemm(err, uBlock, after, { m: rows, k: width, n: rest, alpha: -1, beta: 1 });
-  for (let r = 0; r < rows; r++) w.set(after.subarray(r * rest, (r + 1) * rest), r * n + i2);
+  const after = blockColumns(w, rows, n, i2, n);
+  await linalg.gemm(err, lazyOperand(u, n, i1, i2, new Float32Array((i2 - i1) * rest)), after, { m: rows, k: i2 - i1, n: rest, alpha: -1, beta: 1 });
+  setBlockColumns(w, after, rows, n, i2, n);
 }

@@ -1,6 +1,7 @@
 /**
- * One block of SparseGPT's OBS column sweep (Frantar & Alistarh 2023, Algorithm 1; docs/pruning.md),
- * the readable spec of the `obsBlock` kernel and the per-row step of the transposable sweep.
+ * SparseGPT's OBS column sweep (Frantar & Alistarh 2023, Algorithm 1; docs/pruning.md): the readable
+ * spec of the `obsBlock` kernel (one block), of the `obsSweep` kernel (every block of a standard
+ * pattern, with the lazy updates between them) and the per-row step of the transposable sweep.
  *
  * A block is `width` consecutive columns of W; `u` holds the block's width × width corner of U, the
  * upper Cholesky factor of H_d⁻¹ (H_d⁻¹ = UᵀU, row-major, only its upper triangle is read). Per row x
@@ -12,6 +13,9 @@
  * each update is a product then a difference (no fused multiply-add), so every backend that follows
  * this order is bit-identical; kept columns are never touched by their own slab's updates.
  */
+import { throwIfAborted } from '../core/errors.js';
+import type { KernelContext, ObsSweepResult } from '../core/types.js';
+import { gemm } from './linalg.js';
 import { standardRows } from './standard.js';
 
 /** The scores of the slab at block column c0 of the row at `at` (width entries of x): x_c²/U_cc², to f32. */
@@ -83,4 +87,73 @@ export function obsBlockRows(
     err.set(rowErr, at);
     for (let c = 0; c < width; c++) w[at + c] = x[c];
   }
+}
+
+/** Columns [i1, i2) of W (rows × n) as a rows × (i2 − i1) matrix. */
+export function blockColumns(w: Float32Array, rows: number, n: number, i1: number, i2: number): Float32Array {
+  const width = i2 - i1;
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(w.subarray(r * n + i1, r * n + i2), r * width);
+  return out;
+}
+
+/** A rows × (i2 − i1) matrix written back into columns [i1, i2) of a rows × n one. */
+export function setBlockColumns<T extends Float32Array | Uint8Array>(to: T, from: T, rows: number, n: number, i1: number, i2: number): void {
+  const width = i2 - i1;
+  for (let r = 0; r < rows; r++) to.set(from.subarray(r * width, (r + 1) * width), r * n + i1);
+}
+
+/** The corner U[i1..i2, i1..i2) of U (n × n f64) as a width × width matrix. */
+export function blockCorner(u: Float64Array, n: number, i1: number, i2: number): Float64Array {
+  const width = i2 - i1;
+  const out = new Float64Array(width * width);
+  for (let a = 0; a < width; a++) out.set(u.subarray((i1 + a) * n + i1, (i1 + a) * n + i2), a * width);
+  return out;
+}
+
+/** U[i1..i2, i2..n) in f32 (width × (n − i2)), into `out`: the B of the lazy update Err·U. */
+export function lazyOperand(u: Float64Array, n: number, i1: number, i2: number, out: Float32Array): Float32Array {
+  const rest = n - i2;
+  for (let a = 0; a < i2 - i1; a++) for (let b = 0; b < rest; b++) out[a * rest + b] = u[(i1 + a) * n + i2 + b];
+  return out;
+}
+
+/**
+ * The whole sweep for a standard N:M pattern: W (rows × n, not modified) in blocks of `block` columns
+ * (a multiple of M; the last may be narrower); each block swept by obsBlockRows with U's corner, then
+ * its errors applied to every later column at once, W[:, i2..] −= Err·U[i1..i2, i2..], as one f32
+ * product (the `gemm` kernel: α = −1, β = 1). Progress is reported per block.
+ */
+export function obsSweep(
+  w: Float32Array,
+  rows: number,
+  n: number,
+  u: Float64Array,
+  keep: number,
+  m: number,
+  block: number,
+  ctx: KernelContext = {},
+): ObsSweepResult {
+  const weights = w.slice(0, rows * n);
+  const mask = new Uint8Array(rows * n);
+  const blocks = Math.ceil(n / block);
+  for (let i1 = 0; i1 < n; i1 += block) {
+    throwIfAborted(ctx.signal);
+    const i2 = Math.min(n, i1 + block);
+    const width = i2 - i1;
+    const swept = blockColumns(weights, rows, n, i1, i2);
+    const blockMask = new Uint8Array(rows * width);
+    const err = new Float32Array(rows * width);
+    obsBlockRows(swept, width, blockCorner(u, n, i1, i2), keep, m, 0, rows, blockMask, err);
+    setBlockColumns(weights, swept, rows, n, i1, i2);
+    setBlockColumns(mask, blockMask, rows, n, i1, i2);
+    if (i2 < n) {
+      const rest = n - i2;
+      const after = blockColumns(weights, rows, n, i2, n);
+      gemm(err, lazyOperand(u, n, i1, i2, new Float32Array(width * rest)), after, { m: rows, k: width, n: rest, alpha: -1, beta: 1 });
+      setBlockColumns(weights, after, rows, n, i2, n);
+    }
+    ctx.onProgress?.({ done: i1 / block + 1, total: blocks });
+  }
+  return { weights, mask };
 }

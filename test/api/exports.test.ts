@@ -72,6 +72,7 @@ describe('public exports', () => {
       'gram',
       'greedyTiles',
       'obsBlock',
+      'obsSweep',
       'prox24',
       'refitRows',
       'spdInverse',

@@ -53,6 +53,7 @@ describe('wasm backend', () => {
         'gram',
         'greedyTiles',
         'obsBlock',
+        'obsSweep',
         'prox24',
         'refitRows',
         'spdInverse',

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { configureWasm } from '../../src/backends/wasm.js';
 import * as wasm from '../../src/backends/wasmLinalg.js';
 import * as ref from '../../src/reference/linalg.js';
-import { obsBlockRows } from '../../src/reference/obsSweep.js';
+import { blockColumns, blockCorner, lazyOperand, obsBlockRows, setBlockColumns } from '../../src/reference/obsSweep.js';
+import { linalgFor, type Linalg } from '../../src/prune/linalg.js';
 import { NmsparseError } from '../../src/core/errors.js';
 import { gaussianMatrix, mulberry32 } from '../support/random.js';
 
@@ -15,6 +16,14 @@ function spd(n: number, seed: number, shift = 0.1): Float64Array {
   const h = ref.gram(gaussian(n * s, seed), n, s, true);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[i * n + j] = (h[i * n + j] as number) / s + (i === j ? shift : 0);
   return h;
+}
+
+/** An upper triangular U with a positive diagonal, from a random SPD matrix (any such U will do for a sweep). */
+function upper(width: number, seed: number): Float64Array {
+  const l = ref.cholesky(spd(width, seed, 0.5), width);
+  const u = new Float64Array(width * width);
+  for (let i = 0; i < width; i++) for (let j = i; j < width; j++) u[i * width + j] = l[j * width + i] as number;
+  return u;
 }
 
 function largestDifference(a: Float64Array, b: Float64Array): number {
@@ -190,14 +199,6 @@ describe('triangular solves and the exact refit', () => {
 });
 
 describe("SparseGPT's block sweep (obsBlock)", () => {
-  /** U of a random SPD matrix's inverse, upper triangular with a positive diagonal (any such U will do). */
-  function upper(width: number, seed: number): Float64Array {
-    const l = ref.cholesky(spd(width, seed, 0.5), width);
-    const u = new Float64Array(width * width);
-    for (let i = 0; i < width; i++) for (let j = i; j < width; j++) u[i * width + j] = l[j * width + i] as number;
-    return u;
-  }
-
   it('WASM equals the reference bit for bit, pooled and inline, with tied scores and odd widths', async () => {
     const cases = [
       { rows: 7, n: 2, m: 4, width: 16, seed: 1 },
@@ -253,6 +254,89 @@ describe("SparseGPT's block sweep (obsBlock)", () => {
         }
         expect(r.err[k]).toBeCloseTo(x / (u[t * 8 + t] as number), 5);
       }
+    }
+  });
+});
+
+describe("SparseGPT's whole standard sweep (obsSweep)", () => {
+  /** The obsBlock and gemm kernels of one backend run block by block, as src/reference/obsSweep.ts composes them. */
+  async function composed(
+    linalg: Linalg,
+    w: Float32Array,
+    c: { rows: number; cols: number; keep: number; m: number; block: number },
+    u: Float64Array,
+  ): Promise<{ weights: Float32Array; mask: Uint8Array }> {
+    const { rows, cols: n } = c;
+    const weights = w.slice();
+    const mask = new Uint8Array(rows * n);
+    for (let i1 = 0; i1 < n; i1 += c.block) {
+      const i2 = Math.min(n, i1 + c.block);
+      const width = i2 - i1;
+      const r = await linalg.obsBlock(blockColumns(weights, rows, n, i1, i2), rows, width, blockCorner(u, n, i1, i2), c.keep, c.m);
+      setBlockColumns(weights, r.weights, rows, n, i1, i2);
+      setBlockColumns(mask, r.mask, rows, n, i1, i2);
+      if (i2 === n) continue;
+      const after = blockColumns(weights, rows, n, i2, n);
+      const b = lazyOperand(u, n, i1, i2, new Float32Array(width * (n - i2)));
+      await linalg.gemm(r.err, b, after, { m: rows, k: width, n: n - i2, alpha: -1, beta: 1 });
+      setBlockColumns(weights, after, rows, n, i2, n);
+    }
+    return { weights, mask };
+  }
+
+  const cases = [
+    { rows: 9, cols: 300, keep: 2, m: 4, block: 128, seed: 1 },
+    { rows: 70, cols: 96, keep: 1, m: 3, block: 33, seed: 2 },
+    { rows: 5, cols: 8, keep: 4, m: 8, block: 8, seed: 3 },
+    { rows: 130, cols: 200, keep: 4, m: 8, block: 64, seed: 4 },
+  ];
+
+  it("equals its backend's obsBlock and gemm composed block by block, bit for bit (wasm pooled and inline, reference)", async () => {
+    for (const [backend, threads] of [['wasm', 2], ['wasm', 1], ['reference', 1]] as const) {
+      await configureWasm({ threads, minParallelUnits: threads === 2 ? 0 : 1e9 });
+      const linalg = linalgFor(backend);
+      for (const c of cases) {
+        const w = gaussian(c.rows * c.cols, c.seed);
+        const u = upper(c.cols, c.seed + 20);
+        const before = w.slice();
+        const progress: number[] = [];
+        const got = await linalg.obsSweep(w, c.rows, c.cols, u, c.keep, c.m, c.block, {
+          onProgress: (p) => progress.push(p.done / p.total),
+        });
+        expect(linalg.ran).toBe(backend);
+        const want = await composed(linalg, w, c, u);
+        expect(w).toEqual(before);
+        expect(Array.from(got.mask)).toEqual(Array.from(want.mask));
+        expect(Array.from(got.weights)).toEqual(Array.from(want.weights));
+        const blocks = Math.ceil(c.cols / c.block);
+        expect(progress).toEqual(Array.from({ length: blocks }, (_, i) => (i + 1) / blocks));
+        // Every group of every row keeps exactly `keep`, and pruned weights are zero.
+        for (let g = 0; g < (c.rows * c.cols) / c.m; g++) {
+          let kept = 0;
+          for (let t = 0; t < c.m; t++) {
+            kept += got.mask[g * c.m + t] as number;
+            if (!got.mask[g * c.m + t]) expect(got.weights[g * c.m + t]).toBe(0);
+          }
+          expect(kept).toBe(c.keep);
+        }
+      }
+    }
+  });
+
+  it('stops between blocks with E_ABORTED when the signal fires', async () => {
+    for (const backend of ['wasm', 'reference'] as const) {
+      const c = cases[0] as (typeof cases)[number];
+      const controller = new AbortController();
+      const blocks: number[] = [];
+      const sweep = linalgFor(backend).obsSweep(gaussian(c.rows * c.cols, 5), c.rows, c.cols, upper(c.cols, 6), c.keep, c.m, c.block, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          blocks.push(p.done);
+          controller.abort();
+        },
+      });
+      await expect(sweep).rejects.toMatchObject({ code: 'E_ABORTED' });
+      expect(blocks).toEqual([1]);
     }
   });
 });
