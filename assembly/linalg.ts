@@ -138,9 +138,11 @@ export function gemmRows(
       const b0: f32 = k0 == 0 ? beta : 1;
       for (let i0 = rowStart; i0 < rowEnd; i0 += MC) {
         const mLen = min(MC, rowEnd - i0);
-        packA(a, lda, transA, i0, mLen, k0, kLen, scratch);
-        // A symmetric product (the Gram matrix) needs only the strips from the block's diagonal on.
+        // A symmetric product (the Gram matrix) needs only the strips from the block's diagonal on
+        // (none of this panel's when the diagonal lies past it: then A need not be packed either).
         const first = upperOnly ? max(s0, i0 / NR) : s0;
+        if (first >= s1) continue;
+        packA(a, lda, transA, i0, mLen, k0, kLen, scratch);
         for (let s = first; s < s1; s++) {
           const bPanel = packedB + (<usize>(k0 * strips * NR + s * kLen * NR) << 2);
           const j0 = s * NR;
