@@ -498,7 +498,8 @@ export function obsSweep(
         const rest = n - i2;
         lazyOperand(u, n, i1, i2, rt.kernels.f32(pl, width * rest));
         x.gemmPackB(pl, rest, 0, width, rest, packed);
-        await overRows(rt, 'gemmRows', rows, rowTask(rows, threads), Math.floor((rows * width * rest) / FLOPS_PER_UNIT), scratch, inner, (start, end, sc) => [
+        const productUnits = Math.floor((rows * width * rest) / FLOPS_PER_UNIT);
+        await overRows(rt, 'gemmRows', rows, rowTask(rows, threads), productUnits, scratch, inner, (start, end, sc) => [
           pe, width, 0, packed, width, rest, pw + i2 * 4, n, -1, 1, 0, 0, start, end, sc,
         ]);
       }

@@ -142,6 +142,7 @@ async function lazyUpdate(
 ): Promise<void> {
   const rest = n - i2;
   const after = blockColumns(w, rows, n, i2, n);
-  await linalg.gemm(err, lazyOperand(u, n, i1, i2, new Float32Array((i2 - i1) * rest)), after, { m: rows, k: i2 - i1, n: rest, alpha: -1, beta: 1 });
+  const b = lazyOperand(u, n, i1, i2, new Float32Array((i2 - i1) * rest));
+  await linalg.gemm(err, b, after, { m: rows, k: i2 - i1, n: rest, alpha: -1, beta: 1 });
   setBlockColumns(w, after, rows, n, i2, n);
 }
