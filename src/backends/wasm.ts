@@ -140,6 +140,9 @@ export async function warmUpWasm(): Promise<WasmSettings> {
   return { ...settings };
 }
 
+/** Tasks a worker holds at once when a batch streams through linear memory (WorkerPool.run). */
+const POOL_DEPTH = 2;
+
 /** Work units per task: enough tasks for balance and progress, few enough to keep overhead low. */
 function taskSize(total: number, threads: number): number {
   return Math.max(1, Math.ceil(total / (threads * 16)));
@@ -208,7 +211,8 @@ async function stream<K extends KernelName>(
     return { array, perUnit, output };
   });
   const perSlot = [...parts.map((part) => size * part.perUnit * part.array.BYTES_PER_ELEMENT), scratchBytes];
-  const slots = p ? p.size : 1;
+  // Two slots per worker: one task runs while the calling thread unloads and refills the other.
+  const slots = p ? p.size * POOL_DEPTH : 1;
   const offsets = k.layout(Array.from({ length: slots }, () => perSlot).flat());
   const at = (slot: number, i: number): number => offsets[slot * perSlot.length + i];
   const load = (slot: number, start: number, end: number): number[] => {
@@ -236,7 +240,7 @@ async function stream<K extends KernelName>(
         finish: (slot) => unload(slot, start, end),
       });
     }
-    await p.run(kernel, tasks, total, ctx);
+    await p.run(kernel, tasks, total, ctx, POOL_DEPTH);
     return;
   }
   const call = k.exports[kernel] as (...a: number[]) => void;

@@ -54,13 +54,13 @@ export function defaultThreads(): number {
 }
 
 /**
- * One piece of a batch: `size` units of work; `args` gives the export's arguments for a given worker
- * (called just before the task is sent to it), `finish` runs on the calling thread when it is done.
+ * One piece of a batch: `size` units of work; `args` gives the export's arguments for a given slot
+ * (called just before the task is sent), `finish` runs on the calling thread when it is done.
  */
 export interface PoolTask {
   size: number;
-  args: (worker: number) => number[];
-  finish?: (worker: number) => void;
+  args: (slot: number) => number[];
+  finish?: (slot: number) => void;
 }
 
 /** A fixed set of workers sharing one WebAssembly memory; tasks go to whichever is idle. */
@@ -91,10 +91,13 @@ export class WorkerPool {
   }
 
   /**
-   * Runs every task, reporting progress (in task units, out of `total`) as tasks finish. On abort no
-   * further task starts; the call rejects with E_ABORTED once the running ones are back.
+   * Runs every task, reporting progress (in task units, out of `total`) as tasks finish. Each worker
+   * holds up to `depth` tasks at once, in slots worker·depth … worker·depth + depth − 1 (a worker runs
+   * its messages in order): with depth 2 the next task is already queued while the calling thread
+   * finishes and refills the other slot, so a worker does not wait for those copies. On abort no
+   * further task is sent; the call rejects with E_ABORTED once the sent ones are back.
    */
-  run(fn: KernelName, tasks: readonly PoolTask[], total: number, ctx: KernelContext): Promise<void> {
+  run(fn: KernelName, tasks: readonly PoolTask[], total: number, ctx: KernelContext, depth = 1): Promise<void> {
     throwIfAborted(ctx.signal);
     if (this.broken) return Promise.reject(this.broken);
     return new Promise<void>((resolve, reject) => {
@@ -102,7 +105,9 @@ export class WorkerPool {
       let running = 0;
       let done = 0;
       let failure: unknown;
-      const current = new Array<PoolTask | undefined>(this.workers.length).fill(undefined);
+      // Per worker, its sent tasks in the order it will answer them, and its free slots.
+      const sent = this.workers.map(() => [] as { task: PoolTask; slot: number }[]);
+      const free = this.workers.map((_, w) => Array.from({ length: depth }, (_, k) => w * depth + k));
       const finish = (): void => {
         this.onReply = undefined;
         for (const w of this.workers) w.keepAlive(false);
@@ -111,20 +116,23 @@ export class WorkerPool {
         else resolve();
       };
       const dispatch = (worker: number): void => {
-        if (failure !== undefined || ctx.signal?.aborted || next >= tasks.length) return;
-        const task = tasks[next++] as PoolTask;
-        current[worker] = task;
-        running++;
-        this.workers[worker]?.postMessage({ fn, args: task.args(worker) });
+        while (failure === undefined && !ctx.signal?.aborted && next < tasks.length && free[worker]!.length > 0) {
+          const task = tasks[next++] as PoolTask;
+          const slot = free[worker]!.shift() as number;
+          sent[worker]!.push({ task, slot });
+          running++;
+          this.workers[worker]?.postMessage({ fn, args: task.args(slot) });
+        }
       };
       this.onReply = (worker, reply) => {
         running--;
+        const { task, slot } = sent[worker]!.shift() as { task: PoolTask; slot: number };
+        free[worker]!.push(slot);
         if (!reply.ok) {
           failure ??= new Error(`a WebAssembly worker failed: ${reply.error}`);
         } else {
-          const task = current[worker] as PoolTask;
           try {
-            task.finish?.(worker);
+            task.finish?.(slot);
           } catch (e) {
             failure ??= e;
           }
