@@ -8,6 +8,7 @@ import { runKernel, type KernelName } from './backends/registry.js';
 import { optionsObject, validateCallOptions } from './core/callOptions.js';
 import { resolveTsenorOptions, validateMethod, validateMLimit } from './core/maskOptions.js';
 import { NmsparseError } from './core/errors.js';
+import { takeSnapshot } from './core/snapshot.js';
 import {
   describeValue,
   toMatrix,
@@ -17,7 +18,16 @@ import {
   validateTransposableShape,
   type MatrixLike,
 } from './core/matrix.js';
-import type { BackendChoice, BackendName, Fill, KernelContext, Progress, TransposableMethod, TsenorOptions } from './core/types.js';
+import type {
+  BackendChoice,
+  BackendName,
+  Fill,
+  KernelContext,
+  MatrixMaskSolution,
+  Progress,
+  TransposableMethod,
+  TsenorOptions,
+} from './core/types.js';
 import { relativeGap } from './reference/dualBound.js';
 
 export interface CommonOptions {
@@ -144,16 +154,24 @@ export async function transposableMask(
   if (typeof snapshot !== 'boolean') throw new NmsparseError('E_OPTION', `snapshot must be true or false, got ${describeValue(snapshot)}`);
   // Copied before any await: the solvers work on a private snapshot of the caller's data (toMatrix
   // already copied anything that was not a Float32Array), unless the caller lends it.
-  const own = snapshot && x.data === (scores as { data?: unknown }).data ? { ...x, data: x.data.slice() } : x;
+  const copy = snapshot && x.data === (scores as { data?: unknown }).data ? takeSnapshot(x.data) : undefined;
+  const own = copy ? { ...x, data: copy.data } : x;
   const rec = recordingContext(options);
   const solve = async (which: TransposableMethod, ctx: KernelContext) =>
     (await runKernel('transposableMatrix', options.backend, x.data.length, { scores: own, n, m, method: which, fill, tsenor }, ctx)).value;
-  const result = await solve(method, rec.ctx);
-  const backend = rec.last();
-  const upperBound =
-    options.certify && method !== 'exact'
-      ? (await solve('exact', { signal: options.signal, onKernel: rec.ctx.onKernel })).upperBound
-      : result.upperBound;
+  let result: MatrixMaskSolution;
+  let backend: BackendName;
+  let upperBound: number | undefined;
+  try {
+    result = await solve(method, rec.ctx);
+    backend = rec.last();
+    upperBound =
+      options.certify && method !== 'exact'
+        ? (await solve('exact', { signal: options.signal, onKernel: rec.ctx.onKernel })).upperBound
+        : result.upperBound;
+  } finally {
+    copy?.release();
+  }
   const { mask, objective } = result;
   return {
     mask,
