@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from './chunks.js';
 import { NmsparseError } from './errors.js';
 import type { Fill } from './types.js';
 
@@ -55,6 +56,17 @@ export function describeValue(x: unknown): string {
  * finite values, or a non-empty number[][] (or array of typed-array rows) of equal-length rows.
  */
 export function toMatrix(input: MatrixLike, name = 'matrix'): Matrix {
+  const m = toMatrixUnchecked(input, name);
+  const bad = firstNonFinite(m.data);
+  if (bad >= 0) throw nonFiniteError(m, bad, name);
+  return m;
+}
+
+/**
+ * toMatrix without the finiteness check, for a caller that runs it itself (firstNonFiniteSliced) and
+ * throws nonFiniteError before it returns anything computed from the values.
+ */
+export function toMatrixUnchecked(input: MatrixLike, name = 'matrix'): Matrix {
   if (typeof name !== 'string') {
     throw new NmsparseError('E_OPTION', `toMatrix: name must be a string, got ${describeValue(name)}`);
   }
@@ -102,15 +114,34 @@ export function toMatrix(input: MatrixLike, name = 'matrix'): Matrix {
 
 function checkedMatrix(rows: number, cols: number, data: Float32Array, name: string): Matrix {
   if (rows * cols === 0) throw new NmsparseError('E_SHAPE', `${name} is empty (${rows}×${cols})`);
-  const bad = firstNonFinite(data);
-  if (bad >= 0) {
-    throw new NmsparseError(
-      'E_NONFINITE',
-      `${name}[${Math.floor(bad / cols)}, ${bad % cols}] is ${data[bad]} (after conversion to f32); ` +
-        'all values must be finite: replace NaN/Inf, or rescale values beyond ±3.4e38',
-    );
-  }
   return { rows, cols, data };
+}
+
+/** The E_NONFINITE error for entry `bad` of m. */
+export function nonFiniteError(m: Matrix, bad: number, name: string): NmsparseError {
+  return new NmsparseError(
+    'E_NONFINITE',
+    `${name}[${Math.floor(bad / m.cols)}, ${bad % m.cols}] is ${m.data[bad]} (after conversion to f32); ` +
+      'all values must be finite: replace NaN/Inf, or rescale values beyond ±3.4e38',
+  );
+}
+
+/** Values per slice of firstNonFiniteSliced: ~1 ms of checking between two turns of the event loop. */
+const FINITE_SLICE = 1 << 20;
+
+/**
+ * firstNonFinite in slices with a turn of the event loop between them, so that work started before it
+ * (a worker pool's dispatch and copies) goes on meanwhile. Stops early, returning -1, once `signal`
+ * has fired.
+ */
+export async function firstNonFiniteSliced(data: Float32Array, signal?: AbortSignal): Promise<number> {
+  for (let start = 0; start < data.length; start += FINITE_SLICE) {
+    if (signal?.aborted) return -1;
+    const bad = firstNonFinite(data.subarray(start, start + FINITE_SLICE));
+    if (bad >= 0) return start + bad;
+    if (start + FINITE_SLICE < data.length) await yieldToEventLoop();
+  }
+  return -1;
 }
 
 /** An f32 is NaN or ±Infinity exactly when its exponent bits are all ones. */
