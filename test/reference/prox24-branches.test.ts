@@ -1,0 +1,270 @@
+// Every branch of the reference 2:4 prox (src/reference/prox24.ts) against the 300-bit oracle of
+// test/support/exactProx.ts, on a seeded battery of groups built for the branches: μ = λ·max|z| at and
+// around each threshold (1e-200, the convexity bound, 2, 4), groups that keep 2, 3 or 4 values,
+// zeros of either sign, ties, and scales from 1e-30 to 1e30. The prox is also run with f64 output
+// (a Float64Array in place of the Float32Array), where its values must be within a few f64 ulps of
+// the exact minimiser: the per-entry tolerances of the solver (SETTLED, STATIONARY, the root search)
+// are of that size, so a loosened tolerance or a missing polish step shows there long before it moves
+// an f32 bit. Written for mutation testing (docs/testing.md): fast and deterministic.
+import { describe, expect, it } from 'vitest';
+import { prox24Groups, reg24 } from '../../src/reference/prox24.js';
+import { exactGroupProx, toFixed, withinHalfUlpF32 } from '../support/exactProx.js';
+import { mulberry32 } from '../support/random.js';
+
+/** The prox of the groups of z (f32 values), written into an f32 and an f64 array. */
+function prox(z: ArrayLike<number>, lambda: number): { f32: Float32Array; f64: Float64Array } {
+  const input = Float32Array.from(z);
+  const f32 = new Float32Array(input.length);
+  const f64 = new Float64Array(input.length);
+  prox24Groups(input, lambda, 0, input.length / 4, f32);
+  prox24Groups(input, lambda, 0, input.length / 4, f64 as unknown as Float32Array);
+  return { f32, f64 };
+}
+
+interface Case {
+  z: number[];
+  lambda: number;
+}
+
+/**
+ * A group with sorted normalised magnitudes b (b[0] = 1), μ = λ·max|z|, scale c; permuted and signed
+ * from `uniform`.
+ */
+function makeCase(b: number[], mu: number, c: number, uniform: () => number): Case {
+  const order = [0, 1, 2, 3].sort(() => uniform() - 0.5);
+  const z = order.map((k) => Math.fround((uniform() < 0.5 ? -1 : 1) * c * b[k]!));
+  const top = Math.max(...z.map(Math.abs));
+  return { z, lambda: mu / top };
+}
+
+const SCALES = [1e-30, 1e-12, 1e-3, 1, 7.5, 1e6, 1e30];
+
+/** Sorted normalised magnitudes and μ, from several families that reach the solver's branches. */
+function battery(seed: number, count: number): Case[] {
+  const uniform = mulberry32(seed);
+  const cases: Case[] = [];
+  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(uniform() * xs.length)]!;
+  while (cases.length < count) {
+    const b = [1];
+    for (let k = 1; k < 4; k++) {
+      const r = uniform();
+      const p = b[k - 1]!;
+      b.push(
+        r < 0.05 ? 0 : r < 0.25 ? p * (1 - 0.02 * uniform()) : r < 0.35 ? p * 10 ** (-1 - 12 * uniform()) : p * uniform(),
+      );
+    }
+    const sum3 = 1 + b[1]! + b[2]!;
+    const convexMu = 1 / (2 * sum3);
+    const r = uniform();
+    const mu =
+      r < 0.25
+        ? 10 ** (-3 + 3.9 * uniform())
+        : r < 0.4
+          ? convexMu * (1 + pick([-1e-3, -1e-9, 1e-9, 1e-3, 0.3, -0.3]))
+          : r < 0.5
+            ? 2 * (1 + pick([-1e-9, 0, 1e-9, -0.05, 0.05]))
+            : r < 0.6
+              ? 4 * (1 + pick([-1e-9, 0, 1e-9, -0.02]))
+              : r < 0.8
+                ? // three nonzeros in the convex range: b3 about μ·b1b2, b4 below μ·(b1b2 + b1b3 + b2b3)
+                  convexMu * (0.2 + 0.8 * uniform())
+                : 0.3 + 1.5 * uniform();
+    if (r >= 0.6 && r < 0.8) {
+      b[2] = Math.min(b[1]!, b[1]! * mu * (0.5 + 1.5 * uniform()));
+      b[3] = Math.min(b[2]!, mu * (b[1]! + b[2]! + b[1]! * b[2]!) * (0.5 + uniform()));
+    }
+    cases.push(makeCase(b, mu, pick(SCALES), uniform));
+  }
+  return cases;
+}
+
+/** Sign bit of x (true for −0). */
+const negative = (x: number) => x < 0 || Object.is(x, -0);
+
+/** The exact minimiser on the battery: its support, and values to f32 and to a few f64 ulps. */
+function expectExact(cases: Case[], minimumChecked: number): number[] {
+  let checked = 0;
+  const supports = [0, 0, 0, 0, 0];
+  for (const { z, lambda } of cases) {
+    const magnitudes = z.map(Math.abs).filter((x) => x !== 0);
+    if (new Set(magnitudes).size !== magnitudes.length || magnitudes.length === 0) continue;
+    let exact;
+    try {
+      exact = exactGroupProx(z, lambda);
+    } catch {
+      continue; // the oracle's Newton did not converge from any descent: no verdict
+    }
+    if (!exact) continue; // two supports within 1e-12 of each other: rounding may decide
+    checked++;
+    supports[exact.w.filter((x) => x !== 0n).length]!++;
+    const { f32, f64 } = prox(z, lambda);
+    for (let i = 0; i < 4; i++) {
+      const where = `z = [${z.join(', ')}], λ = ${lambda}, entry ${i}`;
+      if (exact.w[i] === 0n) {
+        // A dropped entry is 0 with the sign of z (−0 for z < 0), in f32 and in f64.
+        expect(f32[i], where).toBe(z[i]! < 0 ? -0 : 0);
+        expect(f64[i], where).toBe(z[i]! < 0 ? -0 : 0);
+        continue;
+      }
+      expect(negative(f32[i]!) === z[i]! < 0 && negative(f64[i]!) === z[i]! < 0 && f32[i] !== 0, where).toBe(true);
+      expect(withinHalfUlpF32(Math.abs(f32[i]!), exact.w[i]!), where).toBe(true);
+      // The solver's tolerances are relative to each |z_i| (STATIONARY = 1e-15); the largest error
+      // seen on this battery is 1.4e-15·|z_i|.
+      const error = toFixed(Math.abs(f64[i]!)) - exact.w[i]!;
+      const bound = toFixed(4e-15 * Math.abs(z[i]!));
+      expect(error <= bound && -error <= bound, `${where}: f64 ${f64[i]}`).toBe(true);
+    }
+  }
+  expect(checked).toBeGreaterThanOrEqual(minimumChecked);
+  return supports;
+}
+
+describe('prox24Groups on groups built for every branch', () => {
+  it('f32: the exact support and correctly rounded values; f64: within 4e-15·|z_i| of the minimiser', () => {
+    const supports = expectExact(battery(24, 600), 450);
+    // Every support size is reached (top two, one or two left by zeros, three, four).
+    expect(supports.slice(1).every((n) => n >= 10)).toBe(true);
+  });
+});
+
+/** The documented rank order of |z|: larger first, ties by lower index. */
+const rankOrder = (z: readonly number[]) => [0, 1, 2, 3].sort((i, j) => Math.abs(z[j]!) - Math.abs(z[i]!) || i - j);
+
+describe('prox24Groups on tied magnitudes', () => {
+  // Sorted groups with ties. Tied entries are interchangeable, so the minimiser is not unique: the
+  // oracle's faces are of indices, and the solver's four-nonzero descent may end on another face of
+  // the same value (z = [7.5, 4.29, 4.29, 4.29], λ = 0.139 keeps entries 0, 2, 3). So the values
+  // are compared as sorted lists: the same values, whichever tied entries carry them.
+  const tied: Case[] = [];
+  const uniform = mulberry32(16);
+  for (let n = 0; n < 120; n++) {
+    const values = [1, 0.5 + 0.5 * uniform(), 0.2 + 0.5 * uniform(), 0.1 * uniform()];
+    const pattern = n % 5; // which neighbours are tied
+    const b = [1, 0, 0, 0];
+    b[1] = pattern === 0 ? 1 : values[1]!;
+    b[2] = pattern === 1 || pattern === 4 ? b[1]! : Math.min(values[2]!, b[1]!);
+    b[3] = pattern === 2 || pattern === 4 ? b[2]! : pattern === 3 ? 0 : Math.min(values[3]!, b[2]!);
+    const mu = n % 3 === 0 ? 4.5 * uniform() : n % 3 === 1 ? 1 / (2 * (1 + b[1]! + b[2]!)) * (0.5 + uniform()) : 0.2 + 2.5 * uniform();
+    const c = SCALES[n % SCALES.length]!;
+    const z = b.map((x) => Math.fround(c * x));
+    tied.push({ z, lambda: mu / z[0]! });
+  }
+
+  it('has the oracle’s values, up to which tied entries carry them', () => {
+    let checked = 0;
+    const kept = [0, 0, 0, 0, 0];
+    for (const { z, lambda } of tied) {
+      let exact;
+      try {
+        exact = exactGroupProx(z, lambda, 0);
+      } catch {
+        continue;
+      }
+      if (!exact) continue;
+      checked++;
+      const { f32, f64 } = prox(z, lambda);
+      const where = `z = [${z.join(', ')}], λ = ${lambda}`;
+      const count = exact.w.filter((x) => x !== 0n).length;
+      kept[count]!++;
+      const descending = (p: number, q: number) => q - p;
+      const got32 = Array.from(f32).sort(descending);
+      const got64 = Array.from(f64).sort(descending);
+      const values = exact.w.filter((x) => x !== 0n).sort((p, q) => (p < q ? 1 : p > q ? -1 : 0));
+      expect(got64.filter((x) => x > 0).length, where).toBe(count);
+      expect(got32.filter((x) => x > 0).length, where).toBe(count);
+      for (let k = 0; k < count; k++) {
+        expect(withinHalfUlpF32(got32[k]!, values[k]!), `${where}, value ${k}`).toBe(true);
+        const error = toFixed(got64[k]!) - values[k]!;
+        const bound = toFixed(4e-15 * z[k]!);
+        expect(error <= bound && -error <= bound, `${where}, value ${k}: f64 ${got64[k]}`).toBe(true);
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(100);
+    expect(kept.slice(2).every((n) => n >= 10)).toBe(true);
+  });
+
+  it('is the sorted group’s result, permuted and signed (ties by lower index), bit for bit', () => {
+    const rng = mulberry32(17);
+    for (const { z, lambda } of tied) {
+      const sorted = prox(z, lambda).f64;
+      for (let trial = 0; trial < 3; trial++) {
+        // z in a random order with random signs; the entry of rank k is the k-th of the sorted group.
+        const perm = [0, 1, 2, 3].sort(() => rng() - 0.5);
+        const signs = [0, 1, 2, 3].map(() => (rng() < 0.5 ? -1 : 1));
+        const shuffled = perm.map((k, i) => signs[i]! * z[k]!);
+        const order = rankOrder(shuffled);
+        const got = prox(shuffled, lambda).f64;
+        for (let k = 0; k < 4; k++) {
+          const i = order[k]!;
+          expect(got[i], `z = [${shuffled.join(', ')}], λ = ${lambda}, rank ${k}`).toBe(shuffled[i]! < 0 ? -sorted[k]! : sorted[k]!);
+        }
+      }
+    }
+  });
+
+  it('keeps the lower index of a tie at the top-two boundary (μ > 4)', () => {
+    expect(Array.from(prox([0.5, 1, 0.5, -0.5], 5).f32)).toEqual([0.5, 1, 0, -0]);
+    expect(Array.from(prox([-0.5, 0.5, 1, 0.5], 5).f32)).toEqual([-0.5, 0, 1, 0]);
+    expect(Array.from(prox([0.25, 0.25, 0.25, 0.25], 20).f32)).toEqual([0.25, 0.25, 0, 0]);
+    expect(Array.from(prox([0.25, 0.25, 0.25, 0.25], 20).f32)).toEqual([0.25, 0.25, 0, 0]);
+  });
+});
+
+describe('prox24Groups for negligible λ·max|z|', () => {
+  it('returns z bit for bit (−0 included) when λ·max|z| ≤ 1e-200, λ = 0 included', () => {
+    const z = [1, -0, 0.5, -0.25, 0, -0, 0, 0, -3e-30, 2e-30, -0, 1e-30, 7, 6, 5, -4];
+    for (const lambda of [0, 5e-324, 1e-300, 1e-201, 1e-200 / 7]) {
+      const { f32, f64 } = prox(z, lambda);
+      for (let i = 0; i < z.length; i++) {
+        expect(Object.is(f32[i], Math.fround(z[i]!)), `λ = ${lambda}, entry ${i}`).toBe(true);
+        expect(Object.is(f64[i], Math.fround(z[i]!)), `λ = ${lambda}, entry ${i}`).toBe(true);
+      }
+    }
+    // At the bound itself (λ·max|z| = 1e-200 exactly: max|z| = 1).
+    const { f64 } = prox([1, -0, 0.5, 0.25], 1e-200);
+    expect(Object.is(f64[1], -0)).toBe(true);
+  });
+
+  it('solves the group just above the bound: z itself, −0 as +0', () => {
+    // μ = 4e-200: the minimiser is z to within 1e-99 relative; a −0 entry comes out as +0 (the solver
+    // works on magnitudes), which tells the two paths apart.
+    const { f32 } = prox([4, -0, 2, 1], 1e-200);
+    expect(Array.from(f32)).toEqual([4, 0, 2, 1]);
+    expect(Object.is(f32[1], 0)).toBe(true);
+  });
+});
+
+describe('prox24Groups on a range of groups', () => {
+  it('writes only groups [start, end) and reads only their inputs', () => {
+    const z = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0.1, 0.2, 0.3, 0.4]);
+    const out = new Float32Array(16).fill(-7);
+    prox24Groups(z, 10, 1, 3, out);
+    expect(Array.from(out)).toEqual([-7, -7, -7, -7, 0, 0, 7, 8, 0, 0, 11, 12, -7, -7, -7, -7]);
+    const none = new Float32Array(16).fill(-7);
+    prox24Groups(z, 10, 2, 2, none);
+    expect(Array.from(none)).toEqual(new Array(16).fill(-7));
+  });
+});
+
+describe('reg24', () => {
+  /** Σ_{i<j<k} |w_i w_j w_k| per group of four (whole groups only), by its definition. */
+  function definition(w: readonly number[]): number {
+    let total = 0;
+    for (let base = 0; base + 4 <= w.length; base += 4) {
+      for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) for (let k = j + 1; k < 4; k++) total += Math.abs(w[base + i]! * w[base + j]! * w[base + k]!);
+    }
+    return total;
+  }
+
+  it('sums |w_i w_j w_k| over whole groups only (small integers and signs: exact)', () => {
+    const uniform = mulberry32(2024);
+    for (const length of [0, 3, 4, 5, 7, 8, 11, 12, 16]) {
+      for (let trial = 0; trial < 20; trial++) {
+        const w = Array.from({ length }, () => Math.floor(uniform() * 9) - 4);
+        expect(reg24(Float32Array.from(w)), `w = [${w.join(', ')}]`).toBe(definition(w));
+      }
+    }
+    expect(reg24(Float32Array.from([1, -2, 3, -5]))).toBe(6 + 10 + 15 + 30);
+    expect(reg24(Float32Array.from([-1, 2, -3, 5, 7, 7, 7]))).toBe(61);
+  });
+});
