@@ -78,6 +78,24 @@ function battery(seed: number, count: number): Case[] {
   return cases;
 }
 
+/**
+ * Clustered groups (b2 in [0.3, 1], b3 and b4 within 10% below it, μ in [0.4, 1.6]): where the
+ * four-nonzero search needs its second start (z/2) and Newton rejects a step that raises the
+ * objective or runs out of steps.
+ */
+function clustered(seed: number, count: number): Case[] {
+  const uniform = mulberry32(seed);
+  const cases: Case[] = [];
+  while (cases.length < count) {
+    const mu = 0.4 + 1.2 * uniform();
+    const b2 = 1 - 0.7 * uniform();
+    const b3 = b2 * (1 - 0.1 * uniform());
+    const b4 = b3 * (1 - 0.1 * uniform());
+    cases.push(makeCase([1, b2, b3, b4], mu, SCALES[cases.length % SCALES.length]!, uniform));
+  }
+  return cases;
+}
+
 /** Sign bit of x (true for −0). */
 const negative = (x: number) => x < 0 || Object.is(x, -0);
 
@@ -124,6 +142,11 @@ describe('prox24Groups on groups built for every branch', () => {
     const supports = expectExact(battery(24, 600), 450);
     // Every support size is reached (top two, one or two left by zeros, three, four).
     expect(supports.slice(1).every((n) => n >= 10)).toBe(true);
+  });
+
+  it('the same on clustered groups (second start, rejected and exhausted Newton steps)', () => {
+    const supports = expectExact(clustered(25, 200), 120);
+    expect(supports[3]! >= 10 && supports[4]! >= 10).toBe(true);
   });
 });
 
