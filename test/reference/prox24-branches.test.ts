@@ -272,8 +272,10 @@ describe('prox24Groups on tied magnitudes', () => {
   it('golden supports on 3000 shuffled tied groups (which tied entries carry the values)', () => {
     // Optimality leaves open which of several tied entries keep their values (see above); the
     // schedule decides: the rank order (ties by lower index), the descent's sweep order and its two
-    // starts, Newton's acceptance tests, and the candidates' order. These masks (bit i: entry i kept,
-    // one hex digit per group) pin it; regenerate them only for a deliberate change of the schedule.
+    // starts, Newton's acceptance tests, and the candidates' order; where two faces of equal value
+    // compete, also the last bits of the three-nonzero point. These masks (bit i: entry i kept, one
+    // hex digit per group) pin it; regenerate them (the string a failing run receives) only for a
+    // deliberate change of the schedule or of that arithmetic.
     const masks = tiedShuffled(18, 3000)
       .map(({ z, lambda }) => prox(z, lambda).f32.reduce((mask, x, i) => mask | (x !== 0 ? 1 << i : 0), 0).toString(16))
       .join('');
