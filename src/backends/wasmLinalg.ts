@@ -11,7 +11,7 @@ import { runChunked } from '../core/chunks.js';
 import { singular, type GemmShape } from '../reference/linalg.js';
 import type { ObsBlockResult, ObsSweepResult } from '../core/types.js';
 import { throwIfAborted } from '../core/errors.js';
-import { blockCorner, lazyOperand } from '../reference/obsSweep.js';
+import { blockColumns, blockCorner, lazyOperand, setBlockColumns } from '../reference/obsSweep.js';
 import { wasmParallelism } from './wasm.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
 import { WorkerPool, type PoolTask } from './workerPool.js';
@@ -478,22 +478,15 @@ export function obsSweep(
       throwIfAborted(ctx.signal);
       const i2 = Math.min(n, i1 + block);
       const width = i2 - i1;
-      const all = rt.kernels.f32(pw, rows * n);
-      const swept = rt.kernels.f32(pb, rows * width);
-      for (let r = 0; r < rows; r++) swept.set(all.subarray(r * n + i1, r * n + i2), r * width);
-      rt.kernels.f64(pu, width * width).set(blockCorner(u, n, i1, i2));
+      blockColumns(rt.kernels.f32(pw, rows * n), rows, n, i1, i2, rt.kernels.f32(pb, rows * width));
+      blockCorner(u, n, i1, i2, rt.kernels.f64(pu, width * width));
       const sweepUnits = Math.floor((rows * width * width) / 4 / FLOPS_PER_UNIT);
       const perTask = Math.max(1, Math.ceil(rows / (threads * 4)));
       await overRows(rt, 'obsBlockRows', rows, perTask, sweepUnits, scratch, inner, (start, end, sc) => [
         pb, width, pu, keep, m, start, end, pm, pe, sc,
       ]);
-      const back = rt.kernels.f32(pb, rows * width);
-      const blockMask = rt.kernels.u8(pm, rows * width);
-      const into = rt.kernels.f32(pw, rows * n);
-      for (let r = 0; r < rows; r++) {
-        into.set(back.subarray(r * width, (r + 1) * width), r * n + i1);
-        mask.set(blockMask.subarray(r * width, (r + 1) * width), r * n + i1);
-      }
+      setBlockColumns(rt.kernels.f32(pw, rows * n), rt.kernels.f32(pb, rows * width), rows, n, i1, i2);
+      setBlockColumns(mask, rt.kernels.u8(pm, rows * width), rows, n, i1, i2);
       if (i2 < n) {
         const rest = n - i2;
         lazyOperand(u, n, i1, i2, rt.kernels.f32(pl, width * rest));

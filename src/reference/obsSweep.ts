@@ -89,24 +89,42 @@ export function obsBlockRows(
   }
 }
 
-/** Columns [i1, i2) of W (rows × n) as a rows × (i2 − i1) matrix. */
-export function blockColumns(w: Float32Array, rows: number, n: number, i1: number, i2: number): Float32Array {
+/** Columns [i1, i2) of W (rows × n) as a rows × (i2 − i1) matrix, into `out` (a new one by default). */
+export function blockColumns(
+  w: Float32Array,
+  rows: number,
+  n: number,
+  i1: number,
+  i2: number,
+  out: Float32Array = new Float32Array(rows * (i2 - i1)),
+): Float32Array {
   const width = i2 - i1;
-  const out = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) out.set(w.subarray(r * n + i1, r * n + i2), r * width);
   return out;
 }
 
 /** A rows × (i2 − i1) matrix written back into columns [i1, i2) of a rows × n one. */
-export function setBlockColumns<T extends Float32Array | Uint8Array>(to: T, from: T, rows: number, n: number, i1: number, i2: number): void {
+export function setBlockColumns<T extends Float32Array | Uint8Array>(
+  to: T,
+  from: T,
+  rows: number,
+  n: number,
+  i1: number,
+  i2: number,
+): void {
   const width = i2 - i1;
   for (let r = 0; r < rows; r++) to.set(from.subarray(r * width, (r + 1) * width), r * n + i1);
 }
 
-/** The corner U[i1..i2, i1..i2) of U (n × n f64) as a width × width matrix. */
-export function blockCorner(u: Float64Array, n: number, i1: number, i2: number): Float64Array {
+/** The corner U[i1..i2, i1..i2) of U (n × n f64) as a width × width matrix, into `out` (a new one by default). */
+export function blockCorner(
+  u: Float64Array,
+  n: number,
+  i1: number,
+  i2: number,
+  out: Float64Array = new Float64Array((i2 - i1) ** 2),
+): Float64Array {
   const width = i2 - i1;
-  const out = new Float64Array(width * width);
   for (let a = 0; a < width; a++) out.set(u.subarray((i1 + a) * n + i1, (i1 + a) * n + i2), a * width);
   return out;
 }
