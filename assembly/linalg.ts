@@ -16,7 +16,9 @@
 //   slices into f64, so its error stays ~1e-6 relative however many samples there are; the Cholesky
 //   of a damped H then sees a Gram as accurate as an f64 loop's to ~1e-6.
 // - Cholesky, the triangular inverse (assembly/blockedFactor.ts) and the SPD inverse run in f64 (f64x2): they amplify errors by
-//   the condition number of H (up to ~1e5 after 1% dampening), which f32 would turn into 1% errors.
+//   the condition number of H (up to ~1e5 after 1% dampening), which f32 would turn into 1% errors. The
+//   exact refit (assembly/refit.ts) factors in f32 but corrects the solution with f64 residuals, so its
+//   result is the f64 solve's.
 //
 // Invariants: pointers are byte offsets of 16-byte aligned arrays the caller laid out; kernels write
 // only their output rows (gemmRows) or their own matrix (cholesky, triangular inverse); scratch is
@@ -433,56 +435,5 @@ export function solveLowerTransposed(l: usize, n: i32, y: usize): void {
       v128.store(y + o, f64x2.sub(v128.load(y + o), f64x2.mul(f, v128.load(li + o))));
     }
     if (m < i) store<f64>(y + (<usize>m << 3), f64At(y, m) - f64At(li, m) * xi);
-  }
-}
-
-/** Bytes of scratch refitRows needs for supports of up to `k` entries. */
-export function refitScratchBytes(k: i32): i32 {
-  return (k * k + 2 * k) * 8 + k * 4;
-}
-
-/**
- * The exact refit of rows [rowStart, rowEnd): per row r with support S = {j : mask_rj ≠ 0},
- * (H_SS + δI)·w_S = rhs_{r,S} (rhs = W₀·H, f64) by Cholesky, written to out (f32, zeros off S). δ
- * starts at `ridge` and grows ×100 until the factorisation succeeds (it only guards a singular H_SS).
- */
-export function refitRows(
-  h: usize,
-  n: i32,
-  mask: usize,
-  rhs: usize,
-  ridge: f64,
-  rowStart: i32,
-  rowEnd: i32,
-  out: usize,
-  scratch: usize,
-): void {
-  for (let r = rowStart; r < rowEnd; r++) {
-    let k = 0;
-    const support = scratch;
-    for (let j = 0; j < n; j++) {
-      if (load<u8>(mask + <usize>(r * n + j))) {
-        store<i32>(support + (<usize>k << 2), j);
-        k++;
-      }
-    }
-    const a = scratch + ((<usize>k * 4 + 15) & ~(<usize>15));
-    const b = a + (<usize>(k * k) << 3);
-    for (let delta = ridge; ; delta *= 100) {
-      for (let i = 0; i < k; i++) {
-        const hi = h + (<usize>(load<i32>(support + (<usize>i << 2)) * n) << 3);
-        for (let j = 0; j <= i; j++) {
-          store<f64>(a + (<usize>(i * k + j) << 3), f64At(hi, load<i32>(support + (<usize>j << 2))));
-        }
-        store<f64>(a + (<usize>(i * k + i) << 3), f64At(a, i * k + i) + delta);
-        store<f64>(b + (<usize>i << 3), f64At(rhs, r * n + load<i32>(support + (<usize>i << 2))));
-      }
-      if (choleskyDiagonalBlock(a, k, 0, k, 0) < 0) break;
-    }
-    solveLower(a, k, b);
-    solveLowerTransposed(a, k, b);
-    const row = out + (<usize>(r * n) << 2);
-    memory.fill(row, 0, <usize>n << 2);
-    for (let i = 0; i < k; i++) store<f32>(row + (<usize>load<i32>(support + (<usize>i << 2)) << 2), <f32>f64At(b, i));
   }
 }

@@ -2,7 +2,8 @@
 // assembly/linalg.ts with their own argument lists (matrix shapes, strides, α, β), outside the mask
 // kernels' settings-block ABI. Kernels work on arrays the caller lays out in linear memory.
 
-export { gemmPackB, microKernel, gemmPackedBytes, gemmRows, gemmScratchBytes, choleskyDiagonalBlock, upperGram, refitRows, refitScratchBytes } from './linalg';
+export { gemmPackB, microKernel, gemmPackedBytes, gemmRows, gemmScratchBytes, choleskyDiagonalBlock, upperGram } from './linalg';
+export { refitRows, refitScratchBytes } from './refit';
 export { obsBlockRows, obsScratchBytes } from './obs';
 export { choleskyPanelRows, choleskyUpdateRows, inverseBlockRows, inverseDiagonalBlock } from './blockedFactor';
 

@@ -101,7 +101,7 @@ interface LinalgExports {
     err: number,
     scratch: number,
   ): void;
-  refitScratchBytes(k: number): number;
+  refitScratchBytes(k: number, n: number): number;
   refitRows(
     h: number,
     n: number,
@@ -373,8 +373,8 @@ export function refitRows(
       for (let j = 0; j < n; j++) k += mask[r * n + j] ? 1 : 0;
       widest = Math.max(widest, k);
     }
-    // Each row costs about k³/3 multiply-adds.
-    const units = Math.floor((rows * widest ** 3) / 3 / FLOPS_PER_UNIT);
+    // Each row costs about k³/6 multiply-adds.
+    const units = Math.floor((rows * widest ** 3) / 6 / FLOPS_PER_UNIT);
     const pool = await workers(rt, units);
     const threads = pool ? pool.size : 1;
     const [ph, pm, pr, po, ...scratch] = rt.kernels.layout([
@@ -382,7 +382,7 @@ export function refitRows(
       rows * n,
       rows * n * 8,
       rows * n * 4,
-      ...Array.from({ length: threads }, () => x.refitScratchBytes(widest)),
+      ...Array.from({ length: threads }, () => x.refitScratchBytes(widest, n)),
     ]) as [number, number, number, number, ...number[]];
     rt.kernels.f64(ph, n * n).set(h.subarray(0, n * n));
     rt.kernels.u8(pm, rows * n).set(mask.subarray(0, rows * n));

@@ -18,6 +18,30 @@ function spd(n: number, seed: number, shift = 0.1): Float64Array {
   return h;
 }
 
+/** Q·diag(λ)·Qᵀ (f64) with Q a random orthogonal matrix (Gram–Schmidt, twice) and λ log-spaced from 1 to 1/κ. */
+function conditioned(n: number, kappa: number, seed: number): Float64Array {
+  const q = Float64Array.from(gaussian(n * n, seed));
+  for (let i = 0; i < n; i++) {
+    for (let pass = 0; pass < 2; pass++) {
+      for (let p = 0; p < i; p++) {
+        let dot = 0;
+        for (let j = 0; j < n; j++) dot += (q[i * n + j] as number) * (q[p * n + j] as number);
+        for (let j = 0; j < n; j++) q[i * n + j] = (q[i * n + j] as number) - dot * (q[p * n + j] as number);
+      }
+    }
+    let norm = 0;
+    for (let j = 0; j < n; j++) norm += (q[i * n + j] as number) ** 2;
+    for (let j = 0; j < n; j++) q[i * n + j] = (q[i * n + j] as number) / Math.sqrt(norm);
+  }
+  const h = new Float64Array(n * n);
+  for (let p = 0; p < n; p++) {
+    const lambda = kappa ** (-p / (n - 1));
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[i * n + j] = (h[i * n + j] as number) + lambda * (q[p * n + i] as number) * (q[p * n + j] as number);
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) h[i * n + j] = h[j * n + i] as number;
+  return h;
+}
+
 /** An upper triangular U with a positive diagonal, from a random SPD matrix (any such U will do for a sweep). */
 function upper(width: number, seed: number): Float64Array {
   const l = ref.cholesky(spd(width, seed, 0.5), width);
@@ -182,6 +206,50 @@ describe('triangular solves and the exact refit', () => {
         expect(s).toBeCloseTo(rhs[r * n + j] as number, 3);
       }
     }
+  });
+
+  it('the mixed-precision refit gives the f64 solve to f32 rounding at every conditioning and ridge', async () => {
+    // H = Q·diag(λ)·Qᵀ with λ log-spaced over [1/κ, 1]: up to κ ≈ 10⁶ the f32 factor plus f64 refinement
+    // answers, beyond it the f64 fallback (f32 factorisation fails or the corrections stall). Both
+    // solves then agree to about κ·2⁻⁵³ relative; the output adds f32 rounding. A ridge of 1e-10 sits
+    // below the smallest eigenvalue at κ = 10⁹, so a δ skipped to the next ×100 step would show.
+    const n = 48;
+    const rows = 6;
+    for (const [c, kappa] of [1, 1e2, 1e4, 1e6, 1e9, 1e12].entries()) {
+      const h = conditioned(n, kappa, 40 + c);
+      const uniform = mulberry32(50 + c);
+      const mask = Uint8Array.from({ length: rows * n }, () => (uniform() < 0.5 ? 1 : 0));
+      const rhs = Float64Array.from(gaussian(rows * n, 60 + c));
+      for (const ridge of [0, 1e-10, 0.3]) {
+        for (const minParallelUnits of [0, 2 ** 30]) {
+          await configureWasm({ threads: 2, minParallelUnits });
+          const got = await wasm.refitRows(h, n, mask, rhs, ridge, rows);
+          const want = ref.refitRows(h, n, mask, rhs, ridge, rows);
+          const tolerance = 2 ** -23 + 1e-15 * kappa;
+          for (let r = 0; r < rows; r++) {
+            let scale = 0;
+            for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(want[r * n + j] as number));
+            for (let j = 0; j < n; j++) {
+              if (!mask[r * n + j]) expect(got[r * n + j]).toBe(0);
+              else expect(Math.abs((got[r * n + j] as number) - (want[r * n + j] as number))).toBeLessThanOrEqual(tolerance * scale);
+            }
+          }
+        }
+      }
+    }
+    await configureWasm({ threads: 2, minParallelUnits: 0 });
+  });
+
+  it('the WASM refit grows δ from the ridge ×100 until H_SS + δI factors, as the reference does', async () => {
+    // H = −c·I on the support: the first δ = ridge·100ᵏ above c is used, and w = rhs / (δ − c).
+    const h = Float64Array.from([-5, 0, 0, 0, -5, 0, 0, 0, -5]);
+    const mask = Uint8Array.from([1, 0, 1]);
+    const rhs = Float64Array.from([3, 7, -2]);
+    expect(Array.from(await wasm.refitRows(h, 3, mask, rhs, 0.01, 1))).toEqual(Array.from(Float32Array.from([3 / 95, 0, -2 / 95])));
+    expect(Array.from(await wasm.refitRows(h, 3, mask, rhs, 6, 1))).toEqual([3, 0, -2]);
+    // An all-zero H (every input dead): δ = ridge factors at once, w = rhs/δ.
+    const zero = new Float64Array(9);
+    expect(Array.from(await wasm.refitRows(zero, 3, mask, rhs, 0.5, 1))).toEqual([6, 0, -4]);
   });
 
   it('forward and back substitution invert L and Lᵀ', () => {
