@@ -60,12 +60,12 @@ async function fista(
   const history: PruneHistoryEntry[] = [];
   if (!(lipschitz > 0 && rms > 0 && sparseGroupFraction(w) < 1)) return { w, history, ran: backend };
   // FISTA keeps the products of its prox outputs with H: y·H is then a combination of two of them
-  // (y = w + β(w − w_prev)), and the loss of every level's last iterate comes for free.
+  // (y = w + β(w − w_prev)), and the loss of every level's last iterate comes for free. Neither y nor
+  // y·H is stored: one pass over the new iterate forms the next gradient step z = y − ∇/L at once.
   const w0h = await p.product();
-  let wh = w0h.slice();
-  const yh = w0h.slice();
-  const y = w.slice();
-  const z = new Float32Array(size);
+  const wh = new Float32Array(w0h);
+  // The first y is W₀, where ∇ = 0: z = W₀.
+  const z = w.slice();
   let t = 1;
   const step = 2 / lipschitz;
   // Prox strength τ = λ/L; it starts at initialStrength/rms(W₀) and grows by `growth` per level.
@@ -83,8 +83,6 @@ async function fista(
     // level measured ~2-5% higher losses with twice the iterations).
     for (let it = 0; it < o.iterationsPerLevel; it++) {
       throwIfAborted(o.signal);
-      // z = y − ∇/L with ∇ = 2(y·H − W₀·H).
-      for (let i = 0; i < size; i++) z[i] = (y[i]) - step * ((yh[i]) - (w0h[i]));
       const prox = await runKernel('prox24', backend, size, { z, lambda: tau }, { signal: o.signal });
       const next = prox.value;
       backend = prox.backend;
@@ -99,8 +97,10 @@ async function fista(
         const dx = x - (w[i]);
         moved += dx * dx;
         norm += x * x;
-        y[i] = x + beta * dx;
-        yh[i] = xh + beta * (xh - (wh[i]));
+        // y = x + β·dx (an f32 iterate), y·H = x·H + β·(x·H − w·H), z = y − step·(y·H − W₀·H) with ∇ = 2(y·H − W₀·H).
+        const y = Math.fround(x + beta * dx);
+        const yh = xh + beta * (xh - (wh[i]));
+        z[i] = y - step * (yh - (w0h[i]));
         wh[i] = xh;
       }
       w = next;
