@@ -89,20 +89,7 @@ async function fista(
       const nextH = await productWithH(p, next, linalg);
       const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
       const beta = (t - 1) / tNext;
-      let moved = 0;
-      let norm = 0;
-      for (let i = 0; i < size; i++) {
-        const x = next[i];
-        const xh = nextH[i];
-        const dx = x - (w[i]);
-        moved += dx * dx;
-        norm += x * x;
-        // y = x + β·dx (an f32 iterate), y·H = x·H + β·(x·H − w·H), z = y − step·(y·H − W₀·H) with ∇ = 2(y·H − W₀·H).
-        const y = Math.fround(x + beta * dx);
-        const yh = xh + beta * (xh - (wh[i]));
-        z[i] = y - step * (yh - (w0h[i]));
-        wh[i] = xh;
-      }
+      const { moved, norm } = momentumStep(next, nextH, w, wh, w0h, z, beta, step);
       w = next;
       t = tNext;
       if (moved <= o.levelTolerance ** 2 * norm) break;
@@ -114,4 +101,37 @@ async function fista(
     tau *= sparseFraction >= TAIL_FRACTION ? o.tailGrowth : o.growth;
   }
   return { w, history, ran: backend };
+}
+
+/**
+ * One pass over the new prox output x = `next` (with x·H = `nextH`) after the previous iterate `w`:
+ * the next gradient step z = y − step·(y·H − W₀·H) with y = x + β(x − w) (rounded to f32, as FISTA's
+ * iterate) and y·H = x·H + β(x·H − w·H); `wh` becomes x·H. Returns ‖x − w‖² and ‖x‖² (the level's
+ * convergence test). A plain function, apart from the async path, so that the engine compiles the
+ * loop on its own.
+ */
+function momentumStep(
+  next: Float32Array,
+  nextH: Float32Array,
+  w: Float32Array,
+  wh: Float32Array,
+  w0h: Float64Array,
+  z: Float32Array,
+  beta: number,
+  step: number,
+): { moved: number; norm: number } {
+  let moved = 0;
+  let norm = 0;
+  for (let i = 0; i < next.length; i++) {
+    const x = next[i];
+    const xh = nextH[i];
+    const dx = x - (w[i]);
+    moved += dx * dx;
+    norm += x * x;
+    const y = Math.fround(x + beta * dx);
+    const yh = xh + beta * (xh - (wh[i]));
+    z[i] = y - step * (yh - (w0h[i]));
+    wh[i] = xh;
+  }
+  return { moved, norm };
 }
