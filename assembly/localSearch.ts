@@ -4,7 +4,6 @@
 
 import { Settings } from './abi';
 import { take } from './scratch';
-import { hsum32 } from './simd';
 
 // The tile being rounded: f32 scores and u8 mask (m·m, row-major), counts in i32 scratch.
 let M = 0;
@@ -110,24 +109,32 @@ function insertionSort(keyAt: usize, entryAt: usize, size: i32): void {
 }
 
 /**
- * Small tiles: every entry's rank is the number of keys below it plus the equal ones before it,
- * counted with i32x4 compares (no data-dependent branches); entries go to order2 by rank. The keys
- * are padded to a multiple of 4 with 0xFFFFFFFF (no finite value's key) in the keys2 block after them.
+ * Small tiles: every entry's rank is the number of keys below it plus the equal ones before it. Four
+ * entries k at a time are compared with every key l (i32x4 compares, no data-dependent branches):
+ * keys before their block count when ≤ (ties go to the lower index), keys after it when <, and the
+ * block's own four lane by lane. Entries go to order2 by rank. The keys are padded to a multiple of
+ * 4 with 0xFFFFFFFF (no finite value's key) in the keys2 block after them.
  */
 function rankSort(size: i32): usize {
-  for (let k = size; k < ((size + 3) & ~3); k++) store<u32>(keys + (<usize>k << 2), 0xffffffff);
-  for (let k = 0; k < size; k++) {
-    const key = i32x4.splat(load<i32>(keys + (<usize>k << 2)));
-    const before = i32x4.splat(k);
-    let lanes = i32x4(0, 1, 2, 3);
+  const padded = (size + 3) & ~3;
+  for (let k = size; k < padded; k++) store<u32>(keys + (<usize>k << 2), 0xffffffff);
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let kb = 0; kb < size; kb += 4) {
+    const block = v128.load(keys + (<usize>kb << 2));
     let rank = i32x4.splat(0);
-    for (let b = 0; b < size; b += 4) {
-      const other = v128.load(keys + (<usize>b << 2));
-      const ahead = v128.or(i32x4.lt_u(other, key), v128.and(i32x4.eq(other, key), i32x4.lt_s(lanes, before)));
-      rank = i32x4.sub(rank, ahead);
-      lanes = i32x4.add(lanes, i32x4.splat(4));
+    for (let l = 0; l < kb; l++) rank = i32x4.sub(rank, i32x4.le_u(v128.load32_splat(keys + (<usize>l << 2)), block));
+    for (let l = kb; l < kb + 4; l++) {
+      const key = v128.load32_splat(keys + (<usize>l << 2));
+      const tie = v128.and(i32x4.eq(key, block), i32x4.gt_s(lanes, i32x4.splat(l - kb)));
+      rank = i32x4.sub(rank, v128.or(i32x4.lt_u(key, block), tie));
     }
-    store<i32>(order2 + (<usize>hsum32(rank) << 2), load<i32>(order + (<usize>k << 2)));
+    for (let l = kb + 4; l < padded; l++) rank = i32x4.sub(rank, i32x4.lt_u(v128.load32_splat(keys + (<usize>l << 2)), block));
+    // Lanes past `size` are padding: their ranks are not entries'.
+    const from = order + (<usize>kb << 2);
+    store<i32>(order2 + (<usize>i32x4.extract_lane(rank, 0) << 2), load<i32>(from));
+    if (kb + 1 < size) store<i32>(order2 + (<usize>i32x4.extract_lane(rank, 1) << 2), load<i32>(from, 4));
+    if (kb + 2 < size) store<i32>(order2 + (<usize>i32x4.extract_lane(rank, 2) << 2), load<i32>(from, 8));
+    if (kb + 3 < size) store<i32>(order2 + (<usize>i32x4.extract_lane(rank, 3) << 2), load<i32>(from, 12));
   }
   return order2;
 }
