@@ -140,10 +140,11 @@ function rankSort(size: i32): usize {
 }
 
 /**
- * Writes the entry order, by descending priority (f32, m·m at `priority`) and ascending index for
- * ties, to `order` as (row << 16 | column). A stable sort of the keys: LSD radix on the top two
- * bytes (sign, exponent and 7 mantissa bits), then insertion sort, which only has to reorder the
- * few keys that share those bits; small tiles go straight to insertion sort.
+ * The entry order, by descending priority (f32, m·m at `priority`) and ascending index for ties, as
+ * (row << 16 | column); returns where it lies (order or order2). A stable sort of the keys: LSD radix
+ * on the top 16 bits of each key's offset from the tile's lowest, then insertion sort, which only has
+ * to reorder the few keys that share those bits (never more than when the raw keys' top 16 bits were
+ * used: the offsets' range is at most the keys'); tiles up to 32 entries are ranked instead.
  */
 function sortEntries(priority: usize): usize {
   const size = M * M;
@@ -156,23 +157,39 @@ function sortEntries(priority: usize): usize {
     for (let j = 0; j < M; j++) store<i32>(order + (<usize>(i * M + j) << 2), (i << 16) | j);
   }
   if (size <= 32) return rankSort(size);
+  // The radix digits are those of (key − lowest) >> shift, the top 16 bits of the tile's own key
+  // range: scores spread over a few octaves then fill the buckets of both passes evenly, where the
+  // raw keys' top byte (sign and exponent) took a handful of values, and each increment of a shared
+  // counter waited for the one before.
+  let lo = v128.load(keys);
+  let hi = lo;
+  for (let k = 4; k < size; k += 4) {
+    const v = v128.load(keys + (<usize>min(k, size - 4) << 2));
+    lo = i32x4.min_u(lo, v);
+    hi = i32x4.max_u(hi, v);
+  }
+  const lowest = min(min(<u32>i32x4.extract_lane(lo, 0), <u32>i32x4.extract_lane(lo, 1)), min(<u32>i32x4.extract_lane(lo, 2), <u32>i32x4.extract_lane(lo, 3)));
+  const highest = max(max(<u32>i32x4.extract_lane(hi, 0), <u32>i32x4.extract_lane(hi, 1)), max(<u32>i32x4.extract_lane(hi, 2), <u32>i32x4.extract_lane(hi, 3)));
+  const range = highest - lowest;
+  if (range == 0) return order; // all keys equal: index order is the sorted order
+  const scale = <u32>max(0, 16 - <i32>clz<u32>(range));
   const low = hist;
   const high = hist + 1024;
   memory.fill(hist, 0, 2 * 256 * 4);
   for (let k = 0; k < size; k++) {
-    const key = load<u32>(keys + (<usize>k << 2));
-    const h = low + (<usize>((key >> 16) & 255) << 2);
+    const digits = (load<u32>(keys + (<usize>k << 2)) - lowest) >> scale;
+    const h = low + (<usize>(digits & 255) << 2);
     store<u32>(h, load<u32>(h) + 1);
-    const g = high + (<usize>(key >> 24) << 2);
+    const g = high + (<usize>(digits >> 8) << 2);
     store<u32>(g, load<u32>(g) + 1);
   }
   let srcK = keys;
   let srcO = order;
   let dstK = keys2;
   let dstO = order2;
-  for (let shift: u32 = 16; shift < 32; shift += 8) {
-    const hd = shift == 16 ? low : high;
-    const first = (load<u32>(srcK) >> shift) & 255;
+  for (let shift: u32 = 0; shift < 16; shift += 8) {
+    const hd = shift == 0 ? low : high;
+    const first = (((load<u32>(srcK) - lowest) >> scale) >> shift) & 255;
     if (load<u32>(hd + (<usize>first << 2)) == <u32>size) continue; // one bucket: nothing moves
     let acc: u32 = 0;
     for (let b = 0; b < 256; b++) {
@@ -183,7 +200,7 @@ function sortEntries(priority: usize): usize {
     }
     for (let k = 0; k < size; k++) {
       const key = load<u32>(srcK + (<usize>k << 2));
-      const h = hd + (<usize>((key >> shift) & 255) << 2);
+      const h = hd + (<usize>((((key - lowest) >> scale) >> shift) & 255) << 2);
       const at = load<u32>(h);
       store<u32>(h, at + 1);
       store<u32>(dstK + (<usize>at << 2), key);
