@@ -52,8 +52,7 @@ registerKernel('tsenorTiles', 'reference', async ({ batch, n, fill, options }, c
   return out;
 });
 
-registerKernel('prox24', 'reference', async ({ z, lambda }, ctx) => {
-  const out = new Float32Array(z.length);
+registerKernel('prox24', 'reference', async ({ z, lambda, out = new Float32Array(z.length) }, ctx) => {
   await runChunked(z.length / 4, TILE_CHUNK * 64, ctx, (start, end) => prox24Groups(z, lambda, start, end, out));
   return out;
 });

@@ -53,8 +53,11 @@ export interface KernelSignatures {
     args: { scores: Matrix; n: number; m: number; method: TransposableMethod; fill: Fill; tsenor: TsenorOptions },
     ctx: KernelContext,
   ): Promise<MatrixMaskSolution>;
-  /** The 2:4 proximal operator on every group of 4 consecutive values (length a multiple of 4). */
-  prox24(args: { z: Float32Array; lambda: number }, ctx: KernelContext): Promise<Float32Array>;
+  /**
+   * The 2:4 proximal operator on every group of 4 consecutive values (length a multiple of 4), written
+   * into `out` when given (z's length, not z itself: an iterative caller reuses its buffers) and returned.
+   */
+  prox24(args: { z: Float32Array; lambda: number; out?: Float32Array }, ctx: KernelContext): Promise<Float32Array>;
   // Dense linear algebra of the layer pruners (src/reference/linalg.ts is the spec; row-major).
   /** C = β·C + α·op(A)·op(B) in f32; `c` is updated in place and returned. */
   gemm(args: { a: Float32Array; b: Float32Array; c: Float32Array; shape: GemmShape }, ctx: KernelContext): Promise<Float32Array>;

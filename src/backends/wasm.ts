@@ -376,10 +376,9 @@ async function transposableMatrix(
 /** Groups of 4 per work unit when deciding whether a prox call is worth the pool. */
 const PROX_GROUPS_PER_UNIT = 16;
 
-async function prox24({ z, lambda }: Args<'prox24'>, ctx: KernelContext): Promise<Float32Array> {
+async function prox24({ z, lambda, out = new Float32Array(z.length) }: Args<'prox24'>, ctx: KernelContext): Promise<Float32Array> {
   const rt = await getRuntime();
   const groups = z.length / 4;
-  const out = new Float32Array(z.length);
   await stream(
     rt,
     'prox24Groups',

@@ -127,9 +127,9 @@ function hessian(input: MatrixLike, n: number): Float64Array {
   return h;
 }
 
-/** W·H (f32, rows × cols). */
-export function productWithH(p: LayerProblem, w: Float32Array, linalg: Linalg): Promise<Float32Array> {
-  return linalg.gemm(w, p.hF32, new Float32Array(p.rows * p.cols), { m: p.rows, k: p.cols, n: p.cols });
+/** W·H (f32, rows × cols), into `out` when given. */
+export function productWithH(p: LayerProblem, w: Float32Array, linalg: Linalg, out = new Float32Array(p.rows * p.cols)): Promise<Float32Array> {
+  return linalg.gemm(w, p.hF32, out, { m: p.rows, k: p.cols, n: p.cols });
 }
 
 /** The loss gradient 2(W − W₀)·H (f64). */

@@ -269,6 +269,21 @@ describe.each(available)('%s backend conformance', (name: BackendName) => {
     );
   });
 
+  it.runIf(own('prox24'))('prox24 into a given out: the same values, written there and returned, z untouched', async () => {
+    const run = own('prox24')!;
+    await fc.assert(
+      fc.asyncProperty(proxGroups, proxLambda, async (z, lambda) => {
+        const before = z.slice();
+        const out = new Float32Array(z.length).fill(Number.NaN);
+        const returned = await run({ z, lambda, out }, {});
+        expect(returned).toBe(out);
+        expect(out).toEqual(await run({ z, lambda }, {}));
+        expect(z).toEqual(before);
+      }),
+      { seed: 43, numRuns: runs(100) },
+    );
+  });
+
   it('the public API on this backend: the reference masks, and every kernel reported where it ran', async () => {
     const x = absGaussianMatrix(48, 64, 31);
     const std = await standardMask(x, { n: 2, m: 4, backend: name });
