@@ -142,9 +142,9 @@ function rankSort(size: i32): usize {
 /**
  * The entry order, by descending priority (f32, m·m at `priority`) and ascending index for ties, as
  * (row << 16 | column); returns where it lies (order or order2). A stable sort of the keys: LSD radix
- * on the top 16 bits of each key's offset from the tile's lowest, then insertion sort, which only has
- * to reorder the few keys that share those bits (never more than when the raw keys' top 16 bits were
- * used: the offsets' range is at most the keys'); tiles up to 32 entries are ranked instead.
+ * in two passes on the top 16 bits (12 up to 64 entries) of each key's offset from the tile's lowest,
+ * then insertion sort, which only has to reorder the few keys that share those bits; tiles up to 32
+ * entries are ranked instead.
  */
 function sortEntries(priority: usize): usize {
   const size = M * M;
@@ -157,7 +157,7 @@ function sortEntries(priority: usize): usize {
     for (let j = 0; j < M; j++) store<i32>(order + (<usize>(i * M + j) << 2), (i << 16) | j);
   }
   if (size <= 32) return rankSort(size);
-  // The radix digits are those of (key − lowest) >> shift, the top 16 bits of the tile's own key
+  // The radix digits are those of (key − lowest) >> scale, the top bits of the tile's own key
   // range: scores spread over a few octaves then fill the buckets of both passes evenly, where the
   // raw keys' top byte (sign and exponent) took a handful of values, and each increment of a shared
   // counter waited for the one before.
@@ -172,27 +172,32 @@ function sortEntries(priority: usize): usize {
   const highest = max(max(<u32>i32x4.extract_lane(hi, 0), <u32>i32x4.extract_lane(hi, 1)), max(<u32>i32x4.extract_lane(hi, 2), <u32>i32x4.extract_lane(hi, 3)));
   const range = highest - lowest;
   if (range == 0) return order; // all keys equal: index order is the sorted order
-  const scale = <u32>max(0, 16 - <i32>clz<u32>(range));
+  // Two passes of `width`-bit digits: 6 bits (64 buckets) up to 64 entries, where clearing and
+  // summing 256 buckets twice cost more than the entries themselves, else bytes.
+  const width: u32 = size <= 64 ? 6 : 8;
+  const buckets = 1 << width;
+  const scale = <u32>max(0, <i32>(32 - 2 * width) - <i32>clz<u32>(range));
   const low = hist;
   const high = hist + 1024;
-  memory.fill(hist, 0, 2 * 256 * 4);
+  memory.fill(low, 0, buckets << 2);
+  memory.fill(high, 0, buckets << 2);
   for (let k = 0; k < size; k++) {
     const digits = (load<u32>(keys + (<usize>k << 2)) - lowest) >> scale;
-    const h = low + (<usize>(digits & 255) << 2);
+    const h = low + (<usize>(digits & (buckets - 1)) << 2);
     store<u32>(h, load<u32>(h) + 1);
-    const g = high + (<usize>(digits >> 8) << 2);
+    const g = high + (<usize>(digits >> width) << 2);
     store<u32>(g, load<u32>(g) + 1);
   }
   let srcK = keys;
   let srcO = order;
   let dstK = keys2;
   let dstO = order2;
-  for (let shift: u32 = 0; shift < 16; shift += 8) {
+  for (let shift: u32 = 0; shift < 2 * width; shift += width) {
     const hd = shift == 0 ? low : high;
-    const first = (((load<u32>(srcK) - lowest) >> scale) >> shift) & 255;
+    const first = (((load<u32>(srcK) - lowest) >> scale) >> shift) & (buckets - 1);
     if (load<u32>(hd + (<usize>first << 2)) == <u32>size) continue; // one bucket: nothing moves
     let acc: u32 = 0;
-    for (let b = 0; b < 256; b++) {
+    for (let b = 0; b < buckets; b++) {
       const h = hd + (<usize>b << 2);
       const c = load<u32>(h);
       store<u32>(h, acc);
@@ -200,7 +205,7 @@ function sortEntries(priority: usize): usize {
     }
     for (let k = 0; k < size; k++) {
       const key = load<u32>(srcK + (<usize>k << 2));
-      const h = hd + (<usize>((((key - lowest) >> scale) >> shift) & 255) << 2);
+      const h = hd + (<usize>((((key - lowest) >> scale) >> shift) & (buckets - 1)) << 2);
       const at = load<u32>(h);
       store<u32>(h, at + 1);
       store<u32>(dstK + (<usize>at << 2), key);
