@@ -84,14 +84,19 @@ async function admm(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult> {
   let checked = mask;
   const v = new Float32Array(size);
   const rhs = new Float32Array(size);
+  // W, Z and the loss's product are rewritten every iteration into the same buffers: fresh arrays
+  // cost their page faults on every iteration where first touching memory is slow (see proxPath.ts).
+  const wBuffer = new Float32Array(size);
+  const z = new Float32Array(size);
+  const dh = new Float32Array(size);
   const history: PruneHistoryEntry[] = [];
   const w0h = await p.product();
   for (let it = 1; it <= s.maxIterations; it++) {
     throwIfAborted(s.signal);
     for (let i = 0; i < size; i++) rhs[i] = (w0h[i]) + rho * (d[i]) - (v[i]);
     // (H + ρI)⁻¹ is symmetric: W = RHS·(H + ρI)⁻¹ row by row.
-    const w = await s.linalg.gemm(rhs, minv, new Float32Array(size), { m: rows, k: n, n });
-    const z = w.map((x, i) => x + (v[i]) / rho);
+    const w = await s.linalg.gemm(rhs, minv, wBuffer, { m: rows, k: n, n });
+    for (let i = 0; i < size; i++) z[i] = (w[i]) + (v[i]) / rho;
     ({ d, mask } = await projectOntoPattern(z, rows, n, s.pattern));
     let gap = 0;
     let norm = 0;
@@ -105,7 +110,7 @@ async function admm(p: LayerProblem, s: AlpsSettings): Promise<AlpsResult> {
     let changed = 0;
     for (let i = 0; i < size; i++) if (mask[i] !== checked[i]) changed++;
     checked = mask;
-    const loss = relativeLossFromProduct(p, w0h, d, await productWithH(p, d, s.linalg));
+    const loss = relativeLossFromProduct(p, w0h, d, await productWithH(p, d, s.linalg, dh));
     history.push({ lambda: rho, loss, sparseFraction: 1 - changed / kept });
     s.onProgress?.({ done: it, total: s.maxIterations });
     if (changed === 0 && gap <= PRIMAL_TOLERANCE ** 2 * norm) break;
