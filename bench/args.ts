@@ -52,7 +52,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--backend NAME
   --pattern      N:M, e.g. 8:16 (default: 2:4 4:8 8:16 16:32)
   --json         print the results as JSON instead of a table
   --out          where the results go (default: a new bench/results/MACHINE/YYYY-MM-DD[-N].json)
-  --native-ref   directory holding nmx.c (default: shared/native-ref beside or inside the checkout)
+  --native-ref   directory holding nmx.c, the optional native C reference (docs/benchmarks.md)
   --no-native    skip the native C comparison`;
 
 function list(values: string[] | undefined): string[] {

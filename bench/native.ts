@@ -21,8 +21,8 @@ export type NativeTool =
   | { available: false; reason: string };
 
 /**
- * Where the optional native reference lives (docs/benchmarks.md: it is not part of the package):
- * --native-ref, else a shared/native-ref folder beside or inside the checkout when one exists.
+ * Where the optional native reference (nmx.c; docs/benchmarks.md, "Method": not part of this repository
+ * or the package) lives: --native-ref, else the folder a development machine keeps it in, when present.
  */
 export function findNativeSource(explicit: string | undefined, repoRoot: string): string | undefined {
   const candidates = explicit ? [explicit] : [join(repoRoot, '..', 'shared', 'native-ref'), join(repoRoot, 'shared', 'native-ref')];
@@ -51,7 +51,7 @@ export function gitCommit(): string | undefined {
 
 /** Builds nmx.c with the flags of the native reference's Makefile into a temporary directory. */
 export function buildNativeTool(sourceDir: string | undefined): NativeTool {
-  if (!sourceDir) return { available: false, reason: 'native reference (shared/native-ref/nmx.c) not found; pass --native-ref DIR' };
+  if (!sourceDir) return { available: false, reason: 'native reference (nmx.c, docs/benchmarks.md) not found; pass --native-ref DIR' };
   const workDir = mkdtempSync(join(tmpdir(), 'nmsparse-native-'));
   const binary = join(workDir, 'nmx');
   try {
