@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { gaussianMatrix } from '../../src/core/random.js';
 import { blockColumns, blockCorner, lazyOperand, obsSweep, slabScores, sweepSlab } from '../../src/reference/obsSweep.js';
 import { checkStandard } from '../../src/verify/validity.js';
 
@@ -18,9 +19,9 @@ const blockArb = fc
     return { n, i1, i2, rows, seed };
   });
 
+/** `length` seeded N(0, 1) values. */
 function values(length: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length }, () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 4 - 2);
+  return gaussianMatrix(1, length, seed).data;
 }
 
 describe('the helpers of the sweep spec', () => {
