@@ -6,6 +6,8 @@
 //
 //   node bench/ab-checkouts.mjs /path/to/old-checkout /path/to/new-checkout [reps=5] [--cpu]
 //
+// AB_ONLY=REGEX runs only the cases whose name matches (e.g. AB_ONLY='greedy|tsenor').
+//
 // Each checkout must be built (npm run build). Used for "no benchmark slower" checks of refactors.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,12 +32,14 @@ function gaussian(n, seed) {
 }
 
 const x = gaussian(4096, 7);
-const cases = [
+const only = process.env.AB_ONLY ? new RegExp(process.env.AB_ONLY) : undefined;
+const cases0 = [
   ...[[2, 4], [4, 8], [8, 16], [16, 32]].map(([n, m]) => ({ name: `exact ${n}:${m}`, method: 'exact', n, m })),
   ...[[2, 4], [4, 8], [8, 16], [16, 32]].map(([n, m]) => ({ name: `greedy ${n}:${m}`, method: 'greedy', n, m })),
   { name: 'tsenor 8:16', method: 'tsenor', n: 8, m: 16 },
   { name: 'standard 8:16', n: 8, m: 16 },
 ];
+const cases = only ? cases0.filter((c) => only.test(c.name)) : cases0;
 const call = (lib, c) =>
   c.method
     ? lib.transposableMask(x, { n: c.n, m: c.m, method: c.method, backend: 'wasm' })
