@@ -27,6 +27,14 @@ let MP4 = 0;
 let targetT: usize = 0; // m×MP4 f32: the tile transposed, −inf where an entry may not be added
 let freeT: usize = 0; // m×MP4 i32 lane masks: all ones where (row, column) is free
 let moveGain: usize = 0; // m×MP4 f32 (see moveGains)
+// The swap search's exact-sum path (swapSearchExact): one under-filled row's scores in f64, −inf
+// where kept (MP2), and its move values by row i' (M f64, NaN until computed).
+let rowTargets: usize = 0;
+let moveValue: usize = 0;
+let freeRows: usize = 0; // m i32: the rows free in one column
+// Whether sumsExact is known for this tile (cleared by roundingTile), and its value.
+let spreadKnown = false;
+let sumsExact = false;
 
 /** Takes the rounding's work arrays for M×M tiles from the current layout (scratch.ts). */
 export function roundingLayout(s: Settings): void {
@@ -48,12 +56,16 @@ export function roundingLayout(s: Settings): void {
   targetT = take(<f64>m * MP4, 4);
   freeT = take(<f64>m * MP4, 4);
   moveGain = take(<f64>m * MP4, 4);
+  rowTargets = take(MP2, 8);
+  moveValue = take(m, 8);
+  freeRows = take(m, 4);
 }
 
 /** Points the rounding at one tile's scores and mask. */
 export function roundingTile(tileScores: usize, tileMask: usize): void {
   scores = tileScores;
   mask = tileMask;
+  spreadKnown = false;
 }
 
 @inline function score(k: i32): f64 {
@@ -285,19 +297,135 @@ function addFreeEntry(): bool {
   return true;
 }
 
+// The best swap found so far (swapSearchExact, swapSearchLanes).
+let swapGain: f64 = 0;
+let swapI = -1;
+let swapJ = 0;
+let swapI2 = 0;
+
 /**
  * For an under-filled row i and column j, the best swap (remove kept (i', j'), add (i, j') and
  * (i', j)); under exact fill whatever its gain, under atMost only a positive gain. Ties: first in
- * (i, j, i', j') order. The j' scan runs in f64 lanes on the same sums as the reference
- * ((s[i,j'] + s[i',j]) − s[i',j']), so the maxima are its values; only the winner's j' is looked up.
+ * (i, j, i', j') order, the reference's scan; only the winner's j' is looked up, by its gain.
  */
 function bestSwap(): bool {
+  if (!spreadKnown) {
+    sumsExact = !AT_MOST && scoreSpreadExact();
+    spreadKnown = true;
+  }
+  swapGain = AT_MOST ? 0 : -Infinity;
+  swapI = -1;
+  if (sumsExact) swapSearchExact();
+  else swapSearchLanes();
+  if (swapI < 0) return false;
+  const bi = swapI;
+  const bj = swapJ;
+  const bi2 = swapI2;
+  const sIn2 = score(bi2 * M + bj);
+  let bj2 = 0;
+  for (; bj2 < M; bj2++) {
+    if (!kept(bi2 * M + bj2) || kept(bi * M + bj2)) continue;
+    const sIn1 = score(bi * M + bj2);
+    if (addable(sIn1) && sIn1 + sIn2 - score(bi2 * M + bj2) == swapGain) break;
+  }
+  setEntry(bi2, bj2, false);
+  setEntry(bi, bj2, true);
+  setEntry(bi2, bj, true);
+  return true;
+}
+
+/**
+ * Whether (a + b) − c is exact in f64 for any three scores of the tile: every f32 is a multiple of
+ * 2^(e−23) for its exponent e (denormals: −126), so the sum is a multiple of 2^(eMin−23) below
+ * 2^(eMax+3) and needs eMax − eMin + 26 significant bits: at most 53 when the nonzero scores'
+ * exponents span at most 27. Zeros do not count.
+ */
+function scoreSpreadExact(): bool {
+  const size = M * M;
+  if (size < 4) return false;
+  const none = i32x4.splat(255);
+  const zero = i32x4.splat(0);
+  let lo = none;
+  let hi = zero;
+  for (let k = 0; k < size; k += 4) {
+    const magnitude = v128.and(v128.load(scores + (<usize>min(k, size - 4) << 2)), i32x4.splat(0x7fffffff));
+    const exponent = i32x4.max_s(i32x4.shr_u(magnitude, 23), i32x4.splat(1));
+    const nonzero = i32x4.ne(magnitude, zero);
+    lo = i32x4.min_s(lo, v128.bitselect(exponent, none, nonzero));
+    hi = i32x4.max_s(hi, v128.bitselect(exponent, zero, nonzero));
+  }
+  const eMin = min(min(i32x4.extract_lane(lo, 0), i32x4.extract_lane(lo, 1)), min(i32x4.extract_lane(lo, 2), i32x4.extract_lane(lo, 3)));
+  const eMax = max(max(i32x4.extract_lane(hi, 0), i32x4.extract_lane(hi, 1)), max(i32x4.extract_lane(hi, 2), i32x4.extract_lane(hi, 3)));
+  return eMax - eMin <= 27;
+}
+
+/**
+ * The swap search when sums are exact (exact fill): the gain (s[i,j'] + s[i',j]) − s[i',j'] is
+ * then exactly moveValue[i'] + s[i',j], where moveValue[i'] = max over open j' of s[i,j'] − s[i',j']
+ * does not depend on j: each under-filled row computes it once per row i' it needs (f64 lanes over
+ * j'), where the general search repeats it for every under-filled column. The maxima are the
+ * reference's values exactly.
+ */
+function swapSearchExact(): void {
+  const neg = f64x2.splat(-Infinity);
+  for (let i = 0; i < M; i++) {
+    if (rows(i) >= N) continue;
+    const r = <usize>(i * MP2) << 3;
+    for (let c = 0; c < MP2; c += 2) {
+      const off = <usize>c << 3;
+      // Past the row end for odd M: those lanes are never open.
+      const target = f64x2.promote_low_f32x4(v128.load64_zero(scores + (<usize>(i * M + c) << 2)));
+      v128.store(rowTargets + off, v128.bitselect(neg, target, v128.load(kept64 + r + off)));
+    }
+    for (let i2 = 0; i2 < M; i2++) store<f64>(moveValue + (<usize>i2 << 3), NaN);
+    for (let j = 0; j < M; j++) {
+      if (cols(j) >= N) continue;
+      // The rows free in column j, listed without a branch per row (kept or not is a coin toss).
+      let free = 0;
+      for (let i2 = 0; i2 < M; i2++) {
+        store<i32>(freeRows + (<usize>free << 2), i2);
+        free += 1 - <i32>kept(i2 * M + j);
+      }
+      for (let f = 0; f < free; f++) {
+        const i2 = load<i32>(freeRows + (<usize>f << 2));
+        let value = load<f64>(moveValue + (<usize>i2 << 3));
+        if (value != value) {
+          value = moveValueOf(i2);
+          store<f64>(moveValue + (<usize>i2 << 3), value);
+        }
+        const here = value + score(i2 * M + j);
+        if (here > swapGain) {
+          swapGain = here;
+          swapI = i;
+          swapJ = j;
+          swapI2 = i2;
+        }
+      }
+    }
+  }
+}
+
+/** max over j' kept in row i2 and free in the row in rowTargets of s[i,j'] − s[i2,j'] (−inf if none). */
+function moveValueOf(i2: i32): f64 {
+  const neg = f64x2.splat(-Infinity);
+  const r2 = <usize>(i2 * MP2) << 3;
+  let best = neg;
+  for (let c = 0; c < MP2; c += 2) {
+    const off = <usize>c << 3;
+    const out = f64x2.promote_low_f32x4(v128.load64_zero(scores + (<usize>(i2 * M + c) << 2)));
+    const gain = f64x2.sub(v128.load(rowTargets + off), out);
+    best = f64x2.pmax(best, v128.bitselect(gain, neg, v128.load(kept64 + r2 + off))); // no NaN here: pmax is max
+  }
+  return max(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
+}
+
+/**
+ * The swap search for any tile: for each (i, j, i') the j' scan runs in f64 lanes on the same sums
+ * as the reference ((s[i,j'] + s[i',j]) − s[i',j']), so the maxima are its values.
+ */
+function swapSearchLanes(): void {
   const neg = f64x2.splat(-Infinity);
   const zero = f64x2.splat(0);
-  let bestGain = AT_MOST ? 0 : -Infinity;
-  let bi = -1;
-  let bj = 0;
-  let bi2 = 0;
   for (let i = 0; i < M; i++) {
     if (rows(i) >= N) continue;
     const r = <usize>(i * MP2) << 3;
@@ -321,27 +449,15 @@ function bestSwap(): bool {
           best = f64x2.pmax(best, v128.bitselect(gain, neg, open)); // no NaN here: pmax is max
         }
         const here = max(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
-        if (here > bestGain) {
-          bestGain = here;
-          bi = i;
-          bj = j;
-          bi2 = i2;
+        if (here > swapGain) {
+          swapGain = here;
+          swapI = i;
+          swapJ = j;
+          swapI2 = i2;
         }
       }
     }
   }
-  if (bi < 0) return false;
-  const sIn2 = score(bi2 * M + bj);
-  let bj2 = 0;
-  for (; bj2 < M; bj2++) {
-    if (!kept(bi2 * M + bj2) || kept(bi * M + bj2)) continue;
-    const sIn1 = score(bi * M + bj2);
-    if (addable(sIn1) && sIn1 + sIn2 - score(bi2 * M + bj2) == bestGain) break;
-  }
-  setEntry(bi2, bj2, false);
-  setEntry(bi, bj2, true);
-  setEntry(bi2, bj, true);
-  return true;
 }
 
 @inline function repairStep(): bool {

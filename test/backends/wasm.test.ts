@@ -15,7 +15,7 @@ import { transposableMask } from '../../src/masks.js';
 import { gatherTiles, maskedSum, scatterTiles, type Matrix } from '../../src/core/matrix.js';
 import { DEFAULT_TSENOR_OPTIONS } from '../../src/core/maskOptions.js';
 import { PATTERNS } from '../support/tiles.js';
-import { absGaussianMatrix, gaussianMatrix, tiedMatrix } from '../support/random.js';
+import { absGaussianMatrix, gaussianMatrix, mulberry32, tiedMatrix } from '../support/random.js';
 import type { Fill, ExactSolution, TileBatch, TransposableMethod } from '../../src/core/types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -297,5 +297,60 @@ describe('wasm transposableMatrix (row-major bands, no tile copies)', () => {
       }),
       { seed: 42, numRuns: 60 },
     );
+  });
+});
+
+describe('wasm greedy repair: the swap search', () => {
+  // The kernel takes a shortcut (assembly/localSearch.ts swapSearchExact) when every sum of three
+  // scores of a tile is exact in f64: nonzero exponents spanning at most 27 octaves. Both sides of
+  // that line must give the reference's masks bit for bit.
+
+  /** `count` tiles of ±(1 + u)·2^e, e uniform in [low, low + span], full 24-bit mantissas. */
+  function spreadTiles(m: number, count: number, low: number, span: number, seed: number): TileBatch {
+    const uniform = mulberry32(seed);
+    const tiles = new Float32Array(count * m * m);
+    for (let k = 0; k < tiles.length; k++) {
+      const e = low + Math.floor(uniform() * (span + 1));
+      const sign = uniform() < 0.5 ? -1 : 1;
+      tiles[k] = Math.fround(sign * (1 + uniform()) * 2 ** e);
+    }
+    return { tiles, count, m };
+  }
+
+  async function expectReferenceMasks(batch: TileBatch, n: number): Promise<void> {
+    for (const fill of FILLS) {
+      expect(await wasm('greedyTiles')({ batch, n, fill }, {})).toEqual(await reference('greedyTiles')({ batch, n, fill }, {}));
+    }
+  }
+
+  it('Gaussian tiles (the shortcut) of every pattern', async () => {
+    for (const [n, m] of [...PATTERNS, [3, 5], [7, 12]] as const) {
+      const count = Math.max(8, Math.ceil(4096 / (m * m)));
+      const x = gaussianMatrix(count * m, m, 1000 + m * 31 + n);
+      await expectReferenceMasks({ tiles: x.data, count, m }, n);
+    }
+  });
+
+  it('exponents spanning 27 octaves (the shortcut, at its limit) and 28 to 60 (the general search)', async () => {
+    for (const [n, m] of [[2, 4], [3, 5], [4, 8], [8, 16], [16, 32]] as const) {
+      const count = Math.max(16, Math.ceil(8192 / (m * m)));
+      for (const span of [27, 28, 40, 60]) {
+        for (const low of [-149, -60, 0, 40]) await expectReferenceMasks(spreadTiles(m, count, low, span, span * 1000 + m - low), n);
+      }
+    }
+  });
+
+  it('a 2:4 tile whose gains round in f64 (36 octaves): the general search, no out-of-tile write', async () => {
+    // Found by search: a shortcut here would compute a gain 1 ulp away from the reference's and
+    // then find no column j′ that gives it.
+    const tile = [
+      26173.03515625, 13458.3583984375, 0.02924037165939808, 0.007383868098258972, 0.000004533102583081927, 4.328983306884766,
+      0.000027016889362130314, 9.979022026062012, 8611.8876953125, 3316.736328125, 156454.28125, 4485.25927734375,
+      0.003063670825213194, 13055.123046875, 124057.0859375, 294.4859313964844,
+    ];
+    const batch: TileBatch = { tiles: Float32Array.from([...tile, ...tile]), count: 2, m: 4 };
+    const ours = await wasm('greedyTiles')({ batch, n: 2, fill: 'exact' }, {});
+    expect(ours).toEqual(await reference('greedyTiles')({ batch, n: 2, fill: 'exact' }, {}));
+    expect(ours.subarray(16)).toEqual(ours.subarray(0, 16));
   });
 });
