@@ -1,5 +1,6 @@
 import { optionsObject, rejectUnknownKeys } from '../core/callOptions.js';
 import { NmsparseError } from '../core/errors.js';
+import { f64Buffers } from '../core/reusable.js';
 import { describeValue } from '../core/matrix.js';
 import { registerBackend, registerKernel, type Availability, type KernelSignatures } from './registry.js';
 import { Kernels, loadWasmModule, newMemory, type KernelName, type WasmModule } from './wasmModule.js';
@@ -347,30 +348,35 @@ async function transposableMatrix(
   const tilesPerBand = cols / m;
   const mask = new Uint8Array(rows * cols);
   const objectives = new Float64Array(bands);
-  const bounds = new Float64Array(method === 'exact' ? bands * tilesPerBand : 0);
-  await stream(
-    rt,
-    'bandTiles',
-    { ...tileSettings(m, n, fill), ...options, method: METHOD_IDS[method], cols },
-    { total: bands, units: bands * tilesPerBand, granule: 1 },
-    {
-      scores: { array: data, perUnit: m * cols },
-      mask: { array: mask, perUnit: m * cols },
-      objectives: { array: objectives, perUnit: 1 },
-      bounds: { array: bounds, perUnit: bounds.length / bands },
-    },
-    // Progress in tiles, as the tile kernels report it.
-    {
-      signal: ctx.signal,
-      onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ done: p.done * tilesPerBand, total: p.total * tilesPerBand })),
-    },
-  );
-  let objective = 0;
-  for (const o of objectives) objective += o;
-  if (method !== 'exact') return { mask, objective };
-  let upperBound = 0;
-  for (const b of bounds) upperBound += b;
-  return { mask, objective, upperBound };
+  // The per-tile bounds are summed here and dropped: a reused buffer, not fresh pages every call.
+  const bounds = f64Buffers.borrow(method === 'exact' ? bands * tilesPerBand : 0);
+  try {
+    await stream(
+      rt,
+      'bandTiles',
+      { ...tileSettings(m, n, fill), ...options, method: METHOD_IDS[method], cols },
+      { total: bands, units: bands * tilesPerBand, granule: 1 },
+      {
+        scores: { array: data, perUnit: m * cols },
+        mask: { array: mask, perUnit: m * cols },
+        objectives: { array: objectives, perUnit: 1 },
+        bounds: { array: bounds.data, perUnit: bounds.data.length / bands },
+      },
+      // Progress in tiles, as the tile kernels report it.
+      {
+        signal: ctx.signal,
+        onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ done: p.done * tilesPerBand, total: p.total * tilesPerBand })),
+      },
+    );
+    let objective = 0;
+    for (const o of objectives) objective += o;
+    if (method !== 'exact') return { mask, objective };
+    let upperBound = 0;
+    for (const b of bounds.data) upperBound += b;
+    return { mask, objective, upperBound };
+  } finally {
+    bounds.release();
+  }
 }
 
 /** Groups of 4 per work unit when deciding whether a prox call is worth the pool. */
