@@ -15,6 +15,7 @@ import {
   describeValue,
   toMatrix,
   toMatrixUnchecked,
+  type Matrix,
   firstNonFiniteSliced,
   nonFiniteError,
   validateFill,
@@ -43,6 +44,13 @@ export interface CommonOptions {
   backend?: BackendChoice;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
+  /**
+   * Write the mask into this array (rows·cols entries, every one overwritten) and return it as `mask`,
+   * instead of a new array: a caller that computes masks of one shape again and again saves the new
+   * array's first-touch page faults (docs/api.md). It must not share memory with the scores. If the
+   * call fails or is aborted, its contents are unspecified.
+   */
+  out?: Uint8Array;
 }
 
 export interface MaskResult {
@@ -111,6 +119,21 @@ function recordingContext(options: CommonOptions): { ctx: KernelContext; ran: Pa
   return { ctx, ran, last: () => last };
 }
 
+/** The `out` option: a Uint8Array of rows·cols entries that shares no memory with the scores. */
+function validateOut(out: unknown, x: Matrix, what: string): Uint8Array | undefined {
+  if (out === undefined) return undefined;
+  const want = `a Uint8Array of rows·cols = ${x.rows * x.cols} entries`;
+  if (!(out instanceof Uint8Array)) throw new NmsparseError('E_OPTION', `${what}: out must be ${want}, got ${describeValue(out)}`);
+  if (out.length !== x.rows * x.cols) throw new NmsparseError('E_OPTION', `${what}: out must be ${want}, got ${out.length} entries`);
+  const scores = x.data;
+  const overlap =
+    out.buffer === scores.buffer &&
+    out.byteOffset < scores.byteOffset + scores.byteLength &&
+    scores.byteOffset < out.byteOffset + out.byteLength;
+  if (overlap) throw new NmsparseError('E_OPTION', `${what}: out shares memory with the scores; pass a separate array`);
+  return out;
+}
+
 /** Standard N:M mask: the N largest scores of every M consecutive entries of a row (ties: lower index). */
 export async function standardMask(scores: MatrixLike, options: StandardMaskOptions): Promise<MaskResult> {
   const start = now();
@@ -119,6 +142,7 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
   validateMLimit(options.m, 'standard');
   const x = toMatrixUnchecked(scores, 'scores');
   validateStandardShape(x, options.m);
+  const out = validateOut(options.out, x, 'standardMask');
   // The kernel is started before the finiteness check, which then runs in slices between its events:
   // on the worker pool the check overlaps the work instead of preceding it (it took a quarter of a
   // 4096² call). A non-finite value stops the kernel, and the call rejects as toMatrix would.
@@ -128,7 +152,7 @@ export async function standardMask(scores: MatrixLike, options: StandardMaskOpti
   options.signal?.addEventListener('abort', forward, { once: true });
   try {
     const rec = recordingContext({ ...options, signal: stop.signal });
-    const solving = runKernel('standardMask', options.backend, x.data.length, { scores: x, n: options.n, m: options.m }, rec.ctx);
+    const solving = runKernel('standardMask', options.backend, x.data.length, { scores: x, n: options.n, m: options.m, out }, rec.ctx);
     solving.catch(() => undefined); // awaited below; a rejection meanwhile is not unhandled
     const bad = await firstNonFiniteSliced(x.data, stop.signal);
     if (bad >= 0) {
@@ -173,6 +197,7 @@ export async function transposableMask(
   const tsenor = resolveTsenorOptions(options.tsenor);
   const x = toMatrix(scores, 'scores');
   validateTransposableShape(x, m);
+  const out = validateOut(options.out, x, 'transposableMask');
   const snapshot = options.snapshot === undefined ? true : options.snapshot;
   if (typeof snapshot !== 'boolean') throw new NmsparseError('E_OPTION', `snapshot must be true or false, got ${describeValue(snapshot)}`);
   // Copied before any await: the solvers work on a private snapshot of the caller's data (toMatrix
@@ -180,13 +205,14 @@ export async function transposableMask(
   const copy = snapshot && x.data === (scores as { data?: unknown }).data ? takeSnapshot(x.data) : undefined;
   const own = copy ? { ...x, data: copy.data } : x;
   const rec = recordingContext(options);
-  const solve = async (which: TransposableMethod, ctx: KernelContext) =>
-    (await runKernel('transposableMatrix', options.backend, x.data.length, { scores: own, n, m, method: which, fill, tsenor }, ctx)).value;
+  const solve = async (which: TransposableMethod, ctx: KernelContext, into?: Uint8Array) =>
+    (await runKernel('transposableMatrix', options.backend, x.data.length, { scores: own, n, m, method: which, fill, tsenor, out: into }, ctx))
+      .value;
   let result: MatrixMaskSolution;
   let backend: BackendName;
   let upperBound: number | undefined;
   try {
-    result = await solve(method, rec.ctx);
+    result = await solve(method, rec.ctx, out);
     backend = rec.last();
     upperBound =
       options.certify && method !== 'exact'

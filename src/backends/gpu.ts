@@ -239,10 +239,9 @@ async function gpuPeek(): Promise<Availability & { probed: boolean }> {
  */
 registerBackend({ name: 'gpu', available: gpuAvailable, preferredFor: gpuPreferred, peek: gpuPeek });
 
-registerKernel('standardMask', 'gpu', async ({ scores, n, m }, ctx) => {
+registerKernel('standardMask', 'gpu', async ({ scores, n, m, out = new Uint8Array(scores.rows * scores.cols) }, ctx) => {
   const total = (scores.rows * scores.cols) / m;
   const launch = Math.min(total, MAX_GROUPS_PER_LAUNCH, Math.max(1, Math.floor(entriesPerLaunch / m)));
-  const out = new Uint8Array(scores.rows * scores.cols);
   await withEngine((e) =>
     runChunked(total, launch, ctx, async (start, end) => {
       const values = padded(scores.data, start * m, (end - start) * m, launch * m);

@@ -24,8 +24,7 @@ registerBackend({
   available: async () => ({ available: true, reason: 'pure TypeScript, runs everywhere' }),
 });
 
-registerKernel('standardMask', 'reference', async ({ scores, n, m }, ctx) => {
-  const out = new Uint8Array(scores.rows * scores.cols);
+registerKernel('standardMask', 'reference', async ({ scores, n, m, out = new Uint8Array(scores.rows * scores.cols) }, ctx) => {
   const rowChunk = Math.max(1, Math.floor((TILE_CHUNK * m * m) / scores.cols));
   await runChunked(scores.rows, rowChunk, ctx, (start, end) => {
     standardRows(scores.data, scores.rows, scores.cols, n, m, start, end, out);

@@ -31,11 +31,15 @@ import type {
 } from '../core/types.js';
 import type { GemmShape } from '../reference/linalg.js';
 
-/** The signature of every kernel, by name. Arguments are one object; results are fresh arrays. */
+/**
+ * The signature of every kernel, by name. Arguments are one object; results are fresh arrays, except
+ * where the caller passes `out` (the mask kernels and prox24): then the result is written there, every
+ * entry overwritten, and returned.
+ */
 export interface KernelSignatures {
   /** Standard N:M mask of a row-major matrix (cols a multiple of m). */
   /** The mask and its objective, summed as core/matrix.ts rowwiseMaskedSum does. */
-  standardMask(args: { scores: Matrix; n: number; m: number }, ctx: KernelContext): Promise<StandardSolution>;
+  standardMask(args: { scores: Matrix; n: number; m: number; out?: Uint8Array }, ctx: KernelContext): Promise<StandardSolution>;
   /** Optimal transposable masks of a batch of tiles, with the optimal LP dual potentials. */
   exactTiles(args: { batch: TileBatch; n: number; fill: Fill }, ctx: KernelContext): Promise<ExactSolution>;
   /** Greedy selection with repair, per tile. */
@@ -50,7 +54,7 @@ export interface KernelSignatures {
    * read after awaiting, so the caller passes data nobody else mutates.
    */
   transposableMatrix(
-    args: { scores: Matrix; n: number; m: number; method: TransposableMethod; fill: Fill; tsenor: TsenorOptions },
+    args: { scores: Matrix; n: number; m: number; method: TransposableMethod; fill: Fill; tsenor: TsenorOptions; out?: Uint8Array },
     ctx: KernelContext,
   ): Promise<MatrixMaskSolution>;
   /**

@@ -10,7 +10,7 @@ import { batchUpperBound } from '../reference/dualBound.js';
 import { registerKernel, runKernel } from './registry.js';
 
 export function registerTiledTransposable(backend: BackendName): void {
-  registerKernel('transposableMatrix', backend, async ({ scores, n, m, method, fill, tsenor }, ctx) => {
+  registerKernel('transposableMatrix', backend, async ({ scores, n, m, method, fill, tsenor, out }, ctx) => {
     const batch: TileBatch = { tiles: gatherTiles(scores, m), count: (scores.rows / m) * (scores.cols / m), m };
     const entries = batch.tiles.length;
     let tileMask: Uint8Array;
@@ -25,7 +25,7 @@ export function registerTiledTransposable(backend: BackendName): void {
       tileMask = (await runKernel('tsenorTiles', backend, entries, { batch, n, fill, options: tsenor }, ctx)).value;
     }
     const objective = maskedSum(batch.tiles, tileMask);
-    const mask = scatterTiles(tileMask, scores.rows, scores.cols, m);
+    const mask = scatterTiles(tileMask, scores.rows, scores.cols, m, out);
     return upperBound === undefined ? { mask, objective } : { mask, objective, upperBound };
   });
 }

@@ -315,10 +315,10 @@ async function tsenor({ batch, n, fill, options }: Args<'tsenorTiles'>, ctx: Ker
   return mask;
 }
 
-async function standard({ scores, n, m }: Args<'standardMask'>, ctx: KernelContext): Promise<StandardSolution> {
+async function standard({ scores, n, m, out }: Args<'standardMask'>, ctx: KernelContext): Promise<StandardSolution> {
   const rt = await getRuntime();
   const { rows, cols } = scores;
-  const mask = new Uint8Array(rows * cols);
+  const mask = out ?? new Uint8Array(rows * cols);
   const objectives = new Float64Array(rows);
   await stream(
     rt,
@@ -339,14 +339,14 @@ async function standard({ scores, n, m }: Args<'standardMask'>, ctx: KernelConte
  * and are tiled, solved and untiled there (on the pool for large batches).
  */
 async function transposableMatrix(
-  { scores, n, m, method, fill, tsenor: options }: Args<'transposableMatrix'>,
+  { scores, n, m, method, fill, tsenor: options, out }: Args<'transposableMatrix'>,
   ctx: KernelContext,
 ): Promise<MatrixMaskSolution> {
   const rt = await getRuntime();
   const { rows, cols, data } = scores;
   const bands = rows / m;
   const tilesPerBand = cols / m;
-  const mask = new Uint8Array(rows * cols);
+  const mask = out ?? new Uint8Array(rows * cols);
   const objectives = new Float64Array(bands);
   // The per-tile bounds are summed here and dropped: a reused buffer, not fresh pages every call.
   const bounds = f64Buffers.borrow(method === 'exact' ? bands * tilesPerBand : 0);

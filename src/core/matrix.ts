@@ -236,8 +236,7 @@ export function gatherTiles(x: Matrix, m: number): Float32Array {
 }
 
 /** The inverse of gatherTiles for a batch of tile masks. */
-export function scatterTiles(tiles: Uint8Array, rows: number, cols: number, m: number): Uint8Array {
-  const out = new Uint8Array(rows * cols);
+export function scatterTiles(tiles: Uint8Array, rows: number, cols: number, m: number, out: Uint8Array = new Uint8Array(rows * cols)): Uint8Array {
   const tileStride = m * m;
   const tileRowStride = (cols / m) * tileStride;
   let dst = 0;
