@@ -13,6 +13,8 @@ export interface RunOptions {
   out?: string;
   nativeRef?: string;
   native: boolean;
+  /** Mask cases write into one reused array (`out`) instead of a new mask per call. */
+  intoOut: boolean;
 }
 
 /** How long things may take: the quick run must finish in under two minutes on the 2-core machine. */
@@ -44,7 +46,7 @@ export const FULL_LIMITS: RunLimits = {
 };
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--backend NAME] [--method NAME] [--size N]
-                        [--pattern N:M] [--out FILE] [--native-ref DIR] [--no-native]
+                        [--pattern N:M] [--out FILE] [--native-ref DIR] [--no-native] [--into-out]
   --quick        1024² for every pattern plus the 4096² 8:16 rows, few samples (under 2 minutes)
   --backend      reference | wasm | gpu (repeat or comma-separate; default: every available one)
   --method       standard | exact | greedy | tsenor (and suite methods such as prox; default: all)
@@ -53,7 +55,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--backend NAME
   --json         print the results as JSON instead of a table
   --out          where the results go (default: a new bench/results/MACHINE/YYYY-MM-DD[-N].json)
   --native-ref   directory holding nmx.c, the optional native C reference (docs/benchmarks.md)
-  --no-native    skip the native C comparison`;
+  --no-native    skip the native C comparison
+  --into-out     mask cases write every call's mask into one array allocated before timing (the
+                 API's out option: no new 16 MB mask per 4096² call); their names end in "into out"`;
 
 function list(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
@@ -74,6 +78,7 @@ export function parseRunOptions(argv: string[], defaultOut?: string): RunOptions
       out: { type: 'string' },
       'native-ref': { type: 'string' },
       'no-native': { type: 'boolean', default: false },
+      'into-out': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -100,5 +105,6 @@ export function parseRunOptions(argv: string[], defaultOut?: string): RunOptions
     out: values.out ?? defaultOut,
     nativeRef: values['native-ref'],
     native: !(values['no-native'] ?? false),
+    intoOut: values['into-out'] ?? false,
   };
 }

@@ -14,6 +14,8 @@ export interface MaskCase extends CaseBase {
   m: number;
   matrix: MatrixKind;
   seed: number;
+  /** Every call writes into one array allocated before timing (the `out` option). */
+  intoOut: boolean;
 }
 
 export const MASK_METHODS: readonly MaskMethod[] = ['standard', 'exact', 'greedy', 'tsenor'];
@@ -34,12 +36,14 @@ export function maskCase(
   n: number,
   m: number,
   matrix: MatrixKind = 'gaussian',
+  intoOut = false,
 ): MaskCase {
   const pattern = `${n}:${m}`;
+  const into = intoOut ? ' into out' : '';
   return {
     suite: 'mask',
-    id: `${method} ${pattern} ${size}² ${matrix}`,
-    family: `${method} ${pattern} ${matrix} ${backend}`,
+    id: `${method} ${pattern} ${size}² ${matrix}${into}`,
+    family: `${method} ${pattern} ${matrix} ${backend}${into}`,
     work: size * size,
     method,
     backend,
@@ -48,6 +52,7 @@ export function maskCase(
     m,
     matrix,
     seed: MATRIX_SEED,
+    intoOut,
   };
 }
 
@@ -77,7 +82,7 @@ export const maskSuite: Suite<MaskCase> = {
     const out: MaskCase[] = [];
     const add = (method: MaskMethod, size: number, n: number, m: number, matrix?: MatrixKind): void => {
       if (!wanted(config, method)) return;
-      for (const backend of config.backends) out.push(maskCase(method, backend, size, n, m, matrix));
+      for (const backend of config.backends) out.push(maskCase(method, backend, size, n, m, matrix, config.intoOut ?? false));
     };
     for (const [size, n, m] of plannedShapes(config)) for (const method of MASK_METHODS) add(method, size, n, m);
     // TSENOR's hard case (docs/design.md, "TSENOR"): columns of very different scale; greedy beside it for scale.
@@ -91,10 +96,11 @@ export const maskSuite: Suite<MaskCase> = {
     const scores = scoreMatrix(c.size, c.size, c.matrix, c.seed);
     const { n, m } = c;
     const backend = c.backend as BackendName;
+    const out = c.intoOut ? new Uint8Array(c.size * c.size) : undefined;
     const call = (): Promise<MaskResult & { gap?: number }> =>
       c.method === 'standard'
-        ? standardMask(scores, { n, m, backend })
-        : transposableMask(scores, { n, m, method: c.method, backend });
+        ? standardMask(scores, { n, m, backend, out })
+        : transposableMask(scores, { n, m, method: c.method, backend, out });
     const baseline = peakRssMiB();
     const timing = await timeCall(call, plan);
     const peak = peakRssMiB();

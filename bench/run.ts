@@ -28,6 +28,7 @@ async function main(options: RunOptions): Promise<void> {
     methods: options.methods,
     sizes: options.sizes,
     patterns: options.patterns,
+    intoOut: options.intoOut,
   };
   const cases = SUITES.flatMap((suite) => suite.cases(config));
   if (cases.length === 0) throw new Error('no case matches the filters');

@@ -44,6 +44,8 @@ export interface SuiteConfig {
   sizes: number[];
   /** N:M patterns such as "8:16" (suites without patterns ignore it). */
   patterns: string[];
+  /** Mask suite: every call writes into one array allocated before timing (the `out` option). */
+  intoOut?: boolean;
 }
 
 export interface Suite<C extends CaseBase = CaseBase> {

@@ -44,6 +44,17 @@ describe('bench: mask suite', () => {
     }
   });
 
+  it('--into-out: cases named apart that write into one array, with the same objectives', async () => {
+    const cases = maskSuite.cases({ quick: false, backends: ['reference'], methods: ['standard', 'greedy'], sizes: [64], patterns: ['2:4'], intoOut: true });
+    expect(cases.map((c) => c.id)).toEqual(['standard 2:4 64² gaussian into out', 'greedy 2:4 64² gaussian into out']);
+    for (const c of cases) {
+      const into = await maskSuite.measure(c, tinyPlan);
+      const fresh = await maskSuite.measure({ ...c, intoOut: false }, tinyPlan);
+      expect(into.objective).toBe(fresh.objective);
+      expect(into.gap).toBe(fresh.gap);
+    }
+  });
+
   it('plans 1024² for every pattern and only 8:16 at 4096² in a quick run', () => {
     const cases = maskSuite.cases({ quick: true, backends: ['reference'], methods: ['exact'], sizes: [], patterns: [] });
     expect(cases.map((c) => c.id)).toEqual([
@@ -194,6 +205,8 @@ describe('bench: timing, table and results file', () => {
     expect(() => parseRunOptions(['--bogus'], 'out.json')).toThrow();
     expect(parseRunOptions(['--pattern', '8:16,2:4'], 'out.json').patterns).toEqual(['8:16', '2:4']);
     expect(() => parseRunOptions(['--pattern', '8/16'], 'out.json')).toThrow(/--pattern/);
+    expect(parseRunOptions([], 'out.json').intoOut).toBe(false);
+    expect(parseRunOptions(['--into-out'], 'out.json').intoOut).toBe(true);
   });
 });
 
