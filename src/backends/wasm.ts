@@ -253,6 +253,16 @@ async function stream<K extends KernelName>(
 
 type Args<K extends keyof KernelSignatures> = Parameters<KernelSignatures[K]>[0];
 
+/**
+ * x[0] + x[1] + … left to right (the order the other backends sum in). An indexed loop: for-of over a
+ * typed array took 6–25 ms for the 1M tile bounds of a 4096² 2:4 call, this 1–4 ms.
+ */
+function sumInOrder(x: Float64Array): number {
+  let total = 0;
+  for (let k = 0; k < x.length; k++) total += x[k] as number;
+  return total;
+}
+
 /** The settings every transposable tile kernel reads. */
 function tileSettings(m: number, n: number, fill: Fill): KernelSettings {
   return { ...NO_SETTINGS, m, n, atMost: fill === 'atMost' ? 1 : 0 };
@@ -279,9 +289,7 @@ async function exact({ batch, n, fill }: Args<'exactTiles'>, ctx: KernelContext)
     },
     ctx,
   );
-  let upperBound = 0;
-  for (const b of bounds) upperBound += b;
-  return { mask, u, v, upperBound };
+  return { mask, u, v, upperBound: sumInOrder(bounds) };
 }
 
 async function greedy({ batch, n, fill }: Args<'greedyTiles'>, ctx: KernelContext): Promise<Uint8Array> {
@@ -329,9 +337,7 @@ async function standard({ scores, n, m, out }: Args<'standardMask'>, ctx: Kernel
     ctx,
   );
   // The rows' sums in row order: core/matrix.ts rowwiseMaskedSum's order, so every backend agrees.
-  let objective = 0;
-  for (const o of objectives) objective += o;
-  return { mask, objective };
+  return { mask, objective: sumInOrder(objectives) };
 }
 
 /**
@@ -368,12 +374,9 @@ async function transposableMatrix(
         onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ done: p.done * tilesPerBand, total: p.total * tilesPerBand })),
       },
     );
-    let objective = 0;
-    for (const o of objectives) objective += o;
+    const objective = sumInOrder(objectives);
     if (method !== 'exact') return { mask, objective };
-    let upperBound = 0;
-    for (const b of bounds.data) upperBound += b;
-    return { mask, objective, upperBound };
+    return { mask, objective, upperBound: sumInOrder(bounds.data) };
   } finally {
     bounds.release();
   }
