@@ -283,10 +283,33 @@ function warmStart(): void {
     setF64(vv, j, inside ? <f64>load<f32>(thr + (<usize>j << 2)) : 0);
     if (j >= M) setF64(uu, j, 0);
   }
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < M; j++) {
-      setF64(remc, j * MP + i, f64At(selr, i * MP + j));
-      setF64(addt, j * MP + i, f64At(addc, i * MP + j));
+  transposeArcs();
+}
+
+/** remc = selrᵀ and addt = addcᵀ over the tile's M×M entries: 2×2 blocks of f64x2 for even M. */
+function transposeArcs(): void {
+  if (M & 1) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < M; j++) {
+        setF64(remc, j * MP + i, f64At(selr, i * MP + j));
+        setF64(addt, j * MP + i, f64At(addc, i * MP + j));
+      }
+    }
+    return;
+  }
+  const rowBytes = <usize>MP << 3;
+  for (let i = 0; i < M; i += 2) {
+    for (let j = 0; j < M; j += 2) {
+      const from = (<usize>(i * MP + j)) << 3;
+      const to = (<usize>(j * MP + i)) << 3;
+      const s0 = v128.load(selr + from);
+      const s1 = v128.load(selr + from + rowBytes);
+      v128.store(remc + to, i64x2.shuffle(s0, s1, 0, 2));
+      v128.store(remc + to + rowBytes, i64x2.shuffle(s0, s1, 1, 3));
+      const c0 = v128.load(addc + from);
+      const c1 = v128.load(addc + from + rowBytes);
+      v128.store(addt + to, i64x2.shuffle(c0, c1, 0, 2));
+      v128.store(addt + to + rowBytes, i64x2.shuffle(c0, c1, 1, 3));
     }
   }
 }
