@@ -556,6 +556,10 @@ function solveTile(): void {
 function writeMask(out: usize): void {
   const m = M;
   const mp = MP;
+  if ((m & 3) == 0) {
+    writeMaskLanes(out);
+    return;
+  }
   if (!AT_MOST) {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) store<u8>(out + i * m + j, f64At(selr, i * mp + j) != INF ? 1 : 0);
@@ -568,6 +572,26 @@ function writeMask(out: usize): void {
       const selected = f64At(selr, i * mp + j) != INF;
       const paying = load<f32>(tile + (<usize>(i * m + j) << 2)) > 0;
       store<u8>(out + i * m + j, <u8>(<i32>selected & <i32>paying));
+    }
+  }
+}
+
+/** writeMask for M a multiple of 4 (MP = M): four entries per step, the same bits. */
+function writeMaskLanes(out: usize): void {
+  const inf = f64x2.splat(INF);
+  const zero = f32x4.splat(0);
+  const one = i32x4.splat(1);
+  for (let i = 0; i < M; i++) {
+    const row = <usize>(i * M);
+    for (let j = 0; j < M; j += 4) {
+      const at = row + <usize>j;
+      const s01 = f64x2.ne(v128.load(selr + (at << 3)), inf);
+      const s23 = f64x2.ne(v128.load(selr + (at << 3), 16), inf);
+      // The low i32 of each i64 lane mask: four i32 masks, then 0/1 in four bytes.
+      let keep = v128.shuffle<i32>(s01, s23, 0, 2, 4, 6);
+      if (AT_MOST) keep = v128.and(keep, f32x4.gt(v128.load(tile + (at << 2)), zero));
+      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(keep, one), zero), zero);
+      v128.store32_lane(out + at, bytes, 0);
     }
   }
 }
