@@ -160,26 +160,38 @@ function rankSort(size: i32): usize {
  */
 function sortEntries(priority: usize): usize {
   const size = M * M;
-  // Whole vectors, and the last (overlapping) one for a size that is not a multiple of 4.
+  // Whole vectors, and the last (overlapping) one for a size that is not a multiple of 4. The
+  // lowest and highest key come along (for the radix digits below).
+  let lo = i32x4.splat(-1);
+  let hi = i32x4.splat(0);
   for (let k = 0; k < size; k += 4) {
     const at = <usize>min(k, size - 4) << 2;
-    v128.store(keys + at, descendingKeys(v128.load(priority + at)));
+    const key = descendingKeys(v128.load(priority + at));
+    v128.store(keys + at, key);
+    lo = i32x4.min_u(lo, key);
+    hi = i32x4.max_u(hi, key);
   }
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < M; j++) store<i32>(order + (<usize>(i * M + j) << 2), (i << 16) | j);
+  if ((M & 3) == 0) {
+    // Four entries (row << 16 | column) a step along each row.
+    const step = i32x4.splat(4);
+    for (let i = 0; i < M; i++) {
+      let entries = i32x4.add(i32x4.splat(i << 16), i32x4(0, 1, 2, 3));
+      const row = order + (<usize>(i * M) << 2);
+      for (let j = 0; j < M; j += 4) {
+        v128.store(row + (<usize>j << 2), entries);
+        entries = i32x4.add(entries, step);
+      }
+    }
+  } else {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < M; j++) store<i32>(order + (<usize>(i * M + j) << 2), (i << 16) | j);
+    }
   }
   if (size <= 32) return rankSort(size);
   // The radix digits are those of (key − lowest) >> scale, the top bits of the tile's own key
   // range: scores spread over a few octaves then fill the buckets of both passes evenly, where the
   // raw keys' top byte (sign and exponent) took a handful of values, and each increment of a shared
   // counter waited for the one before.
-  let lo = v128.load(keys);
-  let hi = lo;
-  for (let k = 4; k < size; k += 4) {
-    const v = v128.load(keys + (<usize>min(k, size - 4) << 2));
-    lo = i32x4.min_u(lo, v);
-    hi = i32x4.max_u(hi, v);
-  }
   const lowest = min(min(<u32>i32x4.extract_lane(lo, 0), <u32>i32x4.extract_lane(lo, 1)), min(<u32>i32x4.extract_lane(lo, 2), <u32>i32x4.extract_lane(lo, 3)));
   const highest = max(max(<u32>i32x4.extract_lane(hi, 0), <u32>i32x4.extract_lane(hi, 1)), max(<u32>i32x4.extract_lane(hi, 2), <u32>i32x4.extract_lane(hi, 3)));
   const range = highest - lowest;
