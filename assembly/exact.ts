@@ -215,12 +215,17 @@ function warmStart(): void {
   const mb = MP >> 2;
   const rowBytes = <usize>MP << 2;
   const negInf = f32x4.splat(-Infinity);
-  for (let i = 0; i < M; i++) {
-    const dst = af + <usize>i * rowBytes;
-    const src = tile + (<usize>(i * M) << 2);
-    // + 0 turns −0 into +0 (and changes nothing else), so the network below may use pmax/pmin.
-    for (let j = 0; j < M; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)) + 0);
-    for (let j = M; j < MP; j++) store<f32>(dst + (<usize>j << 2), -Infinity);
+  // + 0 turns −0 into +0 (and changes nothing else), so the network below may use pmax/pmin.
+  if (M == MP) {
+    const zero = f32x4.splat(0);
+    for (let k = 0; k < M * M; k += 4) v128.store(af + (<usize>k << 2), f32x4.add(v128.load(tile + (<usize>k << 2)), zero));
+  } else {
+    for (let i = 0; i < M; i++) {
+      const dst = af + <usize>i * rowBytes;
+      const src = tile + (<usize>(i * M) << 2);
+      for (let j = 0; j < M; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)) + 0);
+      for (let j = M; j < MP; j++) store<f32>(dst + (<usize>j << 2), -Infinity);
+    }
   }
   memory.copy(sortbuf, af, <usize>M * rowBytes);
   for (let w = M; w < P; w++) {
@@ -461,9 +466,11 @@ function augment(add: usize, rem: usize, us: usize, vs: usize, cnt: usize, rowsR
   }
   const nodes = 2 * MP;
   while (excess > 0) {
-    for (let k = 0; k < nodes; k++) {
-      setF64(lim, k, INF);
-      setF64(pred, k, -1);
+    const unreached = f64x2.splat(INF);
+    const none = f64x2.splat(-1);
+    for (let k = 0; k < nodes; k += 2) {
+      v128.store(lim + (<usize>k << 3), unreached);
+      v128.store(pred + (<usize>k << 3), none);
     }
     if (AT_MOST) {
       for (let q = 0; q < M; q++) setF64(lim, MP + q, f64At(vs, q));
