@@ -17,8 +17,8 @@ const INPUTS = absGaussianMatrix(8, 16, 7);
 /** The baseline call of every public function: each is valid as it stands. */
 function baseCalls(): Record<string, unknown[]> {
   return {
-    standardMask: [X, { n: 2, m: 4, backend: 'wasm' }],
-    transposableMask: [X, { n: 2, m: 4, method: 'tsenor', fill: 'exact', certify: true, snapshot: true, tsenor: { tau: 50, iterations: 6 } }],
+    standardMask: [X, { n: 2, m: 4, backend: 'wasm', out: new Uint8Array(64) }],
+    transposableMask: [X, { n: 2, m: 4, method: 'tsenor', fill: 'exact', certify: true, snapshot: true, out: new Uint8Array(64), tsenor: { tau: 50, iterations: 6 } }],
     certify: [X, new Uint8Array(64), { n: 2, m: 4, transposable: true, fill: 'atMost' }],
     scoresFrom: [X, 'abs'],
     toMatrix: [X, 'x'],
@@ -73,7 +73,7 @@ const misuse = fc
   .record({
     fn: fc.constantFrom(...Object.keys(baseCalls())),
     arg: fc.nat(),
-    key: fc.oneof(fc.constant(undefined), fc.constantFrom('n', 'm', 'rows', 'cols', 'data', 'backend', 'signal', 'onProgress', 'method', 'fill', 'tsenor', 'certify', 'transposable', 'inputs', 'hessian', 'update', 'threads', 'minParallelUnits', 'entriesPerLaunch', 'tau', 'iterations', 'localSearchSteps', 'stages', 'unknownOption')),
+    key: fc.oneof(fc.constant(undefined), fc.constantFrom('n', 'm', 'rows', 'cols', 'data', 'backend', 'signal', 'onProgress', 'method', 'fill', 'tsenor', 'certify', 'snapshot', 'out', 'transposable', 'inputs', 'hessian', 'update', 'threads', 'minParallelUnits', 'entriesPerLaunch', 'tau', 'iterations', 'localSearchSteps', 'stages', 'unknownOption')),
     value: hostile,
   })
   .map(({ fn, arg, key, value }) => {
