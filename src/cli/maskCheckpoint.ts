@@ -189,6 +189,11 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
       let backend = '';
       // Decoded into f32 buffers handed back once each solve has resolved (floatBuffers.ts).
       const buffers = new FloatBuffers();
+      // Masks go into one array, reused while tensors keep its size: streamMaskOutputs writes each
+      // mask (and its pruned weights) before it asks for the next, and a new array's first touch
+      // costs up to ~70 ms per 16 MB on some machines (docs/benchmarks.md, "Fifth round").
+      let maskArray = new Uint8Array(0);
+      const maskInto = (length: number) => (maskArray.length === length ? maskArray : (maskArray = new Uint8Array(length)));
       const prepare = async (name: string, raw: Uint8Array | undefined) => {
         const { rows, cols } = matrix(name);
         return decodeFloats(raw as Uint8Array, FLOAT_DTYPES[reader.tensor(name).dtype as FloatDtype], buffers.take(rows * cols));
@@ -196,7 +201,8 @@ export async function maskCheckpointFile(s: MaskSettings, run: CheckpointRun, ou
       const maskOf = async (name: string, data: Float32Array) => {
         const t = reader.tensor(name);
         progress.startTensor(name, data.length);
-        const r = await inTensor(name, () => solveMask({ ...matrix(name), data }, s, run.signal, (f) => progress.advance(f)));
+        const into = maskInto(data.length);
+        const r = await inTensor(name, () => solveMask({ ...matrix(name), data }, s, run.signal, (f) => progress.advance(f), into));
         buffers.give(data); // the solve has resolved: nothing reads the scores any more
         progress.finishTensor();
         backend = r.backend;

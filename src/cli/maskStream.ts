@@ -38,7 +38,10 @@ export interface MaskStream<P> {
   targets: readonly string[];
   /** Reads what a target's mask needs, one target ahead; `raw` is its stored bytes when there is a model. */
   prepare: (name: string, raw: Uint8Array | undefined) => Promise<P>;
-  /** A target's mask from what `prepare` read. */
+  /**
+   * A target's mask from what `prepare` read. The mask is written (and the pruned weights made from it)
+   * before the next call, so that call may reuse the array.
+   */
   maskOf: (name: string, prepared: P) => Promise<Uint8Array>;
   masks: SafetensorsOutput;
   pruned?: SafetensorsOutput;

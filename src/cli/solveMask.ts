@@ -48,16 +48,18 @@ export function scoresInPlace(weights: Matrix, score: ScoreKind): Matrix {
 
 /**
  * The mask of `weights`, which the call takes over: their data becomes the scores and is read in
- * place while the solve runs (no copy of the matrix).
+ * place while the solve runs (no copy of the matrix). The mask goes into `out` when given (rows·cols
+ * entries, the API's `out` option).
  */
 export async function solveMask(
   weights: Matrix,
   s: MaskSettings,
   signal: AbortSignal,
   onFraction: (fraction: number) => void,
+  out?: Uint8Array,
 ): Promise<SolvedMask> {
   const scores = scoresInPlace(weights, s.score);
-  const common = { n: s.n, m: s.m, backend: s.backend, signal, onProgress: (p: Progress) => onFraction(p.done / p.total) };
+  const common = { n: s.n, m: s.m, backend: s.backend, signal, out, onProgress: (p: Progress) => onFraction(p.done / p.total) };
   if (!s.transposable) {
     const r = await standardMask(scores, common);
     return { ...pick(r), certificate: { upperBound: r.objective, gap: 0 } };
