@@ -85,6 +85,7 @@ export function roundingTile(tileScores: usize, tileMask: usize): void {
 }
 
 function setEntry(i: i32, j: i32, keep: bool): void {
+  selectionFresh = false;
   store<u8>(mask + i * M + j, keep ? 1 : 0);
   store<i64>(kept64 + (<usize>(i * MP2 + j) << 3), keep ? -1 : 0);
   const d = keep ? 1 : -1;
@@ -273,6 +274,7 @@ export function greedySelect(priority: usize): void {
     store<i32>(colCount + (<usize>j << 2), cols(j) + keep);
     taken += keep;
   }
+  selectionFresh = true;
 }
 
 /** Recounts rows and columns from the mask. */
@@ -311,6 +313,8 @@ function addFreeEntry(): bool {
 
 // The best swap found so far (swapSearchExact, swapSearchLanes).
 let swapGain: f64 = 0;
+// Whether the mask is greedySelect's, untouched since.
+let selectionFresh = false;
 let swapI = -1;
 let swapJ = 0;
 let swapI2 = 0;
@@ -473,7 +477,11 @@ function swapSearchLanes(): void {
 }
 
 @inline function repairStep(): bool {
-  return addFreeEntry() || bestSwap();
+  // Straight after greedySelect no free entry has room in both its row and its column (the pass
+  // would have kept it: counts only grow), so the repair's first step is a swap.
+  const fresh = selectionFresh;
+  selectionFresh = false;
+  return (!fresh && addFreeEntry()) || bestSwap();
 }
 
 /**
