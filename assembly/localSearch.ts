@@ -152,6 +152,11 @@ function rankSort(size: i32): usize {
   return order2;
 }
 
+/** Both radix digits of a key, the low one in the low bits: the top bits of its offset from the tile's lowest key. */
+@inline function rangeDigits(key: u32, lowest: u32, scale: u32): u32 {
+  return (key - lowest) >> scale;
+}
+
 /**
  * The entry order, by descending priority (f32, m·m at `priority`) and ascending index for ties, as
  * (row << 16 | column); returns where it lies (order or order2). A stable sort of the keys: LSD radix
@@ -207,7 +212,7 @@ function sortEntries(priority: usize): usize {
   memory.fill(low, 0, buckets << 2);
   memory.fill(high, 0, buckets << 2);
   for (let k = 0; k < size; k++) {
-    const digits = (load<u32>(keys + (<usize>k << 2)) - lowest) >> scale;
+    const digits = rangeDigits(load<u32>(keys + (<usize>k << 2)), lowest, scale);
     const h = low + (<usize>(digits & (buckets - 1)) << 2);
     store<u32>(h, load<u32>(h) + 1);
     const g = high + (<usize>(digits >> width) << 2);
@@ -219,7 +224,7 @@ function sortEntries(priority: usize): usize {
   let dstO = order2;
   for (let shift: u32 = 0; shift < 2 * width; shift += width) {
     const hd = shift == 0 ? low : high;
-    const first = (((load<u32>(srcK) - lowest) >> scale) >> shift) & (buckets - 1);
+    const first = (rangeDigits(load<u32>(srcK), lowest, scale) >> shift) & (buckets - 1);
     if (load<u32>(hd + (<usize>first << 2)) == <u32>size) continue; // one bucket: nothing moves
     let acc: u32 = 0;
     for (let b = 0; b < buckets; b++) {
@@ -230,7 +235,7 @@ function sortEntries(priority: usize): usize {
     }
     for (let k = 0; k < size; k++) {
       const key = load<u32>(srcK + (<usize>k << 2));
-      const h = hd + (<usize>((((key - lowest) >> scale) >> shift) & (buckets - 1)) << 2);
+      const h = hd + (<usize>((rangeDigits(key, lowest, scale) >> shift) & (buckets - 1)) << 2);
       const at = load<u32>(h);
       store<u32>(h, at + 1);
       store<u32>(dstK + (<usize>at << 2), key);
