@@ -54,7 +54,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--backend NAME
   --pattern      N:M, e.g. 8:16 (default: 2:4 4:8 8:16 16:32)
   --json         print the results as JSON instead of a table
   --out          where the results go (default: a new bench/results/MACHINE/YYYY-MM-DD[-N].json)
-  --native-ref   directory holding nmx.c, the optional native C reference (docs/benchmarks.md)
+  --native-ref   directory holding nmx.c, the optional native C reference (docs/benchmarks.md);
+                 default: the NMSPARSE_NATIVE_REF environment variable
   --no-native    skip the native C comparison
   --into-out     mask cases write every call's mask into one array allocated before timing (the
                  API's out option: no new 16 MB mask per 4096² call); their names end in "into out"`;

@@ -22,11 +22,14 @@ export type NativeTool =
 
 /**
  * Where the optional native reference (nmx.c; docs/benchmarks.md, "Method": not part of this repository
- * or the package) lives: --native-ref, else the folder a development machine keeps it in, when present.
+ * or the package) lives: --native-ref, else the NMSPARSE_NATIVE_REF environment variable; relative paths
+ * from the repository root. Undefined when neither names a folder holding nmx.c.
  */
 export function findNativeSource(explicit: string | undefined, repoRoot: string): string | undefined {
-  const candidates = explicit ? [explicit] : [join(repoRoot, '..', 'shared', 'native-ref'), join(repoRoot, 'shared', 'native-ref')];
-  return candidates.map((dir) => resolve(dir)).find((dir) => existsSync(join(dir, 'nmx.c')));
+  const dir = explicit ?? process.env.NMSPARSE_NATIVE_REF;
+  if (!dir) return undefined;
+  const at = resolve(repoRoot, dir);
+  return existsSync(join(at, 'nmx.c')) ? at : undefined;
 }
 
 export function repoRoot(): string {
@@ -51,7 +54,7 @@ export function gitCommit(): string | undefined {
 
 /** Builds nmx.c with the flags of the native reference's Makefile into a temporary directory. */
 export function buildNativeTool(sourceDir: string | undefined): NativeTool {
-  if (!sourceDir) return { available: false, reason: 'native reference (nmx.c, docs/benchmarks.md) not found; pass --native-ref DIR' };
+  if (!sourceDir) return { available: false, reason: 'native reference (nmx.c, docs/benchmarks.md) not found; pass --native-ref DIR or set NMSPARSE_NATIVE_REF' };
   const workDir = mkdtempSync(join(tmpdir(), 'nmsparse-native-'));
   const binary = join(workDir, 'nmx');
   try {
