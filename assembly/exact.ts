@@ -122,10 +122,31 @@ function setCell(i: i32, j: i32, on: bool): void {
  * value and its index (blends). The value is left in lastVal.
  */
 function argmin2(p: usize, q: usize, s: f64): i32 {
+  return argminScan(p, q, s, false);
+}
+
+/**
+ * argmin2 that also finds what argmin2 would return once entry k is gone (+inf): the index is
+ * returned, the next value left in lastVal. It saves the fix passes' extra scan for the dual after a
+ * line's last removal.
+ */
+function argmin2Next(p: usize, q: usize, s: f64): i32 {
+  return argminScan(p, q, s, true);
+}
+
+/**
+ * The scan of argmin2 and (`next`) argmin2Next, one loop for both (`next` is a constant at each
+ * inlined call, so each gets only its own work). With `next` every chain lane also carries the
+ * earliest minimum of its other entries; the winner's lane then offers that instead, and the same
+ * merge gives the next value.
+ */
+@inline function argminScan(p: usize, q: usize, s: f64, next: bool): i32 {
   const sv = f64x2.splat(s);
   const four = f64x2.splat(4);
   let b0 = f64x2.add(v128.load(p), f64x2.mul(sv, v128.load(q)));
   let b1 = f64x2.add(v128.load(p, 16), f64x2.mul(sv, v128.load(q, 16)));
+  let n0 = f64x2.splat(INF);
+  let n1 = n0;
   let i0 = f64x2(0, 1);
   let i1 = f64x2(2, 3);
   let x0 = i0;
@@ -138,72 +159,41 @@ function argmin2(p: usize, q: usize, s: f64): i32 {
     const k1 = f64x2.add(v128.load(p + off, 16), f64x2.mul(sv, v128.load(q + off, 16)));
     const m0 = f64x2.lt(k0, b0);
     const m1 = f64x2.lt(k1, b1);
+    if (next) {
+      n0 = v128.bitselect(b0, v128.bitselect(k0, n0, f64x2.lt(k0, n0)), m0);
+      n1 = v128.bitselect(b1, v128.bitselect(k1, n1, f64x2.lt(k1, n1)), m1);
+    }
     b0 = v128.bitselect(k0, b0, m0);
     i0 = v128.bitselect(x0, i0, m0);
     b1 = v128.bitselect(k1, b1, m1);
     i1 = v128.bitselect(x1, i1, m1);
   }
-  const mm = f64x2.lt(b1, b0);
-  b0 = v128.bitselect(b1, b0, mm);
-  i0 = v128.bitselect(i1, i0, mm);
-  let best = f64x2.extract_lane(b0, 0);
-  let k = <i32>f64x2.extract_lane(i0, 0);
-  if (f64x2.extract_lane(b0, 1) < best) {
-    best = f64x2.extract_lane(b0, 1);
-    k = <i32>f64x2.extract_lane(i0, 1);
+  const k = mergeChains(b0, b1, i0, i1);
+  if (next) {
+    const won0 = f64x2.eq(f64x2.splat(<f64>k), i0);
+    const won1 = f64x2.eq(f64x2.splat(<f64>k), i1);
+    const c0 = v128.bitselect(n0, b0, won0);
+    const c1 = v128.bitselect(n1, b1, won1);
+    mergeChains(c0, c1, i0, i1);
   }
-  lastVal = best;
   return k;
 }
 
 /**
- * argmin2 that also finds what argmin2 would return once entry k is gone (+inf): per lane chain the
- * earliest minimum and the earliest minimum of the others, then both merged as argmin2 merges. The
- * index is returned, the next value left in lastVal; it saves the fix passes' extra scan for the
- * dual after a line's last removal.
+ * The end of an argmin scan: the two chains' lanes merged (the second chain's lane wins only when
+ * smaller, then lane 1 only when smaller than lane 0). Returns the index; the value goes to lastVal.
  */
-function argmin2Next(p: usize, q: usize, s: f64): i32 {
-  const sv = f64x2.splat(s);
-  const four = f64x2.splat(4);
-  const inf = f64x2.splat(INF);
-  let b0 = f64x2.add(v128.load(p), f64x2.mul(sv, v128.load(q)));
-  let b1 = f64x2.add(v128.load(p, 16), f64x2.mul(sv, v128.load(q, 16)));
-  let n0 = inf;
-  let n1 = inf;
-  let i0 = f64x2(0, 1);
-  let i1 = f64x2(2, 3);
-  let x0 = i0;
-  let x1 = i1;
-  for (let k = 4; k < MP; k += 4) {
-    const off = <usize>k << 3;
-    x0 = f64x2.add(x0, four);
-    x1 = f64x2.add(x1, four);
-    const k0 = f64x2.add(v128.load(p + off), f64x2.mul(sv, v128.load(q + off)));
-    const k1 = f64x2.add(v128.load(p + off, 16), f64x2.mul(sv, v128.load(q + off, 16)));
-    const m0 = f64x2.lt(k0, b0);
-    const m1 = f64x2.lt(k1, b1);
-    n0 = v128.bitselect(b0, v128.bitselect(k0, n0, f64x2.lt(k0, n0)), m0);
-    n1 = v128.bitselect(b1, v128.bitselect(k1, n1, f64x2.lt(k1, n1)), m1);
-    b0 = v128.bitselect(k0, b0, m0);
-    i0 = v128.bitselect(x0, i0, m0);
-    b1 = v128.bitselect(k1, b1, m1);
-    i1 = v128.bitselect(x1, i1, m1);
-  }
-  // The winner as argmin2 picks it: lanes of the second chain win only when smaller, lane 1 likewise.
+@inline function mergeChains(b0: v128, b1: v128, i0: v128, i1: v128): i32 {
   const mm = f64x2.lt(b1, b0);
   const b = v128.bitselect(b1, b0, mm);
   const ix = v128.bitselect(i1, i0, mm);
-  const lane1 = f64x2.extract_lane(b, 1) < f64x2.extract_lane(b, 0);
-  const k = <i32>(lane1 ? f64x2.extract_lane(ix, 1) : f64x2.extract_lane(ix, 0));
-  // The same merge with the winner's chain lane holding its next value instead.
-  const won0 = f64x2.eq(f64x2.splat(<f64>k), i0);
-  const won1 = f64x2.eq(f64x2.splat(<f64>k), i1);
-  const c0 = v128.bitselect(n0, b0, won0);
-  const c1 = v128.bitselect(n1, b1, won1);
-  const c = v128.bitselect(c1, c0, f64x2.lt(c1, c0));
-  const next0 = f64x2.extract_lane(c, 0);
-  const next1 = f64x2.extract_lane(c, 1);
-  lastVal = next1 < next0 ? next1 : next0;
+  let best = f64x2.extract_lane(b, 0);
+  let k = <i32>f64x2.extract_lane(ix, 0);
+  if (f64x2.extract_lane(b, 1) < best) {
+    best = f64x2.extract_lane(b, 1);
+    k = <i32>f64x2.extract_lane(ix, 1);
+  }
+  lastVal = best;
   return k;
 }
 
